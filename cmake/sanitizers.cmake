@@ -1,0 +1,10 @@
+# RINGEST_SANITIZE=address builds with ASan+UBSan, =thread with TSan.
+if(RINGEST_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+elseif(RINGEST_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(RINGEST_SANITIZE)
+  message(FATAL_ERROR "RINGEST_SANITIZE must be address or thread, not '${RINGEST_SANITIZE}'")
+endif()

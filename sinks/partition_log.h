@@ -1,0 +1,93 @@
+// PartitionLog: one partition of the segment log (data/<partition>/), owned by
+// exactly one parser shard. Every call below is made from that shard's thread;
+// there are no locks on the write path. The on-disk format is specified in
+// docs/segment-format.md and sinks/segment_format.h.
+//
+// What the words mean here:
+//   appended  append_*() copied the record into the open batch in memory.
+//   written   the batch's write completed (the bytes are in the page cache).
+//   durable   an fdatasync that started after the batch was written completed;
+//             probe().durable_offset moves past it. With durability "none"
+//             nothing is made durable until close().
+// A datagram's records always land in one batch: a batch is sealed only at a
+// datagram boundary (end_datagram()), so a datagram is stored or dropped whole.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/counter.h"
+#include "common/status.h"
+#include "sinks/point.h"
+
+namespace ringest {
+
+enum class Durability : uint8_t { kNone, kInterval, kBatch };
+
+struct LogOptions {
+  std::filesystem::path dir;               // the partition's own directory
+  uint32_t partition = 0;
+  uint64_t segment_bytes = 128ull << 20;   // rotate when the active segment reaches this
+  uint32_t batch_bytes = 256u << 10;       // seal a batch when its payload reaches this
+  uint32_t writes_in_flight = 4;           // batches submitted but not yet completed
+  Durability durability = Durability::kInterval;
+  uint32_t sync_interval_ms = 200;         // for kInterval
+};
+
+// What recovery found and did when the log was opened.
+struct RecoveryReport {
+  uint32_t segments = 0;          // segments found
+  uint64_t next_offset = 0;       // offset the next record gets
+  uint64_t truncated_bytes = 0;   // cut from the active segment's tail
+  std::string detail;             // one line for the log, empty if nothing was cut
+};
+
+// Counters, written by the shard thread, read at scrape time.
+struct LogProbe {
+  Counter records_written;
+  Counter batches_written;
+  Counter bytes_written;
+  Counter datagrams_stored;        // datagrams whose batch write completed
+  Counter dropped_disk_full;       // datagrams lost to ENOSPC
+  Counter dropped_sink_error;      // datagrams lost to any other write error
+  Counter syncs;
+  Counter sync_errors;
+  Counter segments_created;
+  Counter next_offset;             // offset the next appended record gets
+  Counter durable_offset;          // records below this offset are durable
+};
+
+class PartitionLog {
+ public:
+  // Opens (creating if needed) the partition directory, recovers the active
+  // segment (truncating a torn or corrupt tail, reported in `report`) and gets
+  // ready to append. Returns null and sets `err` if the directory is unusable.
+  static std::unique_ptr<PartitionLog> open(const LogOptions& opts, RecoveryReport& report, Status& err);
+
+  virtual ~PartitionLog() = default;
+
+  // Copy one record into the open batch. Returns false (and stores nothing)
+  // only if a single record is larger than a batch may be.
+  virtual bool append_point(const Origin& origin, const PointView& point) = 0;
+  virtual bool append_raw(const Origin& origin, std::string_view bytes) = 0;
+  // The records appended since the last call form one datagram.
+  virtual void end_datagram() = 0;
+
+  // Seals and submits the open batch if it holds anything. The shard calls it
+  // when its input queue runs dry, so a quiet listener's records are not held back.
+  virtual void flush() = 0;
+  // Reaps completed writes and syncs and starts an interval sync when one is
+  // due. Never blocks. Call it at least every few milliseconds.
+  virtual void poll(int64_t now_mono_ns) = 0;
+  // Writes everything appended, waits for it, syncs (whatever the policy) and
+  // closes. After this the object only answers probe().
+  virtual Status close() = 0;
+
+  virtual const LogProbe& probe() const = 0;
+};
+
+}  // namespace ringest
