@@ -1,0 +1,308 @@
+// StatsD / DogStatsD: the grammar this parser accepts and how it maps onto points.
+//
+// Datagram: lines separated by '\n'; one '\r' before a '\n' (or at the end) is
+// dropped; empty lines are skipped and not counted. Line numbers given to
+// PointSink::reject() count every physical line, empty ones included. Each line
+// is accepted or rejected whole (a rejected line emits nothing), and a rejected
+// line never stops the lines after it.
+//
+// Line:  <name> ':' <value> (':' <value>)* '|' <type> ('|' <section>)*
+//   name     every byte before the first ':'; must be non-empty. A '|' before
+//            any ':' means the colon is missing. No other character is
+//            special: Telegraf's "name,k=v:1|c" keeps "name,k=v" as the name.
+//   value    c, g, ms, h, d: a finite decimal number as std::from_chars reads
+//            it ("1", "-2.5", ".5", "1.", "4.7E-5"), optionally preceded by
+//            one '+'. No spaces, no hex, no inf/nan, not empty.
+//            s: the member, any non-empty bytes (a number is kept as text).
+//            Several values ("name:1:2:3|d", DogStatsD packing) give one point
+//            each, at most kMaxValues, all with the same tags and sections.
+//   type     c counter, g gauge, ms timing, h histogram, s set, d distribution.
+//            Case matters ("C" is rejected).
+//   section  in any order, each at most once:
+//            '@'<rate>   sample rate, a number in (0, 1]. "@2" and "@0" are
+//                        rejected: a rate is a probability.
+//            '#'<tags>   DogStatsD tags, comma separated; "k:v" splits at the
+//                        first ':' (the value may hold more ':'); a bare "t"
+//                        is the tag t="" ; empty items (",,", a lone "#") are
+//                        skipped; an empty key is rejected; at most kMaxTags.
+//            'T'<secs>   unix time in whole seconds (a non-negative integer).
+//            'c:'<id>    the container id; must be non-empty.
+//            Anything else, including an empty section ("k:1|c|"), is rejected:
+//            a malformed sample rate is an error, never silently ignored.
+//
+// Signs. A leading '+' or '-' on a gauge value marks a delta (statsd's
+// "gaugor:+4|g" adds 4): the point gets the bool field delta=true and the
+// signed value ("-10" gives value -10). A gauge without a sign is absolute and
+// has no delta field. On the other numeric types the sign is only the number's
+// sign: "+10|c" counts 10 and "-10|c" counts -10 (statsd accepts both), "+1|ms"
+// is 1. A timing is a duration: below zero is rejected ("-0" is zero). A
+// histogram or distribution may be negative. A set member is text: "+10|s" is
+// the member "+10".
+//
+// Point (one per value):
+//   measurement  the name
+//   tags         the DogStatsD tags in the order given, then
+//                metric_type = counter|gauge|timing|histogram|set|distribution,
+//                then container_id = <id> when "|c:" is present. A DogStatsD tag
+//                named metric_type or container_id is kept as sent, before ours.
+//   fields       value        float (a set: string, the member)
+//                sample_rate  float, only when given and not 1
+//                delta        bool true, only for a signed gauge value
+//   time         "|T" seconds as ns, else ParseContext::receive_ns
+//
+// Not yet supported: DogStatsD events ("_e{...") and service checks ("_sc|...")
+// are rejected with reason unsupported_event; a later change parses them.
+#include "daemon/formats/statsd.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace ringest {
+namespace {
+
+// Indexed by StatsdReason.
+constexpr std::string_view kReasonNames[] = {
+    "line_too_long",     "missing_colon", "empty_name",           "invalid_value",
+    "negative_timing",   "missing_type",  "unknown_type",         "invalid_sample_rate",
+    "invalid_timestamp", "invalid_tag",   "invalid_container_id", "unknown_section",
+    "duplicate_section", "too_many_tags", "too_many_values",      "unsupported_event",
+};
+static_assert(std::size(kReasonNames) == static_cast<size_t>(StatsdReason::kCount));
+
+enum class Type : uint8_t { kCounter, kGauge, kTiming, kHistogram, kSet, kDistribution };
+
+constexpr std::string_view kTypeNames[] = {"counter",   "gauge", "timing",
+                                           "histogram", "set",   "distribution"};
+
+// The type letters are one or two bytes; anything else is unknown.
+bool parse_type(std::string_view t, Type& out) {
+  if (t.size() == 1) {
+    switch (t[0]) {
+      case 'c':
+        out = Type::kCounter;
+        return true;
+      case 'g':
+        out = Type::kGauge;
+        return true;
+      case 'h':
+        out = Type::kHistogram;
+        return true;
+      case 's':
+        out = Type::kSet;
+        return true;
+      case 'd':
+        out = Type::kDistribution;
+        return true;
+      default:
+        return false;
+    }
+  }
+  if (t.size() == 2 && t[0] == 'm' && t[1] == 's') {
+    out = Type::kTiming;
+    return true;
+  }
+  return false;
+}
+
+// A finite double filling all of `s`, with one optional leading '+' (which
+// std::from_chars does not take). `signed_out` tells whether a sign was given.
+bool parse_number(std::string_view s, double& out, bool& signed_out) {
+  if (s.empty()) return false;
+  signed_out = s[0] == '+' || s[0] == '-';
+  if (s[0] == '+') {
+    s.remove_prefix(1);
+    if (s.empty() || s[0] == '-' || s[0] == '+') return false;
+  }
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc() && ptr == end && std::isfinite(out);
+}
+
+bool parse_sample_rate(std::string_view s, double& out) {
+  if (s.empty() || s[0] == '+') return false;
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, out);
+  return ec == std::errc() && ptr == end && out > 0.0 && out <= 1.0;
+}
+
+bool parse_timestamp(std::string_view s, int64_t& out_ns) {
+  constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1'000'000'000;
+  int64_t secs = 0;
+  const char* end = s.data() + s.size();
+  auto [ptr, ec] = std::from_chars(s.data(), end, secs);
+  if (s.empty() || ec != std::errc() || ptr != end || secs < 0 || secs > kMaxSeconds) {
+    return false;
+  }
+  out_ns = secs * 1'000'000'000;
+  return true;
+}
+
+// Splits `s` at the first `sep`: returns the head, leaves the tail (after the
+// separator) in `s`, and says whether a separator was found.
+std::string_view take_until(std::string_view& s, char sep, bool& found) {
+  const void* hit = s.empty() ? nullptr : std::memchr(s.data(), sep, s.size());
+  if (hit == nullptr) {
+    std::string_view head = s;
+    s = {};
+    found = false;
+    return head;
+  }
+  size_t n = static_cast<const char*>(hit) - s.data();
+  std::string_view head = s.substr(0, n);
+  s.remove_prefix(n + 1);
+  found = true;
+  return head;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
+}  // namespace
+
+StatsdParser::StatsdParser(const ParserOptions& /*opts*/) {}
+
+std::span<const std::string_view> StatsdParser::reasons() const { return kReasonNames; }
+
+void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, PointSink& sink) {
+  uint32_t line_no = 0;
+  bool more = !datagram.empty();
+  while (more) {
+    std::string_view line = take_until(datagram, '\n', more);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    StatsdReason why;
+    if (!parse_line(line, ctx, sink, why)) {
+      sink.reject(static_cast<uint16_t>(why), line_no, line);
+    }
+  }
+}
+
+bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, PointSink& sink,
+                              StatsdReason& why) {
+  auto fail = [&why](StatsdReason r) {
+    why = r;
+    return false;
+  };
+  if (line.size() > kMaxLineBytes) return fail(StatsdReason::kLineTooLong);
+  if (line[0] == '_' && (starts_with(line, "_e{") || starts_with(line, "_sc|"))) {
+    return fail(StatsdReason::kUnsupportedEvent);
+  }
+
+  // name ':' values '|' type
+  size_t colon = 0;
+  while (colon < line.size() && line[colon] != ':' && line[colon] != '|') ++colon;
+  if (colon == line.size() || line[colon] == '|') return fail(StatsdReason::kMissingColon);
+  if (colon == 0) return fail(StatsdReason::kEmptyName);
+  const std::string_view name = line.substr(0, colon);
+  std::string_view rest = line.substr(colon + 1);
+  bool found = false;
+  std::string_view values_text = take_until(rest, '|', found);
+  if (!found) return fail(StatsdReason::kMissingType);
+  bool have_sections = false;
+  const std::string_view type_text = take_until(rest, '|', have_sections);
+  if (type_text.empty()) return fail(StatsdReason::kMissingType);
+  Type type;
+  if (!parse_type(type_text, type)) return fail(StatsdReason::kUnknownType);
+
+  // Optional sections, any order, each once.
+  size_t n_tags = 0;
+  double sample_rate = 1.0;
+  bool have_rate = false, have_tags = false, have_time = false, have_container = false;
+  int64_t time_ns = ctx.receive_ns;
+  std::string_view container;
+  while (have_sections) {
+    std::string_view sec = take_until(rest, '|', have_sections);
+    if (sec.empty()) return fail(StatsdReason::kUnknownSection);
+    switch (sec[0]) {
+      case '@':
+        if (have_rate) return fail(StatsdReason::kDuplicateSection);
+        have_rate = true;
+        if (!parse_sample_rate(sec.substr(1), sample_rate)) {
+          return fail(StatsdReason::kInvalidSampleRate);
+        }
+        break;
+      case '#': {
+        if (have_tags) return fail(StatsdReason::kDuplicateSection);
+        have_tags = true;
+        std::string_view list = sec.substr(1);
+        bool more_tags = !list.empty();
+        while (more_tags) {
+          std::string_view item = take_until(list, ',', more_tags);
+          if (item.empty()) continue;
+          bool has_value = false;
+          std::string_view key = take_until(item, ':', has_value);
+          if (key.empty()) return fail(StatsdReason::kInvalidTag);
+          if (n_tags == kMaxTags) return fail(StatsdReason::kTooManyTags);
+          tags_[n_tags++] = Tag{key, item};
+        }
+        break;
+      }
+      case 'T':
+        if (have_time) return fail(StatsdReason::kDuplicateSection);
+        have_time = true;
+        if (!parse_timestamp(sec.substr(1), time_ns)) return fail(StatsdReason::kInvalidTimestamp);
+        break;
+      case 'c':
+        if (sec.size() < 2 || sec[1] != ':') return fail(StatsdReason::kUnknownSection);
+        if (have_container) return fail(StatsdReason::kDuplicateSection);
+        have_container = true;
+        container = sec.substr(2);
+        if (container.empty()) return fail(StatsdReason::kInvalidContainerId);
+        break;
+      default:
+        return fail(StatsdReason::kUnknownSection);
+    }
+  }
+
+  // Values: all checked before the first point goes out, so a line is kept or
+  // rejected whole.
+  size_t n_values = 0;
+  bool more_values = true;
+  while (more_values) {
+    std::string_view v = take_until(values_text, ':', more_values);
+    if (v.empty()) return fail(StatsdReason::kInvalidValue);
+    if (n_values == kMaxValues) return fail(StatsdReason::kTooManyValues);
+    values_[n_values++] = v;
+  }
+  std::array<double, kMaxValues> numbers;
+  std::array<bool, kMaxValues> signs;
+  if (type != Type::kSet) {
+    for (size_t i = 0; i < n_values; ++i) {
+      bool sign = false;
+      if (!parse_number(values_[i], numbers[i], sign)) return fail(StatsdReason::kInvalidValue);
+      if (type == Type::kTiming && numbers[i] < 0) return fail(StatsdReason::kNegativeTiming);
+      signs[i] = sign;
+    }
+  }
+
+  size_t n_all_tags = n_tags;
+  tags_[n_all_tags++] = Tag{"metric_type", kTypeNames[static_cast<size_t>(type)]};
+  if (have_container) tags_[n_all_tags++] = Tag{"container_id", container};
+
+  std::array<Field, 3> fields;
+  size_t n_fields = 1;
+  if (have_rate && sample_rate != 1.0)
+    fields[n_fields++] = Field::float_("sample_rate", sample_rate);
+  PointView p;
+  p.measurement = name;
+  p.tags = std::span<const Tag>(tags_.data(), n_all_tags);
+  p.time_ns = time_ns;
+  for (size_t i = 0; i < n_values; ++i) {
+    size_t n = n_fields;
+    if (type == Type::kSet) {
+      fields[0] = Field::string_("value", values_[i]);
+    } else {
+      fields[0] = Field::float_("value", numbers[i]);
+      if (type == Type::kGauge && signs[i]) fields[n++] = Field::bool_("delta", true);
+    }
+    p.fields = std::span<const Field>(fields.data(), n);
+    sink.point(p);
+  }
+  return true;
+}
+
+}  // namespace ringest

@@ -1,0 +1,68 @@
+// StatsD with the DogStatsD extensions (tags, container id, timestamp,
+// multi-value packing). The line grammar, the mapping onto points and every
+// rejection rule are written down at the top of statsd.cc; that block is the
+// format's documentation.
+//
+// Threading: one StatsdParser per parser shard, used by that thread only. The
+// tag, field and value arrays live inside the object, so parse() does no heap
+// allocation; the points it emits are views into the datagram and into those
+// arrays, valid only during the PointSink call.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "daemon/formats/parser.h"
+
+namespace ringest {
+
+// Why a line was rejected. The values index StatsdParser::reasons(); the names
+// there are metric label values and stay stable once released.
+enum class StatsdReason : uint16_t {
+  kLineTooLong = 0,     // longer than StatsdParser::kMaxLineBytes
+  kMissingColon,        // no ':' between the name and the value(s)
+  kEmptyName,           // nothing before the ':'
+  kInvalidValue,        // a value is empty, not a finite number, or out of range
+  kNegativeTiming,      // a timing (ms) below zero
+  kMissingType,         // no "|type" after the value(s)
+  kUnknownType,         // a type other than c, g, ms, h, s, d
+  kInvalidSampleRate,   // "|@" not followed by a number in (0, 1]
+  kInvalidTimestamp,    // "|T" not followed by non-negative integer seconds
+  kInvalidTag,          // a tag with an empty key (",:v" or "#:v")
+  kInvalidContainerId,  // "|c:" with nothing after it
+  kUnknownSection,      // an empty "|" section or one that is not @, #, T, c:
+  kDuplicateSection,    // the same optional section twice
+  kTooManyTags,         // more than StatsdParser::kMaxTags DogStatsD tags
+  kTooManyValues,       // more than StatsdParser::kMaxValues packed values
+  kUnsupportedEvent,    // a DogStatsD event (_e{...}) or service check (_sc|...)
+  kCount
+};
+
+class StatsdParser final : public Parser {
+ public:
+  // Limits of one line; a line beyond them is rejected whole, never cut.
+  static constexpr size_t kMaxLineBytes = 8192;  // the DogStatsD client's buffer size
+  static constexpr size_t kMaxTags = 64;         // DogStatsD tags (metric_type etc. not counted)
+  static constexpr size_t kMaxValues = 64;       // packed values "name:1:2:3|d"
+
+  explicit StatsdParser(const ParserOptions& opts);
+
+  std::string_view format() const override { return "statsd"; }
+  std::span<const std::string_view> reasons() const override;
+  void parse(std::string_view datagram, const ParseContext& ctx, PointSink& sink) override;
+
+ private:
+  // Parses one line (no '\n', no trailing '\r'): emits its points, or returns
+  // the reason it is rejected (nothing emitted then).
+  bool parse_line(std::string_view line, const ParseContext& ctx, PointSink& sink,
+                  StatsdReason& why);
+
+  // Scratch reused by every line. Tags: DogStatsD tags, then metric_type, then
+  // container_id.
+  std::array<Tag, kMaxTags + 2> tags_;
+  std::array<std::string_view, kMaxValues> values_;
+};
+
+}  // namespace ringest
