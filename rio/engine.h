@@ -1,0 +1,104 @@
+// Engine: the receive side of ringest. An engine owns one BufferPool and one
+// or more UDP sockets, keeps receives posted at all times, and hands out the
+// datagrams it harvests as slot indices into its pool — it never copies a
+// payload. Backends live in rio/linux/ and rio/windows/; the factory
+// (engine_factory.h) is the one place that knows which exist.
+//
+// Threading: add_socket() is called during set-up from any one thread;
+// everything else — start(), poll(), release(), drain() — runs on the engine's
+// own thread, which is the only thread that ever gives a slot back to the
+// kernel. Probes may be read from any thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/counter.h"
+#include "common/status.h"
+#include "rio/buffer_pool.h"
+
+namespace ringest::rio {
+
+enum class EngineKind : uint8_t { kAuto, kUring, kRecvmmsg, kRio, kIocp };
+std::string_view to_string(EngineKind k);
+// "auto", "uring", ... ; false for an unknown name.
+bool parse_engine_kind(std::string_view name, EngineKind& out);
+
+struct EngineOptions {
+  uint32_t slot_bytes = 4096;
+  uint32_t slots = 8192;
+  uint32_t batch = 64;  // completions harvested per wakeup, at most
+};
+
+struct SocketSpec {
+  std::string address;         // "127.0.0.1:8125", "[::1]:0"
+  uint16_t listener = 0;       // stored with every datagram from this socket
+  uint32_t rcvbuf_bytes = 4u << 20;
+  bool reuse_port = true;      // several sockets (and engines) per port
+};
+
+// What binding a socket gave us.
+struct BoundSocket {
+  uint16_t port = 0;               // the port actually bound (ephemeral if 0 was asked)
+  uint32_t rcvbuf_granted = 0;     // SO_RCVBUF as read back (the kernel doubles what it grants)
+  bool rcvbuf_capped = false;      // the OS gave less than asked
+};
+
+// Per-socket counters; one writer (the engine thread).
+struct SocketProbe {
+  uint16_t listener = 0;
+  Counter datagrams;         // handed to the pipeline
+  Counter bytes;
+  Counter truncated;         // longer than a slot: dropped and counted (MSG_TRUNC)
+  Counter kernel_drops_rcvbuf;   // lost in the kernel while slots were free
+  Counter kernel_drops_no_slot;  // lost in the kernel while the pool was exhausted
+  Counter shutdown_drops;    // still queued in the socket when drain gave up
+  Counter errors;            // receive errors other than the above
+};
+
+struct EngineProbe {
+  Counter wakeups;           // harvests that returned at least one completion
+  Counter pool_exhausted;    // times the engine ran out of free slots
+  Counter rearms;            // receives re-posted (multishot ended)
+  Counter slots_in_use;      // gauge: slots handed out and not yet released
+};
+
+// Receives what one poll() harvested. Runs on the engine thread. It takes the
+// slots: each must come back through Engine::release() exactly once.
+class DatagramHandler {
+ public:
+  virtual ~DatagramHandler() = default;
+  virtual void on_datagrams(std::span<const uint32_t> slots) = 0;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual EngineKind kind() const = 0;
+
+  // Set-up: opens and binds a socket (SO_REUSEPORT, SO_RCVBUF, drop counting).
+  virtual Status add_socket(const SocketSpec& spec, BoundSocket& bound) = 0;
+  // Engine thread, once, before poll(): registers the pool and posts receives.
+  virtual Status start() = 0;
+  // Engine thread: waits at most timeout_ms for datagrams and hands what it
+  // harvests (at most one batch per socket) to `handler`. Returns the number
+  // of datagrams handed out.
+  virtual uint32_t poll(DatagramHandler& handler, int timeout_ms) = 0;
+  // Engine thread: gives slots back and re-posts receives into them.
+  virtual void release(std::span<const uint32_t> slots) = 0;
+  // Engine thread, at shutdown: true once every socket's queue is empty.
+  virtual bool sockets_empty() = 0;
+  // Engine thread, at shutdown after the drain deadline: reads and counts as
+  // shutdown drops whatever is still queued, then closes the sockets.
+  virtual void discard_and_close() = 0;
+
+  virtual BufferPool& pool() = 0;
+  virtual const EngineProbe& probe() const = 0;
+  virtual std::span<const SocketProbe> sockets() const = 0;
+};
+
+}  // namespace ringest::rio

@@ -1,0 +1,51 @@
+// SocketSet: the sockets one Linux engine owns, with their probes and the
+// kernel-drop bookkeeping both Linux engines share.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "common/status.h"
+#include "rio/engine.h"
+
+namespace ringest::rio::linux_udp {
+
+class SocketSet {
+ public:
+  static constexpr uint16_t kMax = 64;
+
+  SocketSet() = default;
+  ~SocketSet() { close_all(); }
+  SocketSet(const SocketSet&) = delete;
+  SocketSet& operator=(const SocketSet&) = delete;
+
+  Status add(const SocketSpec& spec, BoundSocket& bound);
+  uint16_t size() const { return n_; }
+  int fd(uint16_t i) const { return fd_[i]; }
+  uint16_t listener(uint16_t i) const { return probe_[i].listener; }
+  SocketProbe& probe(uint16_t i) { return probe_[i]; }
+  std::span<const SocketProbe> probes() const { return {probe_.data(), n_}; }
+
+  // The pool ran out of slots: kernel drops seen from now on are blamed on it.
+  void note_pool_exhausted() { exhausted_.fill(true); }
+  // A fresh SO_RXQ_OVFL value for socket i (from a control message).
+  void observe_drops(uint16_t i, uint32_t sk_drops);
+  // Reads every socket's drop counter directly (SO_MEMINFO); for idle times
+  // and shutdown, when no datagram brings a control message.
+  void refresh_drops();
+  // True when no socket has anything queued.
+  bool all_empty() const;
+  // Reads and counts as shutdown drops whatever is still queued, then closes.
+  void discard_queued_and_close();
+  void close_all();
+
+ private:
+  uint16_t n_ = 0;
+  std::array<int, kMax> fd_{};
+  std::array<uint32_t, kMax> drops_seen_{};
+  std::array<bool, kMax> exhausted_{};
+  std::array<SocketProbe, kMax> probe_;
+};
+
+}  // namespace ringest::rio::linux_udp

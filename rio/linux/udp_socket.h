@@ -1,0 +1,37 @@
+// UDP socket set-up and queries shared by the Linux engines. errno becomes
+// Status here and nowhere else in rio/linux.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+
+#include "common/source_address.h"
+#include "common/status.h"
+#include "rio/engine.h"
+
+namespace ringest::rio::linux_udp {
+
+// Resolves a numeric "host:port" / "[v6]:port" (no DNS on the packet path).
+Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len);
+
+// A non-blocking UDP socket bound to spec.address with SO_REUSEPORT,
+// SO_RCVBUF (granted size read back) and SO_RXQ_OVFL enabled.
+Status open_bound(const SocketSpec& spec, int& fd, BoundSocket& bound);
+
+// The socket's kernel drop counter (sk_drops, the value SO_RXQ_OVFL reports).
+uint64_t kernel_drops(int fd);
+// Bytes queued in the socket's receive queue.
+uint32_t queued_bytes(int fd);
+
+void to_source(const sockaddr* sa, SourceAddress& out);
+
+// Turns a new kernel drop count into counter increments, blaming pool
+// exhaustion if the engine ran out of slots since the last observation.
+// `last_seen` and `now_seen` are the kernel's 32-bit sk_drops: a reading
+// older than the last one (a control message from a datagram queued earlier)
+// is ignored, and wrap-around is handled.
+void account_kernel_drops(SocketProbe& probe, uint32_t& last_seen, uint32_t now_seen,
+                          bool pool_was_exhausted);
+
+}  // namespace ringest::rio::linux_udp

@@ -1,0 +1,207 @@
+// One engine test suite, run against every engine this build has.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "rio/linux/recvmmsg_engine.h"
+#include "rio/linux/uring_engine.h"
+#include "tests/support/udp_sender.h"
+
+namespace ringest::rio {
+namespace {
+
+// Collects what poll() hands out; keeps the slots until told to release.
+struct Collector : DatagramHandler {
+  Engine* engine = nullptr;
+  bool release_now = true;
+  std::vector<std::string> payloads;
+  std::vector<SlotMeta> metas;
+  std::vector<uint32_t> held;
+  void on_datagrams(std::span<const uint32_t> slots) override {
+    for (uint32_t s : slots) {
+      payloads.emplace_back(engine->pool().payload(s));
+      metas.push_back(engine->pool().meta(s));
+    }
+    if (release_now) {
+      engine->release(slots);
+    } else {
+      held.insert(held.end(), slots.begin(), slots.end());
+    }
+  }
+  void release_held() {
+    engine->release(held);
+    held.clear();
+  }
+};
+
+EngineOptions small_options() {
+  EngineOptions o;
+  o.slot_bytes = 2048;
+  o.slots = 256;
+  o.batch = 32;
+  return o;
+}
+
+template <class E>
+struct Fixture {
+  explicit Fixture(EngineOptions o = small_options(), uint32_t rcvbuf = 1u << 20, const char* addr = "127.0.0.1:0")
+      : engine(o) {
+    REQUIRE(engine.add_socket({addr, 7, rcvbuf, true}, bound).ok());
+    REQUIRE(engine.start().ok());
+    collect.engine = &engine;
+  }
+  // Polls until `n` datagrams arrived or ~2 s passed.
+  void poll_until(size_t n) {
+    for (int i = 0; i < 200 && collect.payloads.size() < n; ++i) engine.poll(collect, 10);
+  }
+  E engine;
+  BoundSocket bound;
+  Collector collect;
+};
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("engine delivers payload, listener and source address", E, UringEngine, RecvmmsgEngine) {
+  Fixture<E> f;
+  CHECK(f.bound.port != 0);
+  test::UdpSender tx(f.bound.port);
+  REQUIRE(tx.send("a.b:1|c"));
+  REQUIRE(tx.send(std::string(1500, 'x')));
+  f.poll_until(2);
+  REQUIRE(f.collect.payloads.size() == 2);
+  CHECK(f.collect.payloads[0] == "a.b:1|c");
+  CHECK(f.collect.payloads[1] == std::string(1500, 'x'));
+  CHECK(f.collect.metas[0].listener == 7);
+  CHECK(f.collect.metas[0].source.family == SourceAddress::kIPv4);
+  CHECK(f.collect.metas[0].source.port == tx.local_port());
+  CHECK(f.collect.metas[0].source.to_string() == "127.0.0.1:" + std::to_string(tx.local_port()));
+  CHECK(f.collect.metas[0].receive_ns > 0);
+  CHECK(f.engine.sockets()[0].datagrams.get() == 2);
+  CHECK(f.engine.sockets()[0].bytes.get() == 7 + 1500);
+}
+
+TEST_CASE_TEMPLATE("engine receives over IPv6 loopback", E, UringEngine, RecvmmsgEngine) {
+  Fixture<E> f(small_options(), 1u << 20, "[::1]:0");
+  test::UdpSender tx(f.bound.port, true);
+  REQUIRE(tx.send("v6:1|c"));
+  f.poll_until(1);
+  REQUIRE(f.collect.payloads.size() == 1);
+  CHECK(f.collect.payloads[0] == "v6:1|c");
+  CHECK(f.collect.metas[0].source.family == SourceAddress::kIPv6);
+}
+
+TEST_CASE_TEMPLATE("engine reuses released slots for many more datagrams than it has", E, UringEngine,
+                   RecvmmsgEngine) {
+  Fixture<E> f;
+  test::UdpSender tx(f.bound.port);
+  const int kTotal = 5000;  // ~20x the pool, in bursts that fit the socket buffer
+  int sent = 0;
+  while (sent < kTotal) {
+    for (int i = 0; i < 100; ++i, ++sent) REQUIRE(tx.send("m:" + std::to_string(sent) + "|c"));
+    f.poll_until(static_cast<size_t>(sent));
+  }
+  REQUIRE(f.collect.payloads.size() == kTotal);
+  for (int i = 0; i < kTotal; ++i) REQUIRE(f.collect.payloads[i] == "m:" + std::to_string(i) + "|c");
+  CHECK(f.engine.probe().slots_in_use.get() == 0);
+}
+
+TEST_CASE_TEMPLATE("engine counts a datagram longer than a slot as truncated and goes on", E, UringEngine,
+                   RecvmmsgEngine) {
+  Fixture<E> f;
+  test::UdpSender tx(f.bound.port);
+  REQUIRE(tx.send(std::string(4000, 'y')));
+  REQUIRE(tx.send("after:1|c"));
+  f.poll_until(1);
+  for (int i = 0; i < 5; ++i) f.engine.poll(f.collect, 10);
+  REQUIRE(f.collect.payloads.size() == 1);
+  CHECK(f.collect.payloads[0] == "after:1|c");
+  CHECK(f.engine.sockets()[0].truncated.get() == 1);
+}
+
+TEST_CASE_TEMPLATE("engine waits out an exhausted pool and resumes when slots return", E, UringEngine,
+                   RecvmmsgEngine) {
+  EngineOptions o = small_options();
+  o.slots = 16;
+  Fixture<E> f(o);
+  f.collect.release_now = false;
+  test::UdpSender tx(f.bound.port);
+  for (int i = 0; i < 40; ++i) REQUIRE(tx.send("x:" + std::to_string(i) + "|c"));
+  for (int i = 0; i < 20; ++i) f.engine.poll(f.collect, 10);
+  CHECK(f.collect.payloads.size() == 16);
+  CHECK(f.engine.probe().pool_exhausted.get() >= 1);
+  CHECK(f.engine.probe().slots_in_use.get() == 16);
+  f.collect.release_now = true;
+  f.collect.release_held();
+  f.poll_until(40);
+  REQUIRE(f.collect.payloads.size() == 40);
+  for (int i = 0; i < 40; ++i) CHECK(f.collect.payloads[i] == "x:" + std::to_string(i) + "|c");
+}
+
+TEST_CASE_TEMPLATE("engine accounts for every datagram when the socket buffer overflows", E, UringEngine,
+                   RecvmmsgEngine) {
+  Fixture<E> f(small_options(), 4096);  // a tiny receive buffer
+  test::UdpSender tx(f.bound.port);
+  const int kSent = 2000;
+  for (int i = 0; i < kSent; ++i) REQUIRE(tx.send(std::string(200, 'z')));
+  for (int i = 0; i < 50; ++i) f.engine.poll(f.collect, 10);
+  const SocketProbe& sp = f.engine.sockets()[0];
+  CHECK(sp.kernel_drops_rcvbuf.get() > 0);  // slots were free: the socket buffer was too small
+  CHECK(sp.kernel_drops_no_slot.get() == 0);
+  CHECK(f.collect.payloads.size() + sp.kernel_drops_rcvbuf.get() == kSent);
+}
+
+TEST_CASE_TEMPLATE("engine blames kernel drops during pool exhaustion on the pool", E, UringEngine,
+                   RecvmmsgEngine) {
+  EngineOptions o = small_options();
+  o.slots = 16;
+  Fixture<E> f(o, 4096);
+  f.collect.release_now = false;
+  test::UdpSender tx(f.bound.port);
+  for (int i = 0; i < 17; ++i) {  // one at a time: the socket buffer holds only a few
+    REQUIRE(tx.send("fill:1|c"));
+    f.engine.poll(f.collect, 10);
+  }
+  for (int i = 0; i < 5; ++i) f.engine.poll(f.collect, 10);
+  REQUIRE(f.collect.payloads.size() == 16);
+  CHECK(f.engine.probe().pool_exhausted.get() >= 1);
+  const int kBurst = 2000;
+  for (int i = 0; i < kBurst; ++i) REQUIRE(tx.send(std::string(200, 'z')));
+  for (int i = 0; i < 5; ++i) f.engine.poll(f.collect, 10);
+  f.collect.release_now = true;
+  f.collect.release_held();
+  for (int i = 0; i < 50; ++i) f.engine.poll(f.collect, 10);
+  const SocketProbe& sp = f.engine.sockets()[0];
+  CHECK(sp.kernel_drops_no_slot.get() > 0);
+  CHECK(f.collect.payloads.size() + sp.kernel_drops_no_slot.get() + sp.kernel_drops_rcvbuf.get() ==
+        17 + kBurst);
+}
+
+TEST_CASE_TEMPLATE("engine counts what is still queued at shutdown", E, UringEngine, RecvmmsgEngine) {
+  EngineOptions o = small_options();
+  o.slots = 4;
+  Fixture<E> f(o);
+  f.collect.release_now = false;
+  test::UdpSender tx(f.bound.port);
+  for (int i = 0; i < 10; ++i) REQUIRE(tx.send("q:1|c"));
+  for (int i = 0; i < 5; ++i) f.engine.poll(f.collect, 10);
+  CHECK(f.collect.payloads.size() == 4);
+  CHECK_FALSE(f.engine.sockets_empty());
+  f.engine.discard_and_close();
+  CHECK(f.engine.sockets()[0].shutdown_drops.get() == 6);
+}
+
+TEST_CASE_TEMPLATE("two engines share a port with SO_REUSEPORT", E, UringEngine, RecvmmsgEngine) {
+  Fixture<E> a;
+  E b(small_options());
+  BoundSocket bound;
+  REQUIRE(b.add_socket({"127.0.0.1:" + std::to_string(a.bound.port), 1, 1u << 20, true}, bound).ok());
+  CHECK(bound.port == a.bound.port);
+  REQUIRE(b.start().ok());
+}
+
+TEST_CASE("the uring probe reports io_uring usable on this kernel") {
+  CHECK(UringEngine::probe_support() == "");
+}
+
+}  // namespace ringest::rio
