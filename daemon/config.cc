@@ -1,0 +1,623 @@
+// The settings table and the TOML loader (see config.h for the contract).
+#include "daemon/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <span>
+#include <sstream>
+#include <system_error>
+#include <variant>
+
+#include "daemon/formats/parser.h"
+
+namespace ringest {
+namespace {
+
+// Where a key's value lives in the structs: bind() picks the member, so the
+// table, not a second list, says which struct field a key sets.
+using Ref = std::variant<std::string*, uint32_t*, uint64_t*, bool*, Durability*>;
+
+enum class Check : uint8_t {
+  kNone,
+  kNonEmpty,        // a string that must not be empty
+  kRange,           // an integer in [min, max]
+  kChoice,          // a string in `choices`
+  kAddress,         // host:port or [v6]:port
+  kAddressOrEmpty,  // the same, or "" to disable
+  kFormat,          // a name known_formats() lists
+};
+
+struct Spec {
+  std::string_view section;  // "listener" keys live in each [[listener]] table
+  std::string_view name;
+  Check check = Check::kNone;
+  uint64_t min = 0;
+  uint64_t max = 0;
+  std::span<const std::string_view> choices;
+  bool reloadable = false;
+  std::string_view description;
+  std::string_view default_note;  // shown instead of the struct default when set
+  Ref (*bind)(Settings&, ListenerSettings&) = nullptr;
+};
+
+// Indexed by Durability.
+constexpr std::string_view kDurabilities[] = {"none", "interval", "batch"};
+constexpr std::string_view kEngines[] = {"auto", "uring", "recvmmsg"};
+constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
+                                           "error", "critical", "off"};
+
+constexpr std::string_view kListener = "listener";
+constexpr uint64_t kKiB = 1024, kMiB = kKiB * 1024, kGiB = kMiB * 1024, kTiB = kGiB * 1024;
+
+// THE settings table. Defaults are the initializers in settings.h.
+const Spec kSpecs[] = {
+    {.section = "storage",
+     .name = "dir",
+     .check = Check::kNonEmpty,
+     .description = "Directory of the segment log; one subdirectory per partition.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.dir; }},
+    {.section = "storage",
+     .name = "durability",
+     .check = Check::kChoice,
+     .choices = kDurabilities,
+     .reloadable = true,
+     .description = "When appended batches are made durable: none (page cache only), "
+                    "interval (fdatasync every sync_interval_ms), batch (each batch).",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.durability; }},
+    {.section = "storage",
+     .name = "sync_interval_ms",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 3'600'000,
+     .reloadable = true,
+     .description = "Milliseconds between fdatasyncs with durability = \"interval\".",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.sync_interval_ms; }},
+    {.section = "storage",
+     .name = "segment_bytes",
+     .check = Check::kRange,
+     .min = 1 * kMiB,
+     .max = 1 * kTiB,
+     .description = "A segment is sealed and a new one started when it reaches this size.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.segment_bytes; }},
+    {.section = "storage",
+     .name = "batch_bytes",
+     .check = Check::kRange,
+     .min = 4 * kKiB,
+     .max = 64 * kMiB,
+     .description = "A record batch is written when it reaches this size (at most "
+                    "segment_bytes).",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.batch_bytes; }},
+    {.section = "storage",
+     .name = "writes_in_flight",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 256,
+     .description = "Asynchronous writes outstanding per partition.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.writes_in_flight; }},
+    {.section = "receive",
+     .name = "slot_bytes",
+     .check = Check::kRange,
+     .min = 512,
+     .max = 128 * kKiB,
+     .description = "Bytes per receive slot: one datagram with its source address and control "
+                    "data; a longer datagram is counted as truncated.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.receive.slot_bytes; }},
+    {.section = "receive",
+     .name = "slots",
+     .check = Check::kRange,
+     .min = 64,
+     .max = 1u << 20,
+     .description = "Receive slots per engine; when all are in use, datagrams are counted as "
+                    "dropped (no free slot).",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.receive.slots; }},
+    {.section = "receive",
+     .name = "batch",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 4096,
+     .description = "Completions harvested per wakeup, at most (at most slots).",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.receive.batch; }},
+    {.section = "parser",
+     .name = "threads",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 256,
+     .description = "Parser threads; each owns one shard and one partition of the log.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.parser_threads; }},
+    {.section = "metrics",
+     .name = "listen",
+     .check = Check::kAddressOrEmpty,
+     .description = "Address of the HTTP endpoint serving /metrics, /healthz and /readyz; "
+                    "\"\" disables it.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.metrics_listen; }},
+    {.section = "log",
+     .name = "level",
+     .check = Check::kChoice,
+     .choices = kLogLevels,
+     .reloadable = true,
+     .description = "Least severe log level written.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.log_level; }},
+    {.section = kListener,
+     .name = "name",
+     .check = Check::kNonEmpty,
+     .description = "Unique name, used as the metric label of this listener.",
+     .default_note = "the format's name",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.name; }},
+    {.section = kListener,
+     .name = "address",
+     .check = Check::kAddress,
+     .description = "host:port or [v6]:port to receive on; port 0 picks a free port.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.address; }},
+    {.section = kListener,
+     .name = "format",
+     .check = Check::kFormat,
+     .description = "Wire format of the datagrams.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.format; }},
+    {.section = kListener,
+     .name = "engine",
+     .check = Check::kChoice,
+     .choices = kEngines,
+     .description = "Receive engine; auto picks the best one that works here and logs it.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.engine; }},
+    {.section = kListener,
+     .name = "sockets",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 64,
+     .description = "Sockets bound to the address (SO_REUSEPORT), one engine thread each.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.sockets; }},
+    {.section = kListener,
+     .name = "rcvbuf_bytes",
+     .check = Check::kRange,
+     .min = 4 * kKiB,
+     .max = 2 * kGiB - 1,
+     .description = "Kernel receive buffer asked for per socket (SO_RCVBUF); a warning is "
+                    "logged when the OS grants less.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.rcvbuf_bytes; }},
+    {.section = kListener,
+     .name = "keep_raw",
+     .check = Check::kNone,
+     .reloadable = true,
+     .description = "Store lines that fail to parse as raw records (they are counted either "
+                    "way).",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.keep_raw; }},
+};
+
+std::string dotted(const Spec& s) { return std::string(s.section) + "." + std::string(s.name); }
+
+const Spec* find_spec(std::string_view section, std::string_view name) {
+  for (const Spec& s : kSpecs) {
+    if (s.section == section && s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+bool is_global_section(std::string_view section) {
+  if (section == kListener) return false;
+  return std::any_of(std::begin(kSpecs), std::end(kSpecs),
+                     [&](const Spec& s) { return s.section == section; });
+}
+
+std::string_view type_name(toml::node_type t) {
+  switch (t) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date/time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+std::string join(std::span<const std::string_view> items, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+// "" when `s` is host:port or [v6]:port with a port in 0..65535, else why not.
+// Only the shape is checked here; whether the host resolves or the port is
+// free is found out when the listener binds.
+std::string check_address(std::string_view s) {
+  const std::string shape = "must be host:port or [v6]:port (got \"" + std::string(s) + "\")";
+  std::string_view host, port;
+  if (!s.empty() && s[0] == '[') {
+    size_t close = s.find(']');
+    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':') {
+      return shape;
+    }
+    host = s.substr(1, close - 1);
+    port = s.substr(close + 2);
+    if (host.find(':') == std::string_view::npos) return shape;
+    for (char c : host.substr(0, host.find('%'))) {
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return shape;
+    }
+  } else {
+    size_t colon = s.rfind(':');
+    if (colon == std::string_view::npos) return shape;
+    host = s.substr(0, colon);
+    port = s.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return "an IPv6 address needs brackets: [v6]:port (got \"" + std::string(s) + "\")";
+    }
+    for (char c : host) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
+        return shape;
+      }
+    }
+  }
+  if (host.empty()) return shape;
+  bool digits = !port.empty() && port.size() <= 5 &&
+                std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoul(std::string(port)) > 65535) {
+    return "port must be 0..65535 (got \"" + std::string(s) + "\")";
+  }
+  return "";
+}
+
+// Stores `node` into `ref` after the spec's checks; returns "" or the problem.
+std::string apply(const Spec& spec, const toml::node& node, Ref ref) {
+  auto wrong_type = [&](std::string_view want) {
+    return "expected " + std::string(want) + " (got " + std::string(type_name(node.type())) + ")";
+  };
+  if (auto* p = std::get_if<bool*>(&ref)) {
+    const auto* v = node.as_boolean();
+    if (v == nullptr) return wrong_type("a boolean");
+    **p = v->get();
+    return "";
+  }
+  if (std::holds_alternative<uint32_t*>(ref) || std::holds_alternative<uint64_t*>(ref)) {
+    const auto* v = node.as_integer();
+    if (v == nullptr) return wrong_type("an integer");
+    const int64_t n = v->get();
+    if (n < 0 || static_cast<uint64_t>(n) < spec.min || static_cast<uint64_t>(n) > spec.max) {
+      return "must be between " + std::to_string(spec.min) + " and " + std::to_string(spec.max) +
+             " (got " + std::to_string(n) + ")";
+    }
+    if (auto* p32 = std::get_if<uint32_t*>(&ref)) {
+      **p32 = static_cast<uint32_t>(n);
+    } else {
+      *std::get<uint64_t*>(ref) = static_cast<uint64_t>(n);
+    }
+    return "";
+  }
+  const auto* v = node.as_string();
+  if (v == nullptr) return wrong_type("a string");
+  const std::string& text = v->get();
+  const std::string got = " (got \"" + text + "\")";
+  switch (spec.check) {
+    case Check::kNonEmpty:
+      if (text.empty()) return "must not be empty";
+      break;
+    case Check::kChoice: {
+      auto it = std::find(spec.choices.begin(), spec.choices.end(), text);
+      if (it == spec.choices.end()) return "must be one of " + join(spec.choices, ", ") + got;
+      if (auto* d = std::get_if<Durability*>(&ref)) {
+        **d = static_cast<Durability>(it - spec.choices.begin());
+        return "";
+      }
+      break;
+    }
+    case Check::kAddressOrEmpty:
+      if (text.empty()) break;
+      [[fallthrough]];
+    case Check::kAddress:
+      if (std::string why = check_address(text); !why.empty()) return why;
+      break;
+    case Check::kFormat: {
+      auto known = known_formats();
+      if (std::find(known.begin(), known.end(), text) == known.end()) {
+        return "unknown format \"" + text + "\" (known: " + join(known, ", ") + ")";
+      }
+      break;
+    }
+    case Check::kNone:
+    case Check::kRange:
+      break;
+  }
+  *std::get<std::string*>(ref) = text;
+  return "";
+}
+
+uint32_t line_of(const toml::node& n) { return n.source().begin.line; }
+
+class Loader {
+ public:
+  explicit Loader(std::string_view source) : source_(source) {}
+
+  // Fills `out`; false with error() set on the first problem.
+  bool load(const toml::table& root, Settings& out) {
+    ListenerSettings unused;
+    for (auto&& [key, node] : root) {
+      const std::string_view section = key.str();
+      if (section == kListener) {
+        if (!load_listeners(node, out)) return false;
+      } else if (is_global_section(section)) {
+        const toml::table* t = node.as_table();
+        if (t == nullptr) {
+          return fail(line_of(node), section,
+                      "expected a table (got " + std::string(type_name(node.type())) + ")");
+        }
+        for (auto&& [k, v] : *t) {
+          const Spec* spec = find_spec(section, k.str());
+          const std::string name = std::string(section) + "." + std::string(k.str());
+          if (spec == nullptr) return fail(k.source().begin.line, name, "unknown key");
+          if (std::string why = apply(*spec, v, spec->bind(out, unused)); !why.empty()) {
+            return fail(line_of(v), name, why);
+          }
+          lines_[name] = line_of(v);
+        }
+      } else {
+        return fail(key.source().begin.line, section,
+                    "unknown key (sections: storage, receive, parser, metrics, log, listener)");
+      }
+    }
+    if (out.listeners.empty()) {
+      ListenerSettings l;
+      l.name = l.format;
+      out.listeners.push_back(std::move(l));
+    }
+    return cross_checks(out);
+  }
+
+  const std::string& error() const { return error_; }
+
+ private:
+  bool fail(uint32_t line, std::string_view key, std::string_view problem) {
+    error_ = std::string(source_) + ":" + std::to_string(line) + ": " + std::string(key) + ": " +
+             std::string(problem);
+    return false;
+  }
+
+  bool load_listeners(const toml::node& node, Settings& out) {
+    const toml::array* arr = node.as_array();
+    if (arr == nullptr) {
+      return fail(line_of(node), kListener,
+                  "expected [[listener]] tables (got " + std::string(type_name(node.type())) + ")");
+    }
+    Settings unused;
+    std::map<std::string, size_t> names;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& item = *arr->get(i);
+      const std::string prefix = "listener[" + std::to_string(i) + "]";
+      const toml::table* t = item.as_table();
+      if (t == nullptr) {
+        return fail(line_of(item), prefix,
+                    "expected a table (got " + std::string(type_name(item.type())) + ")");
+      }
+      ListenerSettings l;
+      uint32_t name_line = line_of(item);
+      bool named = false;
+      for (auto&& [k, v] : *t) {
+        const Spec* spec = find_spec(kListener, k.str());
+        const std::string name = prefix + "." + std::string(k.str());
+        if (spec == nullptr) return fail(k.source().begin.line, name, "unknown key");
+        if (std::string why = apply(*spec, v, spec->bind(unused, l)); !why.empty()) {
+          return fail(line_of(v), name, why);
+        }
+        if (k.str() == "name") {
+          name_line = line_of(v);
+          named = true;
+        }
+      }
+      if (l.name.empty()) l.name = l.format;  // the documented default
+      auto [it, inserted] = names.emplace(l.name, i);
+      if (!inserted) {
+        return fail(name_line, prefix + ".name",
+                    "duplicate listener name \"" + l.name + "\" (also listener[" +
+                        std::to_string(it->second) + "]); names must be unique" +
+                        (named ? "" : " (an unnamed listener takes its format's name)"));
+      }
+      out.listeners.push_back(std::move(l));
+    }
+    return true;
+  }
+
+  // Rules between keys. The line is the later key's if it was given.
+  bool cross_checks(const Settings& s) {
+    if (s.receive.batch > s.receive.slots) {
+      return fail(line("receive.batch", "receive.slots"), "receive.batch",
+                  "must not exceed receive.slots (" + std::to_string(s.receive.slots) + ") (got " +
+                      std::to_string(s.receive.batch) + ")");
+    }
+    if (s.storage.batch_bytes > s.storage.segment_bytes) {
+      return fail(line("storage.batch_bytes", "storage.segment_bytes"), "storage.batch_bytes",
+                  "must not exceed storage.segment_bytes (" +
+                      std::to_string(s.storage.segment_bytes) + ") (got " +
+                      std::to_string(s.storage.batch_bytes) + ")");
+    }
+    return true;
+  }
+
+  uint32_t line(const std::string& a, const std::string& b) const {
+    auto ia = lines_.find(a), ib = lines_.find(b);
+    uint32_t la = ia == lines_.end() ? 0 : ia->second;
+    uint32_t lb = ib == lines_.end() ? 0 : ib->second;
+    return std::max(la, lb);
+  }
+
+  std::string_view source_;
+  std::string error_;
+  std::map<std::string, uint32_t> lines_;  // dotted key -> line, for cross checks
+};
+
+// Sizes read better in binary units where they are exact.
+std::string human_bytes(uint64_t n) {
+  const std::pair<uint64_t, std::string_view> units[] = {
+      {kTiB, "TiB"}, {kGiB, "GiB"}, {kMiB, "MiB"}, {kKiB, "KiB"}};
+  for (auto [unit, name] : units) {
+    if (n >= unit && n % unit == 0) return std::to_string(n / unit) + " " + std::string(name);
+  }
+  return std::to_string(n);
+}
+
+bool is_bytes(const Spec& s) { return s.name.ends_with("_bytes"); }
+
+std::string value_text(Ref ref, const Spec& spec) {
+  if (auto* p = std::get_if<std::string*>(&ref)) return "\"" + **p + "\"";
+  if (auto* p = std::get_if<uint32_t*>(&ref)) return std::to_string(**p);
+  if (auto* p = std::get_if<uint64_t*>(&ref)) return std::to_string(**p);
+  if (auto* p = std::get_if<bool*>(&ref)) return **p ? "true" : "false";
+  return "\"" + std::string(spec.choices[static_cast<size_t>(*std::get<Durability*>(ref))]) + "\"";
+}
+
+bool same_value(Ref a, Ref b) {
+  return std::visit(
+      [&](auto* pa) {
+        using P = decltype(pa);
+        return *pa == *std::get<P>(b);
+      },
+      a);
+}
+
+}  // namespace
+
+ConfigResult parse_config(std::string_view toml_text, std::string_view source_name) {
+  ConfigResult result;
+  try {
+    toml::table root;
+    try {
+      root = toml::parse(toml_text, source_name);
+    } catch (const toml::parse_error& e) {
+      result.error = std::string(source_name) + ":" + std::to_string(e.source().begin.line) +
+                     ": syntax error: " + std::string(e.description());
+      return result;
+    }
+    Settings settings;
+    Loader loader(source_name);
+    if (!loader.load(root, settings)) {
+      result.error = loader.error();
+      return result;
+    }
+    result.settings = std::move(settings);
+  } catch (const std::exception& e) {
+    // Only allocation failures are expected here; keep the no-throw promise.
+    result.error = std::string(source_name) + ": " + e.what();
+  }
+  return result;
+}
+
+ConfigResult load_config(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ConfigResult r;
+    r.error = name + ": cannot open: " + std::generic_category().message(errno);
+    return r;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    ConfigResult r;
+    r.error = name + ": cannot read";
+    return r;
+  }
+  return parse_config(text.str(), name);
+}
+
+std::vector<SettingDoc> setting_docs() {
+  std::vector<SettingDoc> docs;
+  Settings defaults;
+  ListenerSettings listener_defaults;
+  for (const Spec& s : kSpecs) {
+    SettingDoc d;
+    d.key = dotted(s);
+    d.default_value = s.default_note.empty() ? value_text(s.bind(defaults, listener_defaults), s)
+                                             : "(" + std::string(s.default_note) + ")";
+    switch (s.check) {
+      case Check::kRange:
+        d.allowed = is_bytes(s) ? human_bytes(s.min) + " .. " + human_bytes(s.max)
+                                : std::to_string(s.min) + ".." + std::to_string(s.max);
+        break;
+      case Check::kChoice:
+        d.allowed = join(s.choices, " | ");
+        break;
+      case Check::kFormat:
+        d.allowed = join(known_formats(), " | ");
+        break;
+      case Check::kAddress:
+        d.allowed = "host:port | [v6]:port";
+        break;
+      case Check::kAddressOrEmpty:
+        d.allowed = "host:port | [v6]:port | \"\"";
+        break;
+      case Check::kNonEmpty:
+        d.allowed = "non-empty";
+        break;
+      case Check::kNone:
+        break;
+    }
+    d.description = std::string(s.description);
+    d.reloadable = s.reloadable;
+    docs.push_back(std::move(d));
+  }
+  return docs;
+}
+
+std::string describe_settings() {
+  std::string out =
+      "Settings (TOML). Every key is optional; a file without [[listener]] gets one statsd\n"
+      "listener named \"statsd\" on 127.0.0.1:8125. Keys marked [reload] take effect on\n"
+      "reload; the others need a restart.\n";
+  std::string_view section;
+  for (const SettingDoc& d : setting_docs()) {
+    std::string_view this_section = std::string_view(d.key).substr(0, d.key.find('.'));
+    if (this_section != section) {
+      section = std::string_view(d.key).substr(0, d.key.find('.'));
+      out += section == kListener ? "\n[[listener]]  (repeat for each listener)\n"
+                                  : "\n[" + std::string(section) + "]\n";
+    }
+    out += "  " + d.key.substr(d.key.find('.') + 1) + " = " + d.default_value;
+    if (!d.allowed.empty()) out += "    (" + d.allowed + ")";
+    if (d.reloadable) out += "  [reload]";
+    out += "\n      " + d.description + "\n";
+  }
+  return out;
+}
+
+std::vector<std::string> changes_needing_restart(const Settings& running, const Settings& loaded) {
+  std::vector<std::string> keys;
+  Settings a = running, b = loaded;  // bind() hands out non-const members
+  ListenerSettings la, lb;
+  for (const Spec& s : kSpecs) {
+    if (s.reloadable || s.section == kListener) continue;
+    if (!same_value(s.bind(a, la), s.bind(b, lb))) keys.push_back(dotted(s));
+  }
+  if (a.listeners.size() != b.listeners.size()) {
+    keys.push_back(std::string(kListener));
+    return keys;
+  }
+  for (size_t i = 0; i < a.listeners.size(); ++i) {
+    for (const Spec& s : kSpecs) {
+      if (s.reloadable || s.section != kListener) continue;
+      if (!same_value(s.bind(a, a.listeners[i]), s.bind(b, b.listeners[i]))) {
+        keys.push_back("listener[" + std::to_string(i) + "]." + std::string(s.name));
+      }
+    }
+  }
+  return keys;
+}
+
+}  // namespace ringest

@@ -1,0 +1,294 @@
+// The configuration loader: defaults, the example file, and one test per kind
+// of error (each must name the file, the line and the key).
+#include "daemon/config.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace ringest {
+namespace {
+
+// The error for `text`, which must not load.
+std::string error_of(std::string_view text) {
+  ConfigResult r = parse_config(text, "ringest.toml");
+  REQUIRE_MESSAGE(!r.ok(), text);
+  CHECK_MESSAGE(r.error.find('\n') == std::string::npos, r.error);
+  return r.error;
+}
+
+Settings load_ok(std::string_view text) {
+  ConfigResult r = parse_config(text, "ringest.toml");
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  return *r.settings;
+}
+
+TEST_CASE("config: an empty file gives every default and one statsd listener") {
+  Settings s = load_ok("");
+  Settings d;
+  CHECK(s.storage.dir == "data");
+  CHECK(s.storage.durability == Durability::kInterval);
+  CHECK(s.storage.sync_interval_ms == d.storage.sync_interval_ms);
+  CHECK(s.storage.segment_bytes == d.storage.segment_bytes);
+  CHECK(s.storage.batch_bytes == d.storage.batch_bytes);
+  CHECK(s.storage.writes_in_flight == d.storage.writes_in_flight);
+  CHECK(s.receive.slot_bytes == d.receive.slot_bytes);
+  CHECK(s.receive.slots == d.receive.slots);
+  CHECK(s.receive.batch == d.receive.batch);
+  CHECK(s.parser_threads == d.parser_threads);
+  CHECK(s.metrics_listen == "127.0.0.1:9310");
+  CHECK(s.log_level == "info");
+  REQUIRE(s.listeners.size() == 1);
+  CHECK(s.listeners[0].name == "statsd");
+  CHECK(s.listeners[0].address == "127.0.0.1:8125");
+  CHECK(s.listeners[0].format == "statsd");
+  CHECK(s.listeners[0].engine == "auto");
+  CHECK(s.listeners[0].sockets == 1);
+  CHECK(s.listeners[0].keep_raw == false);
+}
+
+TEST_CASE("config: every key is read into its field") {
+  Settings s = load_ok(R"(
+[storage]
+dir = "/var/lib/ringest"
+durability = "batch"
+sync_interval_ms = 50
+segment_bytes = 1073741824
+batch_bytes = 65536
+writes_in_flight = 8
+[receive]
+slot_bytes = 9000
+slots = 1024
+batch = 128
+[parser]
+threads = 4
+[metrics]
+listen = "[::1]:9400"
+[log]
+level = "debug"
+[[listener]]
+name = "dogstatsd"
+address = "0.0.0.0:8125"
+format = "statsd"
+engine = "recvmmsg"
+sockets = 4
+rcvbuf_bytes = 33554432
+keep_raw = true
+[[listener]]
+address = "[::]:0"
+)");
+  CHECK(s.storage.dir == "/var/lib/ringest");
+  CHECK(s.storage.durability == Durability::kBatch);
+  CHECK(s.storage.sync_interval_ms == 50);
+  CHECK(s.storage.segment_bytes == (1ull << 30));
+  CHECK(s.storage.batch_bytes == 65536);
+  CHECK(s.storage.writes_in_flight == 8);
+  CHECK(s.receive.slot_bytes == 9000);
+  CHECK(s.receive.slots == 1024);
+  CHECK(s.receive.batch == 128);
+  CHECK(s.parser_threads == 4);
+  CHECK(s.metrics_listen == "[::1]:9400");
+  CHECK(s.log_level == "debug");
+  REQUIRE(s.listeners.size() == 2);
+  CHECK(s.listeners[0].name == "dogstatsd");
+  CHECK(s.listeners[0].address == "0.0.0.0:8125");
+  CHECK(s.listeners[0].engine == "recvmmsg");
+  CHECK(s.listeners[0].sockets == 4);
+  CHECK(s.listeners[0].rcvbuf_bytes == (32u << 20));
+  CHECK(s.listeners[0].keep_raw);
+  CHECK(s.listeners[1].name == "statsd");  // defaults to the format's name
+  CHECK(s.listeners[1].address == "[::]:0");
+  CHECK(s.listeners[1].engine == "auto");
+}
+
+TEST_CASE("config: durability names map to the enum") {
+  CHECK(load_ok("[storage]\ndurability = \"none\"").storage.durability == Durability::kNone);
+  CHECK(load_ok("[storage]\ndurability = \"interval\"").storage.durability ==
+        Durability::kInterval);
+  CHECK(load_ok("[storage]\ndurability = \"batch\"").storage.durability == Durability::kBatch);
+}
+
+TEST_CASE("config: the example config loads with the documented values") {
+  const std::filesystem::path path =
+      std::filesystem::path(RINGEST_SOURCE_DIR) / "configs/ringest.toml";
+  ConfigResult r = load_config(path);
+  REQUIRE_MESSAGE(r.ok(), r.error);
+  const Settings& s = *r.settings;
+  CHECK(s.storage.dir == "data");
+  CHECK(s.storage.durability == Durability::kInterval);
+  CHECK(s.metrics_listen == "127.0.0.1:9310");
+  REQUIRE(s.listeners.size() == 1);
+  CHECK(s.listeners[0].name == "statsd");
+  CHECK(s.listeners[0].address == "127.0.0.1:8125");
+  CHECK(s.listeners[0].format == "statsd");
+  CHECK(s.listeners[0].engine == "auto");
+  CHECK(s.listeners[0].sockets == 1);
+}
+
+TEST_CASE("config: the example config documents every key") {
+  std::ifstream in(std::filesystem::path(RINGEST_SOURCE_DIR) / "configs/ringest.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(!text.empty());
+  for (const SettingDoc& d : setting_docs()) {
+    const std::string section = d.key.substr(0, d.key.find('.'));
+    const std::string name = d.key.substr(d.key.find('.') + 1);
+    const std::string header = section == "listener" ? "[[listener]]" : "[" + section + "]";
+    CHECK_MESSAGE(text.find(header) != std::string::npos, header);
+    CHECK_MESSAGE(text.find(name + " = ") != std::string::npos, d.key);
+  }
+}
+
+TEST_CASE("config: load_config names the file it cannot open") {
+  ConfigResult r = load_config("/nonexistent/ringest.toml");
+  REQUIRE(!r.ok());
+  CHECK(r.error.rfind("/nonexistent/ringest.toml: cannot open", 0) == 0);
+}
+
+TEST_CASE("config: out of bounds names file, line and key") {
+  CHECK(error_of("[[listener]]\nname = \"a\"\n\n\n\n\nsockets = 0\n") ==
+        "ringest.toml:7: listener[0].sockets: must be between 1 and 64 (got 0)");
+  CHECK(error_of("[parser]\nthreads = -1") ==
+        "ringest.toml:2: parser.threads: must be between 1 and 256 (got -1)");
+  CHECK(error_of("\n[storage]\nsegment_bytes = 1") ==
+        "ringest.toml:3: storage.segment_bytes: must be between 1048576 and 1099511627776 (got 1)");
+  CHECK(error_of("[receive]\nslots = 99999999999") ==
+        "ringest.toml:2: receive.slots: must be between 64 and 1048576 (got 99999999999)");
+}
+
+TEST_CASE("config: wrong types name the key and the line") {
+  CHECK(error_of("[receive]\nslots = \"many\"") ==
+        "ringest.toml:2: receive.slots: expected an integer (got a string)");
+  CHECK(error_of("[receive]\nslots = 1.5") ==
+        "ringest.toml:2: receive.slots: expected an integer (got a float)");
+  CHECK(error_of("[storage]\ndir = 5") ==
+        "ringest.toml:2: storage.dir: expected a string (got an integer)");
+  CHECK(error_of("[[listener]]\nkeep_raw = \"yes\"") ==
+        "ringest.toml:2: listener[0].keep_raw: expected a boolean (got a string)");
+  CHECK(error_of("storage = 3") == "ringest.toml:1: storage: expected a table (got an integer)");
+  CHECK(error_of("\n[listener]\nname = \"x\"") ==
+        "ringest.toml:2: listener: expected [[listener]] tables (got a table)");
+}
+
+TEST_CASE("config: unknown keys are errors, with their line") {
+  CHECK(error_of("[storage]\ndir = \"d\"\ndirectory = \"d\"") ==
+        "ringest.toml:3: storage.directory: unknown key");
+  CHECK(error_of("[[listener]]\nname = \"a\"\n[[listener]]\nname = \"b\"\nport = 8125") ==
+        "ringest.toml:5: listener[1].port: unknown key");
+  std::string e = error_of("\n\n[storge]\ndir = \"d\"");
+  CHECK(e.rfind("ringest.toml:3: storge: unknown key", 0) == 0);
+  CHECK(error_of("threads = 4").rfind("ringest.toml:1: threads: unknown key", 0) == 0);
+}
+
+TEST_CASE("config: unknown choices are errors") {
+  CHECK(error_of("[[listener]]\nengine = \"rio\"") ==
+        "ringest.toml:2: listener[0].engine: must be one of auto, uring, recvmmsg (got \"rio\")");
+  CHECK(error_of("[storage]\ndurability = \"always\"") ==
+        "ringest.toml:2: storage.durability: must be one of none, interval, batch (got "
+        "\"always\")");
+  CHECK(error_of("[log]\nlevel = \"loud\"").rfind("ringest.toml:2: log.level: must be one of", 0) ==
+        0);
+}
+
+TEST_CASE("config: unknown format is an error") {
+  CHECK(error_of("[[listener]]\nname = \"x\"\nformat = \"carrier-pigeon\"") ==
+        "ringest.toml:3: listener[0].format: unknown format \"carrier-pigeon\" (known: statsd)");
+}
+
+TEST_CASE("config: addresses") {
+  for (std::string_view ok : {"127.0.0.1:8125", "0.0.0.0:0", "localhost:65535", "[::1]:8125",
+                              "[::]:0", "[fe80::1%eth0]:8125", "metrics-host.example:9310"}) {
+    Settings s = load_ok("[[listener]]\naddress = \"" + std::string(ok) + "\"");
+    CHECK(s.listeners[0].address == ok);
+  }
+  const std::pair<std::string_view, std::string_view> bad[] = {
+      {"127.0.0.1", "must be host:port or [v6]:port"},
+      {"127.0.0.1:", "port must be 0..65535"},
+      {"127.0.0.1:65536", "port must be 0..65535"},
+      {"127.0.0.1:http", "port must be 0..65535"},
+      {":8125", "must be host:port or [v6]:port"},
+      {"::1:8125", "an IPv6 address needs brackets"},
+      {"[::1]8125", "must be host:port or [v6]:port"},
+      {"[::1:8125", "must be host:port or [v6]:port"},
+      {"[]:8125", "must be host:port or [v6]:port"},
+      {"[1.2.3.4]:8125", "must be host:port or [v6]:port"},
+      {"bad host:8125", "must be host:port or [v6]:port"},
+      {"", "must be host:port or [v6]:port"},
+  };
+  for (auto [addr, why] : bad) {
+    std::string e = error_of("\n[[listener]]\naddress = \"" + std::string(addr) + "\"");
+    CHECK_MESSAGE(e.rfind("ringest.toml:3: listener[0].address: " + std::string(why), 0) == 0, e);
+  }
+  CHECK(load_ok("[metrics]\nlisten = \"\"").metrics_listen.empty());
+  CHECK(error_of("[metrics]\nlisten = \"9310\"").rfind("ringest.toml:2: metrics.listen: ", 0) == 0);
+}
+
+TEST_CASE("config: duplicate listener names") {
+  CHECK(error_of("[[listener]]\nname = \"a\"\n[[listener]]\naddress = \"[::1]:1\"\nname = \"a\"") ==
+        "ringest.toml:5: listener[1].name: duplicate listener name \"a\" (also listener[0]); "
+        "names must be unique");
+  // Two listeners named by default after the same format collide too.
+  std::string e = error_of("[[listener]]\n[[listener]]\naddress = \"127.0.0.1:9000\"\n");
+  CHECK(e.rfind("ringest.toml:2: listener[1].name: duplicate listener name \"statsd\"", 0) == 0);
+  CHECK(error_of("[[listener]]\nname = \"\"") ==
+        "ringest.toml:2: listener[0].name: must not be empty");
+}
+
+TEST_CASE("config: rules between keys") {
+  CHECK(error_of("[receive]\nslots = 64\nbatch = 65") ==
+        "ringest.toml:3: receive.batch: must not exceed receive.slots (64) (got 65)");
+  CHECK(error_of("[storage]\nsegment_bytes = 1048576\nbatch_bytes = 2097152")
+            .rfind("ringest.toml:3: storage.batch_bytes: must not exceed storage.segment_bytes",
+                   0) == 0);
+}
+
+TEST_CASE("config: TOML syntax errors carry the line") {
+  std::string e = error_of("[storage]\ndir = \"data\"\ndurability = \n");
+  CHECK(e.rfind("ringest.toml:3: syntax error: ", 0) == 0);
+  e = error_of("[storage]\n[storage]\n");
+  CHECK(e.rfind("ringest.toml:2: syntax error: ", 0) == 0);
+  e = error_of("\n\n\n[storage\n");
+  CHECK(e.rfind("ringest.toml:4: syntax error: ", 0) == 0);
+}
+
+TEST_CASE("config: describe_settings lists every key with its default") {
+  const std::string text = describe_settings();
+  for (const SettingDoc& d : setting_docs()) {
+    const std::string name = d.key.substr(d.key.find('.') + 1);
+    CHECK_MESSAGE(text.find(name + " = " + d.default_value) != std::string::npos, d.key);
+    CHECK_MESSAGE(text.find(d.description) != std::string::npos, d.key);
+    CHECK(!d.description.empty());
+  }
+  CHECK(text.find("[[listener]]") != std::string::npos);
+  CHECK(text.find("dir = \"data\"") != std::string::npos);
+  CHECK(text.find("durability = \"interval\"    (none | interval | batch)") != std::string::npos);
+  CHECK(text.find("sockets = 1    (1..64)") != std::string::npos);
+}
+
+TEST_CASE("config: the table has every key once") {
+  std::vector<SettingDoc> docs = setting_docs();
+  CHECK(docs.size() == 19);
+  for (size_t i = 0; i < docs.size(); ++i) {
+    for (size_t j = i + 1; j < docs.size(); ++j) CHECK(docs[i].key != docs[j].key);
+  }
+}
+
+TEST_CASE("config: changes that need a restart") {
+  Settings a = load_ok("");
+  Settings b = a;
+  CHECK(changes_needing_restart(a, b).empty());
+  b.log_level = "debug";
+  b.storage.durability = Durability::kBatch;
+  b.listeners[0].keep_raw = true;
+  CHECK(changes_needing_restart(a, b).empty());
+  b.storage.dir = "elsewhere";
+  b.listeners[0].sockets = 2;
+  CHECK(changes_needing_restart(a, b) ==
+        std::vector<std::string>{"storage.dir", "listener[0].sockets"});
+  b.listeners.push_back(b.listeners[0]);
+  CHECK(changes_needing_restart(a, b) == std::vector<std::string>{"storage.dir", "listener"});
+}
+
+}  // namespace
+}  // namespace ringest
