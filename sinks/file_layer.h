@@ -1,0 +1,83 @@
+// The file layer under the segment log: asynchronous appends and syncs, plus
+// the few synchronous file operations recovery and rotation need. OS error
+// numbers become Status here and nowhere above; no io_uring or Win32 name
+// appears outside the platform files (sinks/linux/, later sinks/windows/).
+//
+// Threading: a FileIo belongs to one thread (the partition's shard). The free
+// functions are thread-safe as the OS calls under them are.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "common/status.h"
+
+namespace ringest {
+
+// An open file as the platform knows it (a descriptor on POSIX).
+struct FileHandle {
+  intptr_t native = -1;
+  bool valid() const { return native >= 0; }
+};
+
+enum class IoOp : uint8_t { kWrite, kDatasync };
+
+struct IoCompletion {
+  uint64_t tag = 0;  // what the submitter passed
+  IoOp op = IoOp::kWrite;
+  Status status;          // ok: a write wrote every byte, a datasync finished
+  bool no_space = false;  // the error was "disk full" (ENOSPC, EDQUOT)
+};
+
+class FileIo {
+ public:
+  // The best backend that works here: io_uring when the kernel lets this process
+  // set up a ring that can write and fsync, else blocking pwrite/fdatasync behind
+  // the same interface (a completion is then ready as soon as submit returns).
+  // `max_ops` bounds the operations outstanding at once. Never returns null.
+  static std::unique_ptr<FileIo> create(uint32_t max_ops);
+
+  // Waits for anything still outstanding (the kernel may still be reading the
+  // buffers), so owners drain first and this never has work to do.
+  virtual ~FileIo() = default;
+
+  // "io_uring" or "pwrite": for the log line that says which one runs.
+  virtual const char* backend() const = 0;
+
+  // Starts writing data[0, len) at byte `pos` of `f`. The bytes must stay put
+  // until the completion for `tag` is reaped. A short write is continued here;
+  // the completion says all of it was written, or why not. Fails without
+  // starting anything if max_ops operations are already outstanding.
+  virtual Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len,
+                              uint64_t tag) = 0;
+  // Starts an fdatasync of `f` that begins only after every operation submitted
+  // before it has finished.
+  virtual Status submit_datasync(FileHandle f, uint64_t tag) = 0;
+
+  // Moves finished operations into `out`, at most out.size(). With `wait`, blocks
+  // until at least one finishes (returns 0 at once if nothing is outstanding).
+  virtual size_t reap(std::span<IoCompletion> out, bool wait) = 0;
+  virtual uint32_t outstanding() const = 0;
+};
+
+// Synchronous operations. Each returns a Status naming the operation and path.
+enum class OpenMode : uint8_t {
+  kCreateNew,  // create; fail if it exists
+  kReadWrite,  // open an existing file for writing
+};
+Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out);
+Status close_file(FileHandle& f);  // leaves `f` invalid
+Status file_size(FileHandle f, uint64_t& size);
+Status truncate_file(FileHandle f, uint64_t size);
+Status write_file_at(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes);
+Status datasync_file(FileHandle f);
+// Reads the whole file into `out` (replacing what it held).
+Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out);
+// Makes a file created or renamed in `dir` durable as an entry of `dir`.
+Status sync_directory(const std::filesystem::path& dir);
+
+}  // namespace ringest

@@ -1,0 +1,577 @@
+// PartitionLog: batches in memory, asynchronous writes through the file layer,
+// durability by policy, recovery at open. See sinks/partition_log.h for what
+// appended / written / durable mean, docs/segment-format.md for the bytes.
+//
+// Write pipeline. Batches go through a small pool (writes_in_flight + 1 buffers:
+// one taking appends while writes_in_flight are on their way). queue_ holds the
+// sealed batches in seal order; they are submitted in that order at increasing
+// file positions, several at once. A batch counts as written only when it and
+// every batch before it completed, so written_pos_ / written_offset_ only ever
+// describe a gap-free prefix of the file.
+//
+// A failed write leaves a hole. Once nothing is in flight, the file is cut back
+// to written_pos_, the failed batches are dropped and counted, and batches that
+// completed after the hole are written again behind the cut (their record
+// offsets keep a gap where the dropped batch was). If the cut itself fails, the
+// log moves on to a new segment.
+#include "sinks/partition_log.h"
+
+#include <cassert>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "common/clock.h"
+#include "sinks/batch_buffer.h"
+#include "sinks/file_layer.h"
+#include "sinks/record_codec.h"
+#include "sinks/segment_reader.h"
+
+namespace ringest {
+
+using namespace segfmt;
+using State = BatchBuffer::State;
+
+namespace {
+
+// Collects the first damage recovery finds in the active segment.
+class FirstDamage : public Reporter {
+ public:
+  void corruption(uint64_t file_pos, std::string_view reason) override {
+    if (found) return;
+    found = true;
+    pos = file_pos;
+    what = reason;
+  }
+  bool found = false;
+  uint64_t pos = 0;
+  std::string what;
+};
+
+class PartitionLogImpl final : public PartitionLog {
+ public:
+  PartitionLogImpl(const LogOptions& opts, std::unique_ptr<FileIo> io);
+  ~PartitionLogImpl() override;
+
+  Status recover(RecoveryReport& report);
+
+  bool append_point(const Origin& origin, const PointView& point) override;
+  bool append_raw(const Origin& origin, std::string_view bytes) override;
+  void end_datagram() override;
+  void flush() override;
+  void poll(int64_t now_mono_ns) override;
+  Status close() override;
+  const LogProbe& probe() const override { return probe_; }
+
+ private:
+  // Appending.
+  uint8_t* room_for(size_t n);
+  void added(size_t n, int64_t time_ns);
+  BatchBuffer* acquire();
+  void split_at_datagram();
+  void seal_open();
+
+  // Writing.
+  void pump();
+  void reap(bool wait);
+  void handle(IoCompletion& c);
+  void settle();
+  void rewind();
+  void submit_ready();
+  void drop(uint32_t idx, bool no_space);
+  void remove_from_queue(size_t pos);
+  void maybe_sync(int64_t now_mono_ns);
+  void wait_for_sync();
+  void drain();
+
+  // Segments.
+  Status create_segment(uint64_t base_offset);
+  Status rotate(uint64_t base_offset);
+  Status sync_and_close_segment();
+  std::filesystem::path segment_path(uint64_t base_offset) const {
+    return opts_.dir / segment_file_name(base_offset);
+  }
+
+  LogOptions opts_;
+  LogProbe probe_;
+  // Declared before io_ so the file layer goes first: its destructor waits for
+  // the kernel to be done with these buffers.
+  std::vector<BatchBuffer> batches_;
+  std::vector<uint32_t> queue_;  // indices into batches_, in seal order
+  BatchBuffer* open_ = nullptr;
+  std::unique_ptr<FileIo> io_;
+
+  FileHandle file_;                 // the active segment
+  uint64_t submit_pos_ = 0;         // where the next batch is written
+  uint64_t written_pos_ = 0;        // end of the gap-free written prefix
+  bool segment_broken_ = false;     // a failed write could not be cut away
+  bool rewind_ = false;             // a write failed; see the top of this file
+  uint32_t writes_in_flight_ = 0;
+
+  uint64_t next_offset_ = 0;        // offset the next appended record gets
+  uint64_t written_offset_ = 0;     // records below this are written
+  bool sync_in_flight_ = false;
+  uint64_t sync_covers_ = 0;        // written_offset_ when the running sync started
+  uint64_t sync_asked_ = 0;         // written_offset_ when the last sync started
+  int64_t last_sync_ns_ = 0;
+  // After a failed fdatasync the kernel may have dropped dirty pages and a later
+  // sync can succeed without them, so durable_offset never moves again.
+  bool sync_failed_ = false;
+
+  Status drop_error_;  // why the last batch was dropped
+  bool closed_ = false;
+};
+
+PartitionLogImpl::PartitionLogImpl(const LogOptions& opts, std::unique_ptr<FileIo> io)
+    : opts_(opts), io_(std::move(io)) {
+  if (opts_.writes_in_flight == 0) opts_.writes_in_flight = 1;
+  opts_.batch_bytes = std::min<uint32_t>(opts_.batch_bytes, kMaxPayloadLength);
+  // A full batch plus one more datagram's records (a datagram is at most 64 KiB;
+  // records add their origin), so growth is rare.
+  size_t cap = std::min<size_t>(kBatchHeaderSize + opts_.batch_bytes + (128u << 10),
+                                kMaxBatchLength);
+  batches_.resize(opts_.writes_in_flight + 1);
+  for (BatchBuffer& b : batches_) b.allocate(cap);
+  queue_.reserve(batches_.size());
+}
+
+PartitionLogImpl::~PartitionLogImpl() {
+  // Without close() what was appended but not written is lost; the file layer
+  // still waits for writes already in flight before the buffers go away.
+  io_.reset();
+  close_file(file_);
+}
+
+// ---- Recovery ----------------------------------------------------------------
+
+Status PartitionLogImpl::recover(RecoveryReport& report) {
+  std::error_code ec;
+  std::filesystem::create_directories(opts_.dir, ec);
+  if (ec) return Status::from_errno(ec.value(), "create directory " + opts_.dir.string());
+  std::vector<SegmentFile> segments;
+  if (Status st = list_segments(opts_.dir, segments); !st.ok()) return st;
+  report.segments = static_cast<uint32_t>(segments.size());
+  if (segments.empty()) {
+    if (Status st = create_segment(0); !st.ok()) return st;
+    report.next_offset = next_offset_;
+    return Status();
+  }
+
+  const SegmentFile& last = segments.back();
+  std::vector<uint8_t> bytes;
+  if (Status st = read_file(last.path, bytes); !st.ok()) return st;
+  FirstDamage damage;
+  SegmentReader reader(bytes, &damage);
+  SegmentHeader header;
+  bool header_ok = reader.read_header(header);
+  if (header_ok && header.base_offset != last.base_offset) {
+    damage.corruption(0, "segment header base offset disagrees with the file name");
+    header_ok = false;
+  }
+  if (!header_ok) {
+    // Nothing in a segment with a bad header can be trusted; its name still says
+    // which offset it starts at, so it is made again, empty.
+    std::filesystem::remove(last.path, ec);
+    if (ec) return Status::from_errno(ec.value(), "remove " + last.path.string());
+    if (Status st = create_segment(last.base_offset); !st.ok()) return st;
+    report.truncated_bytes = bytes.size();
+    report.detail = "segment " + last.path.string() + ": " + damage.what + " at byte 0; cut " +
+                    std::to_string(bytes.size()) + " bytes and recreated it empty";
+    // Earlier segments were synced when they were sealed.
+    sync_asked_ = next_offset_;
+    probe_.durable_offset.set(next_offset_);
+    report.next_offset = next_offset_;
+    return Status();
+  }
+
+  BatchView batch;
+  while (reader.next_batch(batch)) {
+  }
+  if (Status st = open_file(last.path, OpenMode::kReadWrite, file_); !st.ok()) return st;
+  if (reader.damaged()) {
+    if (Status st = truncate_file(file_, reader.valid_end()); !st.ok()) return st;
+    report.truncated_bytes = bytes.size() - reader.valid_end();
+    report.detail = "segment " + last.path.string() + ": " + damage.what + " at byte " +
+                    std::to_string(damage.pos) + "; cut " + std::to_string(report.truncated_bytes) +
+                    " bytes, log continues at offset " + std::to_string(reader.next_offset());
+  }
+  // What the last run wrote may still be only in the page cache.
+  if (Status st = datasync_file(file_); !st.ok()) return st;
+  submit_pos_ = written_pos_ = reader.valid_end();
+  next_offset_ = written_offset_ = sync_asked_ = reader.next_offset();
+  probe_.next_offset.set(next_offset_);
+  probe_.durable_offset.set(next_offset_);
+  report.next_offset = next_offset_;
+  return Status();
+}
+
+// ---- Appending ---------------------------------------------------------------
+
+bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point) {
+  size_t body = point_body_size(origin, point);
+  uint8_t* dst = room_for(record_size(body));
+  if (dst == nullptr) return false;
+  encode_point_record(dst, body, origin, point);
+  added(record_size(body), point.time_ns);
+  return true;
+}
+
+bool PartitionLogImpl::append_raw(const Origin& origin, std::string_view bytes) {
+  size_t body = raw_body_size(origin, bytes);
+  uint8_t* dst = room_for(record_size(body));
+  if (dst == nullptr) return false;
+  encode_raw_record(dst, body, origin, bytes);
+  added(record_size(body), origin.receive_ns);
+  return true;
+}
+
+uint8_t* PartitionLogImpl::room_for(size_t n) {
+  if (closed_ || n > kMaxPayloadLength) return nullptr;
+  if (open_ == nullptr) {
+    open_ = acquire();
+    open_->header.base_offset = next_offset_;
+  }
+  if (open_->payload() + n > kMaxPayloadLength) {
+    // The batch can't take the record; the datagram in progress moves on to a
+    // fresh batch so it still lands whole in one.
+    if (open_->dgram_first_record == 0) return nullptr;  // the datagram alone is too big
+    split_at_datagram();
+    if (open_->payload() + n > kMaxPayloadLength) return nullptr;
+  }
+  open_->reserve_more(n);
+  return open_->data.get() + open_->len;
+}
+
+void PartitionLogImpl::added(size_t n, int64_t time_ns) {
+  open_->add_record(n, time_ns);
+  ++next_offset_;
+  probe_.next_offset.set(next_offset_);
+}
+
+void PartitionLogImpl::end_datagram() {
+  if (open_ == nullptr || !open_->in_datagram()) return;
+  open_->end_datagram();
+  if (open_->payload() >= opts_.batch_bytes) seal_open();
+}
+
+void PartitionLogImpl::flush() {
+  if (open_ == nullptr || open_->dgram_first_record == 0) return;
+  if (open_->in_datagram()) {
+    split_at_datagram();
+  } else {
+    seal_open();
+  }
+  pump();
+}
+
+// A free buffer for the next batch. When all are busy the shard waits here for a
+// write to finish: the disk slows the parser, never a receive thread.
+BatchBuffer* PartitionLogImpl::acquire() {
+  for (;;) {
+    for (BatchBuffer& b : batches_) {
+      if (b.state == State::kFree) {
+        b.reset();
+        b.state = State::kOpen;
+        return &b;
+      }
+    }
+    if (io_->outstanding() == 0) {
+      pump();
+      if (io_->outstanding() == 0 && !queue_.empty() && batches_[queue_.front()].state == State::kSealed) {
+        // Nothing running and the front batch still can't go: only a bug gets
+        // here; dropping it (counted) keeps the shard from spinning.
+        drop(queue_.front(), false);
+        remove_from_queue(0);
+      }
+      continue;
+    }
+    reap(true);
+    pump();
+  }
+}
+
+// Seals the open batch at the last datagram boundary and carries the datagram in
+// progress over into a fresh batch.
+void PartitionLogImpl::split_at_datagram() {
+  BatchBuffer* old = open_;
+  open_ = nullptr;
+  BatchBuffer* next = acquire();
+  size_t tail = old->len - old->dgram_start;
+  next->reserve_more(tail);
+  std::memcpy(next->data.get() + next->len, old->data.get() + old->dgram_start, tail);
+  next->len += tail;
+  next->records = old->records - old->dgram_first_record;
+  next->dgram_min = old->dgram_min;
+  next->dgram_max = old->dgram_max;
+  next->header.base_offset = old->header.base_offset + old->dgram_first_record;
+  old->len = old->dgram_start;
+  old->records = old->dgram_first_record;
+  open_ = old;
+  seal_open();
+  open_ = next;
+}
+
+void PartitionLogImpl::seal_open() {
+  BatchBuffer* b = open_;
+  open_ = nullptr;
+  b->seal();
+  queue_.push_back(static_cast<uint32_t>(b - batches_.data()));
+  submit_ready();
+}
+
+// ---- Writing -----------------------------------------------------------------
+
+void PartitionLogImpl::poll(int64_t now_mono_ns) {
+  if (closed_) return;
+  reap(false);
+  pump();
+  if (opts_.durability == Durability::kInterval) maybe_sync(now_mono_ns);
+}
+
+// Non-blocking progress: account finished writes, repair after a failure, start
+// what can start.
+void PartitionLogImpl::pump() {
+  settle();
+  submit_ready();
+  if (opts_.durability == Durability::kBatch) maybe_sync(0);
+}
+
+void PartitionLogImpl::reap(bool wait) {
+  IoCompletion done[16];
+  size_t n = io_->reap(done, wait);
+  for (size_t i = 0; i < n; ++i) handle(done[i]);
+}
+
+void PartitionLogImpl::handle(IoCompletion& c) {
+  if (c.op == IoOp::kDatasync) {
+    sync_in_flight_ = false;
+    if (c.status.ok()) {
+      probe_.syncs.add();
+      if (!sync_failed_ && sync_covers_ > probe_.durable_offset.get()) {
+        probe_.durable_offset.set(sync_covers_);
+      }
+    } else {
+      probe_.sync_errors.add();
+      sync_failed_ = true;
+    }
+    return;
+  }
+  BatchBuffer& b = batches_[c.tag];
+  --writes_in_flight_;
+  if (c.status.ok()) {
+    b.state = State::kWritten;
+  } else {
+    b.state = State::kFailed;
+    b.no_space = c.no_space;
+    drop_error_ = std::move(c.status);
+    rewind_ = true;
+  }
+}
+
+// Accounts batches at the front of the queue whose writes completed: they sit
+// right after written_pos_, because everything before them was accounted first.
+void PartitionLogImpl::settle() {
+  while (!queue_.empty() && batches_[queue_.front()].state == State::kWritten) {
+    BatchBuffer& b = batches_[queue_.front()];
+    probe_.records_written.add(b.records);
+    probe_.batches_written.add();
+    probe_.bytes_written.add(b.len);
+    probe_.datagrams_stored.add(b.datagrams);
+    written_pos_ = b.file_pos + b.len;
+    written_offset_ = b.header.end_offset();
+    b.state = State::kFree;
+    remove_from_queue(0);
+  }
+  if (rewind_ && writes_in_flight_ == 0 && !sync_in_flight_) rewind();
+}
+
+void PartitionLogImpl::rewind() {
+  rewind_ = false;
+  if (submit_pos_ > written_pos_ && !truncate_file(file_, written_pos_).ok()) {
+    // The hole can't be cut away; what follows goes to a new segment instead.
+    segment_broken_ = true;
+  }
+  submit_pos_ = written_pos_;
+  for (size_t i = 0; i < queue_.size();) {
+    BatchBuffer& b = batches_[queue_[i]];
+    if (b.state == State::kFailed) {
+      drop(queue_[i], b.no_space);
+      remove_from_queue(i);
+      continue;
+    }
+    // Completed, but behind the hole: written again after the cut.
+    if (b.state == State::kWritten) b.state = State::kSealed;
+    ++i;
+  }
+}
+
+void PartitionLogImpl::submit_ready() {
+  for (size_t i = 0; i < queue_.size() && !rewind_;) {
+    uint32_t idx = queue_[i];
+    BatchBuffer& b = batches_[idx];
+    if (b.state != State::kSealed) {
+      ++i;
+      continue;
+    }
+    bool full = submit_pos_ > kSegmentHeaderSize && submit_pos_ + b.len > opts_.segment_bytes;
+    if (!file_.valid() || segment_broken_ || full) {
+      // Rotate only once everything before this batch is written and accounted.
+      if (i != 0) return;
+      if (Status st = rotate(b.header.base_offset); !st.ok()) {
+        drop_error_ = st;
+        drop(idx, false);
+        remove_from_queue(i);
+        continue;
+      }
+    }
+    b.file_pos = submit_pos_;
+    if (Status st = io_->submit_write(file_, submit_pos_, b.data.get(), b.len, idx); !st.ok()) {
+      // Not started at all; handled like a failed write.
+      b.state = State::kFailed;
+      drop_error_ = st;
+      rewind_ = true;
+      return;
+    }
+    b.state = State::kInFlight;
+    submit_pos_ += b.len;
+    ++writes_in_flight_;
+    ++i;
+  }
+}
+
+void PartitionLogImpl::drop(uint32_t idx, bool no_space) {
+  BatchBuffer& b = batches_[idx];
+  (no_space ? probe_.dropped_disk_full : probe_.dropped_sink_error).add(b.datagrams);
+  b.state = State::kFree;
+}
+
+void PartitionLogImpl::remove_from_queue(size_t pos) {
+  queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(pos));
+}
+
+void PartitionLogImpl::maybe_sync(int64_t now_mono_ns) {
+  if (sync_in_flight_ || rewind_ || !file_.valid() || written_offset_ <= sync_asked_) return;
+  if (opts_.durability == Durability::kNone) return;
+  if (opts_.durability == Durability::kInterval &&
+      now_mono_ns - last_sync_ns_ < int64_t{opts_.sync_interval_ms} * 1'000'000) {
+    return;
+  }
+  // Covers only what had completed: IO_DRAIN orders the sync after writes still
+  // in flight, but those are claimed by a later sync.
+  if (!io_->submit_datasync(file_, UINT64_MAX).ok()) {
+    probe_.sync_errors.add();
+    sync_failed_ = true;
+    return;
+  }
+  sync_in_flight_ = true;
+  sync_covers_ = sync_asked_ = written_offset_;
+  last_sync_ns_ = now_mono_ns;
+}
+
+void PartitionLogImpl::wait_for_sync() {
+  while (sync_in_flight_) reap(true);
+}
+
+// Writes everything sealed and waits for it and for a running sync.
+void PartitionLogImpl::drain() {
+  for (;;) {
+    pump();
+    if (queue_.empty()) break;
+    if (io_->outstanding() == 0) {
+      // Front batch is sealed but can't go: only a bug gets here (see acquire).
+      drop(queue_.front(), false);
+      remove_from_queue(0);
+      continue;
+    }
+    reap(true);
+  }
+  wait_for_sync();
+}
+
+Status PartitionLogImpl::close() {
+  if (closed_) return Status();
+  drop_error_ = Status();
+  uint64_t dropped_before = probe_.dropped_disk_full.get() + probe_.dropped_sink_error.get();
+  if (open_ != nullptr && open_->in_datagram()) open_->end_datagram();  // keep even a partial one
+  if (open_ != nullptr && open_->records > 0) {
+    seal_open();
+  } else if (open_ != nullptr) {
+    open_->state = State::kFree;
+    open_ = nullptr;
+  }
+  drain();
+  Status st = sync_and_close_segment();
+  closed_ = true;
+  uint64_t dropped = probe_.dropped_disk_full.get() + probe_.dropped_sink_error.get();
+  if (st.ok() && dropped != dropped_before) st = drop_error_;
+  return st;
+}
+
+// ---- Segments ----------------------------------------------------------------
+
+Status PartitionLogImpl::create_segment(uint64_t base_offset) {
+  std::filesystem::path path = segment_path(base_offset);
+  FileHandle f;
+  if (Status st = open_file(path, OpenMode::kCreateNew, f); !st.ok()) return st;
+  SegmentHeader h;
+  h.partition = opts_.partition;
+  h.base_offset = base_offset;
+  h.created_ns = wall_ns();
+  uint8_t bytes[kSegmentHeaderSize];
+  encode_segment_header(h, bytes);
+  if (Status st = write_file_at(f, 0, bytes); !st.ok()) {
+    // Don't leave a headerless file behind to be found by the next open.
+    close_file(f);
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return st;
+  }
+  // The new name must survive a crash along with the data written into it.
+  if (!sync_directory(opts_.dir).ok()) {
+    probe_.sync_errors.add();
+    sync_failed_ = true;
+  }
+  file_ = f;
+  segment_broken_ = false;
+  submit_pos_ = written_pos_ = kSegmentHeaderSize;
+  next_offset_ = std::max(next_offset_, base_offset);
+  written_offset_ = std::max(written_offset_, base_offset);
+  probe_.next_offset.set(next_offset_);
+  probe_.segments_created.add();
+  return Status();
+}
+
+Status PartitionLogImpl::sync_and_close_segment() {
+  wait_for_sync();
+  if (!file_.valid()) return Status();
+  Status st = datasync_file(file_);
+  if (st.ok()) {
+    probe_.syncs.add();
+    if (!sync_failed_) probe_.durable_offset.set(written_offset_);
+  } else {
+    probe_.sync_errors.add();
+    sync_failed_ = true;
+  }
+  Status closed = close_file(file_);
+  return st.ok() ? closed : st;
+}
+
+Status PartitionLogImpl::rotate(uint64_t base_offset) {
+  // A sealed segment is synced before it is left, whatever the policy, so
+  // durable_offset can pass it. Its close error changes nothing already written.
+  sync_and_close_segment();
+  return create_segment(base_offset);
+}
+
+}  // namespace
+
+std::unique_ptr<PartitionLog> PartitionLog::open(const LogOptions& opts, RecoveryReport& report,
+                                                 Status& err) {
+  report = RecoveryReport{};
+  auto log = std::make_unique<PartitionLogImpl>(opts, FileIo::create(opts.writes_in_flight + 2));
+  err = log->recover(report);
+  if (!err.ok()) return nullptr;
+  return log;
+}
+
+}  // namespace ringest

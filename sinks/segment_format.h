@@ -1,0 +1,119 @@
+// The segment log's on-disk format, version 1. This header and
+// docs/segment-format.md are the contract; change neither without the other,
+// and bump kFormatVersion for anything an old reader would misread.
+//
+// A partition is a directory data/<partition>/ of segment files named
+// <20-digit zero-padded base offset>.seg. Every integer is little-endian.
+//
+// Segment file := segment header, then zero or more batches back to back.
+//
+// Segment header (kSegmentHeaderSize = 64 bytes):
+//   0   8  magic              "RINGSEG\0"
+//   8   2  format version     1
+//  10   2  header size        64
+//  12   4  partition
+//  16   8  base offset        offset of the first record the segment may hold
+//  24   8  created            wall clock, ns since the Unix epoch (signed)
+//  32  28  reserved           zero
+//  60   4  header crc         CRC32C of bytes [0, 60)
+//
+// Batch := batch header, then payload_length bytes of payload.
+//
+// Batch header (kBatchHeaderSize = 48 bytes):
+//   0   4  length             whole batch, header included: 48 + payload length
+//   4   4  crc                CRC32C of bytes [8, length) of the batch
+//   8   1  format version     1
+//   9   1  flags              bits 0-2 compression (0 none; 1 zstd, 2 lz4 reserved),
+//                             bits 3-7 zero
+//  10   2  header size        48
+//  12   4  record count       >= 1
+//  16   8  base offset        offset of the batch's first record; record i has
+//                             base offset + i
+//  24   8  min time           smallest record time_ns in the batch (signed)
+//  32   8  max time           largest record time_ns in the batch (signed)
+//  40   4  payload length     bytes of payload as stored
+//  44   4  reserved           zero
+//
+// Payload := record count records back to back (see sinks/record_codec.h):
+//   varint32 body length, then the body:
+//   u8 kind (0 point, 1 raw) | u16 listener | u8 family (0, 4, 6) |
+//   address (0, 4 or 16 bytes by family) | u16 port | i64 receive_ns | then
+//   point: i64 time_ns | str measurement | varint32 tag count, (str key, str value)* |
+//          varint32 field count, (str key, u8 type, value)*
+//   raw:   the raw bytes, to the end of the body
+//   where str is varint32 length + bytes and value is: float 8-byte IEEE-754,
+//   int/uint 8 bytes, string str, bool 1 byte (0 or 1).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace ringest::segfmt {
+
+inline constexpr uint16_t kFormatVersion = 1;
+
+// Segment header.
+inline constexpr uint8_t kSegmentMagic[8] = {'R', 'I', 'N', 'G', 'S', 'E', 'G', '\0'};
+inline constexpr size_t kSegmentHeaderSize = 64;
+inline constexpr size_t kSegMagicAt = 0;
+inline constexpr size_t kSegVersionAt = 8;
+inline constexpr size_t kSegHeaderSizeAt = 10;
+inline constexpr size_t kSegPartitionAt = 12;
+inline constexpr size_t kSegBaseOffsetAt = 16;
+inline constexpr size_t kSegCreatedAt = 24;
+inline constexpr size_t kSegReservedAt = 32;
+inline constexpr size_t kSegCrcAt = 60;
+
+static_assert(kSegMagicAt + sizeof kSegmentMagic == kSegVersionAt);
+static_assert(kSegCreatedAt + 8 == kSegReservedAt);
+static_assert(kSegCrcAt + 4 == kSegmentHeaderSize);
+
+// Batch header.
+inline constexpr size_t kBatchHeaderSize = 48;
+inline constexpr size_t kBatchLengthAt = 0;
+inline constexpr size_t kBatchCrcAt = 4;
+inline constexpr size_t kBatchVersionAt = 8;
+inline constexpr size_t kBatchFlagsAt = 9;
+inline constexpr size_t kBatchHeaderSizeAt = 10;
+inline constexpr size_t kBatchCountAt = 12;
+inline constexpr size_t kBatchBaseOffsetAt = 16;
+inline constexpr size_t kBatchMinTimeAt = 24;
+inline constexpr size_t kBatchMaxTimeAt = 32;
+inline constexpr size_t kBatchPayloadLengthAt = 40;
+inline constexpr size_t kBatchReservedAt = 44;
+// The CRC covers everything after itself, so it never covers its own bytes.
+inline constexpr size_t kBatchCrcFrom = kBatchCrcAt + 4;
+
+static_assert(kBatchCrcFrom == kBatchVersionAt);
+static_assert(kBatchReservedAt + 4 == kBatchHeaderSize);
+static_assert(kBatchHeaderSize % 8 == 0, "keeps payloads 8-aligned in a batch buffer");
+
+// A batch is never longer than this, so one flipped high bit in a length field
+// is caught as damage instead of being trusted as a 2 GiB read.
+inline constexpr uint32_t kMaxBatchLength = 64u << 20;
+inline constexpr uint32_t kMaxPayloadLength = kMaxBatchLength - kBatchHeaderSize;
+
+// Flags.
+inline constexpr uint8_t kCompressionMask = 0x07;
+inline constexpr uint8_t kCompressionNone = 0;
+inline constexpr uint8_t kCompressionZstd = 1;  // reserved, not written by v1
+inline constexpr uint8_t kCompressionLz4 = 2;   // reserved, not written by v1
+inline constexpr uint8_t kKnownFlags = kCompressionMask;
+
+// Record body.
+inline constexpr uint8_t kKindPoint = 0;
+inline constexpr uint8_t kKindRaw = 1;
+inline constexpr uint8_t kFamilyNone = 0;
+inline constexpr uint8_t kFamilyIPv4 = 4;
+inline constexpr uint8_t kFamilyIPv6 = 6;
+inline constexpr uint8_t kTypeFloat = 0;
+inline constexpr uint8_t kTypeInt = 1;
+inline constexpr uint8_t kTypeUint = 2;
+inline constexpr uint8_t kTypeString = 3;
+inline constexpr uint8_t kTypeBool = 4;
+
+// Segment files: <20 digits>.seg, the base offset zero-padded.
+inline constexpr size_t kSegmentNameDigits = 20;
+inline constexpr char kSegmentSuffix[] = ".seg";
+
+}  // namespace ringest::segfmt
