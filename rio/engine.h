@@ -97,6 +97,7 @@ class Engine {
   virtual void discard_and_close() = 0;
 
   virtual BufferPool& pool() = 0;
+  const BufferPool& pool() const { return const_cast<Engine*>(this)->pool(); }
   virtual const EngineProbe& probe() const = 0;
   virtual std::span<const SocketProbe> sockets() const = 0;
 };

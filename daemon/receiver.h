@@ -1,0 +1,61 @@
+// Receiver: one engine and the thread that runs it. The thread starts the
+// engine, then loops: take back slots the shards returned, poll the engine,
+// hand what it harvested to the shards. It never waits on a shard or on the
+// disk: if the handoff queue refuses a batch, the datagrams are counted as
+// queue_full drops and their slots reused at once.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/counter.h"
+#include "common/status.h"
+#include "daemon/handoff.h"
+#include "rio/engine.h"
+
+namespace ringest {
+
+class Receiver final : rio::DatagramHandler {
+ public:
+  Receiver(uint16_t index, std::unique_ptr<rio::Engine> engine, HandoffQueue& queue, size_t listeners);
+  ~Receiver() override;
+
+  rio::Engine& engine() { return *engine_; }
+  // Starts the thread and waits until the engine has armed its receives.
+  Status start();
+  // Any thread: stop receiving. The thread reads what the sockets still hold
+  // (for at most drain_ms), counts what is left as shutdown drops, closes the
+  // sockets and ends. Returns after the thread has ended.
+  void stop_and_join(int drain_ms);
+
+  // Any thread (shard threads): give slots back to this receiver's engine.
+  void return_slots(moodycamel::ProducerToken& tok, std::span<const uint32_t> slots);
+  SlotReturnQueue& return_queue() { return returns_; }
+
+  // Datagrams refused by a full handoff queue, per listener.
+  uint64_t queue_full_drops(size_t listener) const { return queue_full_[listener].get(); }
+
+ private:
+  void run();
+  void take_back_returned();
+  void on_datagrams(std::span<const uint32_t> slots) override;
+
+  uint16_t index_;
+  std::unique_ptr<rio::Engine> engine_;
+  HandoffQueue& queue_;
+  moodycamel::ProducerToken ptok_;
+  SlotReturnQueue returns_;
+  moodycamel::ConsumerToken return_ctok_;
+  std::vector<DatagramRef> refs_;
+  std::vector<uint32_t> returned_;
+  std::unique_ptr<Counter[]> queue_full_;
+  std::atomic<bool> stop_{false};
+  int drain_ms_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace ringest

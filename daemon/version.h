@@ -1,0 +1,4 @@
+#pragma once
+#ifndef RINGEST_VERSION
+#define RINGEST_VERSION "0.0.0"
+#endif
