@@ -14,6 +14,7 @@
 #include <system_error>
 #include <variant>
 
+#include "common/host_port.h"
 #include "daemon/formats/parser.h"
 
 namespace ringest {
@@ -274,6 +275,9 @@ std::string check_address(std::string_view s) {
   if (!digits || std::stoul(std::string(port)) > 65535) {
     return "port must be 0..65535 (got \"" + std::string(s) + "\")";
   }
+  // What passes here must also pass the split the engines use when they bind.
+  HostPort parts;
+  if (!split_host_port(s, parts)) return shape;
   return "";
 }
 
