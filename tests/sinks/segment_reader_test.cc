@@ -1,1 +1,311 @@
+// The segment reader against damage made on purpose, in memory (leveldb
+// log_test style): every valid batch before the damage is returned, nothing
+// after it, and the damage is reported once with where it starts.
+#include "sinks/segment_reader.h"
 
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "sinks/coding.h"
+#include "sinks/crc32c.h"
+#include "sinks/segment_format.h"
+#include "test_util.h"
+
+namespace ringest {
+namespace {
+
+using namespace segfmt;
+
+struct Damage {
+  uint64_t pos;
+  std::string reason;
+};
+
+class Recorder : public Reporter {
+ public:
+  void corruption(uint64_t file_pos, std::string_view reason) override {
+    seen.push_back(Damage{file_pos, std::string(reason)});
+  }
+  std::vector<Damage> seen;
+};
+
+// A segment built in memory: header, then batches of sample points.
+class SegmentBuilder {
+ public:
+  explicit SegmentBuilder(uint64_t base = 100) : next_(base) {
+    bytes.resize(kSegmentHeaderSize);
+    encode_segment_header(SegmentHeader{7, base, 1234}, bytes.data());
+  }
+
+  // Appends a batch of `n` records; returns where it starts.
+  uint64_t add_batch(uint32_t n) {
+    uint64_t at = bytes.size();
+    std::vector<uint8_t> batch(kBatchHeaderSize);
+    BatchHeader h;
+    h.base_offset = next_;
+    h.min_time_ns = INT64_MAX;
+    h.max_time_ns = INT64_MIN;
+    for (uint32_t i = 0; i < n; ++i) {
+      test::OwnedRecord r = test::sample_point(next_ + i);
+      auto v = r.views();
+      size_t body = point_body_size(v.origin, v.point);
+      size_t old = batch.size();
+      batch.resize(old + record_size(body));
+      encode_point_record(batch.data() + old, body, v.origin, v.point);
+      h.min_time_ns = std::min(h.min_time_ns, r.time_ns);
+      h.max_time_ns = std::max(h.max_time_ns, r.time_ns);
+    }
+    h.record_count = n;
+    h.length = static_cast<uint32_t>(batch.size());
+    h.payload_length = h.length - kBatchHeaderSize;
+    seal_batch(h, batch.data());
+    bytes.insert(bytes.end(), batch.begin(), batch.end());
+    next_ += n;
+    return at;
+  }
+
+  std::vector<uint8_t> bytes;
+
+ private:
+  uint64_t next_;
+};
+
+struct Result {
+  bool header_ok = false;
+  std::vector<uint64_t> batch_offsets;  // base offset of each batch returned
+  std::vector<Damage> damage;
+  uint64_t valid_end = 0;
+  uint64_t next_offset = 0;
+};
+
+Result read_all(const std::vector<uint8_t>& bytes) {
+  Result r;
+  Recorder rec;
+  SegmentReader reader(bytes, &rec);
+  SegmentHeader h;
+  r.header_ok = reader.read_header(h);
+  BatchView b;
+  while (reader.next_batch(b)) {
+    r.batch_offsets.push_back(b.header.base_offset);
+    BatchRecords records(b);
+    RecordView v;
+    uint64_t off = 0;
+    uint64_t expect = b.header.base_offset;
+    while (records.next(v, off)) {
+      CHECK(off == expect);
+      CHECK(test::OwnedRecord::from(v).same_content(test::sample_point(off)));
+      ++expect;
+    }
+    CHECK(expect == b.header.end_offset());
+  }
+  CHECK_FALSE(reader.next_batch(b));  // stays stopped
+  r.damage = rec.seen;
+  r.valid_end = reader.valid_end();
+  r.next_offset = reader.next_offset();
+  return r;
+}
+
+TEST_CASE("segment reader: intact segment reads back whole") {
+  SegmentBuilder s;
+  s.add_batch(3);
+  s.add_batch(1);
+  s.add_batch(5);
+  Result r = read_all(s.bytes);
+  CHECK(r.header_ok);
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100, 103, 104});
+  CHECK(r.damage.empty());
+  CHECK(r.valid_end == s.bytes.size());
+  CHECK(r.next_offset == 109);
+}
+
+TEST_CASE("segment reader: header only is a clean empty segment") {
+  SegmentBuilder s;
+  Result r = read_all(s.bytes);
+  CHECK(r.header_ok);
+  CHECK(r.batch_offsets.empty());
+  CHECK(r.damage.empty());
+  CHECK(r.next_offset == 100);
+}
+
+TEST_CASE("segment reader: truncated segment header") {
+  SegmentBuilder s;
+  for (size_t n : {size_t{0}, size_t{10}, kSegmentHeaderSize - 1}) {
+    std::vector<uint8_t> cut(s.bytes.begin(), s.bytes.begin() + static_cast<std::ptrdiff_t>(n));
+    Result r = read_all(cut);
+    CHECK_FALSE(r.header_ok);
+    REQUIRE(r.damage.size() == 1);
+    CHECK(r.damage[0].pos == 0);
+    CHECK(r.damage[0].reason == "truncated segment header");
+  }
+}
+
+TEST_CASE("segment reader: damaged segment header") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  SUBCASE("bad magic") {
+    s.bytes[0] = 'X';
+    CHECK(read_all(s.bytes).damage.at(0).reason == "bad segment magic");
+  }
+  SUBCASE("flipped bit under the checksum") {
+    s.bytes[kSegBaseOffsetAt] ^= 0x01;
+    CHECK(read_all(s.bytes).damage.at(0).reason == "segment header checksum mismatch");
+  }
+  Result r = read_all(s.bytes);
+  CHECK_FALSE(r.header_ok);
+  CHECK(r.batch_offsets.empty());
+}
+
+TEST_CASE("segment reader: torn last batch") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  s.add_batch(2);
+  uint64_t last = s.add_batch(4);
+  // Cut at every point inside the last batch: header torn or payload torn.
+  for (uint64_t cut = last + 1; cut < s.bytes.size(); cut += 7) {
+    std::vector<uint8_t> torn(s.bytes.begin(), s.bytes.begin() + static_cast<std::ptrdiff_t>(cut));
+    Result r = read_all(torn);
+    CHECK(r.batch_offsets == std::vector<uint64_t>{100, 102});
+    REQUIRE(r.damage.size() == 1);
+    CHECK(r.damage[0].pos == last);
+    CHECK(r.valid_end == last);
+    CHECK(r.next_offset == 104);
+  }
+}
+
+TEST_CASE("segment reader: checksum mismatch in the middle") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  uint64_t middle = s.add_batch(3);
+  s.add_batch(2);
+  s.bytes[middle + kBatchHeaderSize + 5] ^= 0x40;  // a payload byte
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100});  // nothing after the damage
+  REQUIRE(r.damage.size() == 1);
+  CHECK(r.damage[0].pos == middle);
+  CHECK(r.damage[0].reason == "batch checksum mismatch");
+  CHECK(r.valid_end == middle);
+}
+
+TEST_CASE("segment reader: checksum mismatch in a header field") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  uint64_t second = s.add_batch(3);
+  s.bytes[second + kBatchBaseOffsetAt] ^= 0x02;
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100});
+  CHECK(r.damage.at(0).reason == "batch checksum mismatch");
+}
+
+TEST_CASE("segment reader: length past the end of the file") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  uint64_t last = s.add_batch(2);
+  uint32_t len = coding::get_u32(s.bytes.data() + last);
+  coding::put_u32(s.bytes.data() + last, len + 100);
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100});
+  REQUIRE(r.damage.size() == 1);
+  CHECK(r.damage[0].pos == last);
+  // The payload-length field disagrees first; either way the batch is not trusted.
+  CHECK(!r.damage[0].reason.empty());
+}
+
+TEST_CASE("segment reader: length past the end with a consistent header") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  uint64_t last = s.add_batch(2);
+  uint32_t len = coding::get_u32(s.bytes.data() + last);
+  coding::put_u32(s.bytes.data() + last + kBatchLengthAt, len + 100);
+  coding::put_u32(s.bytes.data() + last + kBatchPayloadLengthAt,
+                  len + 100 - static_cast<uint32_t>(kBatchHeaderSize));
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100});
+  CHECK(r.damage.at(0).reason == "batch runs past the end of the file");
+}
+
+TEST_CASE("segment reader: zero-filled tail") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  s.add_batch(2);
+  uint64_t end = s.bytes.size();
+  SUBCASE("longer than a batch header") { s.bytes.resize(end + 4096, 0); }
+  SUBCASE("shorter than a batch header") { s.bytes.resize(end + 20, 0); }
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100, 102});
+  REQUIRE(r.damage.size() == 1);
+  CHECK(r.damage[0].pos == end);
+  CHECK(r.valid_end == end);
+}
+
+TEST_CASE("segment reader: flipped length bit") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  uint64_t second = s.add_batch(3);
+  s.add_batch(1);
+  for (int bit = 0; bit < 32; ++bit) {
+    auto b = s.bytes;
+    b[second + bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+    Result r = read_all(b);
+    CHECK(r.batch_offsets == std::vector<uint64_t>{100});
+    REQUIRE(r.damage.size() == 1);
+    CHECK(r.damage[0].pos == second);
+  }
+}
+
+TEST_CASE("segment reader: offsets going backwards") {
+  SegmentBuilder a(100);
+  a.add_batch(5);  // 100..104
+  SegmentBuilder b(100);
+  uint64_t at = b.add_batch(2);
+  std::vector<uint8_t> bytes = a.bytes;
+  bytes.insert(bytes.end(), b.bytes.begin() + static_cast<std::ptrdiff_t>(at), b.bytes.end());
+  Recorder rec;
+  SegmentReader reader(bytes, &rec);
+  SegmentHeader h;
+  REQUIRE(reader.read_header(h));
+  BatchView v;
+  CHECK(reader.next_batch(v));
+  CHECK_FALSE(reader.next_batch(v));
+  CHECK(rec.seen.at(0).reason == "batch offsets go backwards");
+}
+
+TEST_CASE("segment reader: compressed batch is not decoded by a v1 reader") {
+  SegmentBuilder s;
+  uint64_t at = s.add_batch(2);
+  // Set the zstd bit and re-seal so the CRC is right.
+  s.bytes[at + kBatchFlagsAt] = kCompressionZstd;
+  coding::put_u32(s.bytes.data() + at + kBatchCrcAt,
+                  crc32c::value(s.bytes.data() + at + kBatchCrcFrom,
+                                s.bytes.size() - at - kBatchCrcFrom));
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets.empty());
+  CHECK(r.damage.at(0).reason.find("compressed") != std::string::npos);
+}
+
+TEST_CASE("segment reader: a record count that disagrees with the payload") {
+  SegmentBuilder s;
+  uint64_t at = s.add_batch(3);
+  coding::put_u32(s.bytes.data() + at + kBatchCountAt, 4);
+  coding::put_u32(s.bytes.data() + at + kBatchCrcAt,
+                  crc32c::value(s.bytes.data() + at + kBatchCrcFrom,
+                                s.bytes.size() - at - kBatchCrcFrom));
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets.empty());
+  CHECK(r.damage.at(0).reason == "malformed record in batch");
+}
+
+TEST_CASE("segment file names") {
+  CHECK(segment_file_name(0) == "00000000000000000000.seg");
+  CHECK(segment_file_name(1234) == "00000000000000001234.seg");
+  CHECK(parse_segment_file_name("00000000000000001234.seg") == 1234u);
+  CHECK(parse_segment_file_name(segment_file_name(UINT64_MAX)) == UINT64_MAX);
+  CHECK_FALSE(parse_segment_file_name("0000000000000000123.seg"));
+  CHECK_FALSE(parse_segment_file_name("00000000000000001234.idx"));
+  CHECK_FALSE(parse_segment_file_name("0000000000000000123x.seg"));
+  CHECK_FALSE(parse_segment_file_name("99999999999999999999.seg"));  // > 2^64-1
+}
+
+}  // namespace
+}  // namespace ringest
