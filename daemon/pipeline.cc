@@ -64,7 +64,9 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
       std::string address = ls.address;
       // Further sockets of a listener join the port the first one got.
       if (k > 0) address = address.substr(0, address.rfind(':') + 1) + std::to_string(p->port(l));
-      Status st = e.add_socket({address, static_cast<uint16_t>(l), ls.rcvbuf_bytes, true}, b.bound);
+      // SO_REUSEPORT only where a listener has several sockets: with one, a
+      // second daemon on the same port is refused rather than handed half the traffic.
+      Status st = e.add_socket({address, static_cast<uint16_t>(l), ls.rcvbuf_bytes, ls.sockets > 1}, b.bound);
       if (!st) {
         failure = {Failure::kSocket, "listener '" + ls.name + "': " + st.message()};
         return nullptr;

@@ -1,0 +1,185 @@
+// The whole pipeline in one process: engines → handoff → shards → log, read
+// back through the log reader. Runs under TSan in the test suite.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "daemon/metrics.h"
+#include "daemon/pipeline.h"
+#include "sinks/segment_reader.h"
+#include "tests/support/udp_sender.h"
+
+namespace ringest {
+namespace {
+
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/ringest-pipeline-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::filesystem::path path;
+};
+
+Settings test_settings(const std::filesystem::path& dir, const std::string& engine) {
+  Settings s;
+  ListenerSettings l;
+  l.name = "statsd";
+  l.address = "127.0.0.1:0";
+  l.engine = engine;
+  l.rcvbuf_bytes = 4u << 20;
+  s.listeners.push_back(l);
+  s.receive.slots = 1024;
+  s.storage.dir = dir.string();
+  s.storage.batch_bytes = 64u << 10;
+  s.parser_threads = 2;
+  s.metrics_listen = "";
+  return s;
+}
+
+// Every record in the data directory: seq tag → count, plus damage seen.
+struct Collected : LogVisitor {
+  std::map<uint64_t, int> seqs;
+  std::multiset<std::string> measurements;
+  size_t records = 0, damage = 0;
+  void on_record(uint32_t, uint64_t, const RecordView& r) override {
+    ++records;
+    measurements.insert(std::string(r.point.measurement));
+    for (const Tag& t : r.point.tags)
+      if (t.key == "seq") ++seqs[std::stoull(std::string(t.value))];
+  }
+  void on_damage(const std::filesystem::path&, uint64_t, std::string_view) override { ++damage; }
+};
+
+Collected read_all(const std::filesystem::path& dir) {
+  Collected c;
+  std::vector<PartitionDir> parts;
+  REQUIRE(list_partitions(dir, parts).ok());
+  for (const PartitionDir& p : parts) REQUIRE(read_partition(p, c).ok());
+  return c;
+}
+
+uint64_t received(const Pipeline& p) {
+  uint64_t n = 0;
+  for (const auto& r : p.receivers())
+    for (const auto& s : r->engine().sockets()) n += s.datagrams.get() + s.kernel_drops_rcvbuf.get() +
+                                                   s.kernel_drops_no_slot.get() + s.truncated.get();
+  return n;
+}
+
+uint64_t dropped(const Pipeline& p) {
+  uint64_t n = 0;
+  for (const auto& r : p.receivers()) {
+    for (const auto& s : r->engine().sockets())
+      n += s.kernel_drops_rcvbuf.get() + s.kernel_drops_no_slot.get() + s.truncated.get() + s.shutdown_drops.get();
+    n += r->queue_full_drops(0);
+  }
+  for (const auto& sh : p.shards())
+    n += sh->listener_probe(0).parse_dropped.get() + sh->log_probe().dropped_disk_full.get() +
+         sh->log_probe().dropped_sink_error.get();
+  return n;
+}
+
+void wait_received(const Pipeline& p, uint64_t n) {
+  for (int i = 0; i < 1000 && received(p) < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+}  // namespace
+
+TEST_CASE("pipeline stores every datagram with its sequence number, on every engine") {
+  for (const char* engine : {"uring", "recvmmsg"}) {
+    CAPTURE(engine);
+    TempDir dir;
+    Pipeline::Failure failure;
+    auto p = Pipeline::start(test_settings(dir.path, engine), failure);
+    REQUIRE_MESSAGE(p, failure.message);
+    test::UdpSender tx(p->port(0));
+    const uint64_t kSent = 20000;
+    for (uint64_t seq = 0; seq < kSent; ++seq) {
+      REQUIRE(tx.send("pipe.metric:1|c|#seq:" + std::to_string(seq)));
+      if (seq % 200 == 199) std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    wait_received(*p, kSent);
+    REQUIRE(p->stop(2000).ok());
+
+    Collected c = read_all(dir.path);
+    CHECK(c.damage == 0);
+    uint64_t drops = dropped(*p);
+    CHECK(c.records + drops == kSent);
+    for (const auto& [seq, count] : c.seqs) REQUIRE(count == 1);
+    CHECK(c.seqs.size() == c.records);
+    if (drops == 0) CHECK(c.seqs.rbegin()->first == kSent - 1);
+  }
+}
+
+TEST_CASE("pipeline keeps good lines, counts bad ones by reason, and drops datagrams with none") {
+  TempDir dir;
+  Pipeline::Failure failure;
+  auto p = Pipeline::start(test_settings(dir.path, "auto"), failure);
+  REQUIRE_MESSAGE(p, failure.message);
+  test::UdpSender tx(p->port(0));
+  REQUIRE(tx.send("good.a:1|c\nbad.line:1|zz\ngood.b:2|g"));  // 2 points, 1 unknown_type
+  REQUIRE(tx.send("no colon here"));                         // nothing storable: dropped at parse
+  REQUIRE(tx.send("good.c:3|ms|@0.5|#env:prod"));
+  wait_received(*p, 3);
+  REQUIRE(p->stop(2000).ok());
+
+  Collected c = read_all(dir.path);
+  CHECK(c.records == 3);
+  CHECK(c.measurements == std::multiset<std::string>{"good.a", "good.b", "good.c"});
+  std::string text = render_metrics(*p);
+  CHECK(text.find(R"(ringest_parse_errors_total{listener="statsd",format="statsd",reason="unknown_type"} 1)") !=
+        std::string::npos);
+  CHECK(text.find(R"(ringest_parse_errors_total{listener="statsd",format="statsd",reason="missing_colon"} 1)") !=
+        std::string::npos);
+  CHECK(text.find(R"(ringest_dropped_datagrams_total{listener="statsd",stage="parse",reason="parse_error"} 1)") !=
+        std::string::npos);
+  CHECK(text.find(R"(ringest_points_total{listener="statsd",format="statsd"} 3)") != std::string::npos);
+  CHECK(text.find(R"(ringest_stored_datagrams_total)") != std::string::npos);
+}
+
+TEST_CASE("pipeline stopped mid-stream accounts for every datagram") {
+  TempDir dir;
+  Pipeline::Failure failure;
+  Settings s = test_settings(dir.path, "auto");
+  s.receive.slots = 64;  // a small pool, so the stop finds work in every stage
+  auto p = Pipeline::start(s, failure);
+  REQUIRE_MESSAGE(p, failure.message);
+  test::UdpSender tx(p->port(0));
+  const uint64_t kSent = 30000;
+  for (uint64_t seq = 0; seq < kSent; ++seq) REQUIRE(tx.send("burst:1|c|#seq:" + std::to_string(seq)));
+  REQUIRE(p->stop(100).ok());
+  Collected c = read_all(dir.path);
+  CHECK(c.damage == 0);
+  CHECK(c.records + dropped(*p) == kSent);
+}
+
+TEST_CASE("pipeline reports an unusable data directory and a port in use") {
+  TempDir dir;
+  Pipeline::Failure failure;
+  std::filesystem::path file = dir.path / "file";
+  { std::FILE* f = std::fopen(file.c_str(), "w"); std::fclose(f); }
+  auto p = Pipeline::start(test_settings(file, "auto"), failure);
+  CHECK_FALSE(p);
+  CHECK(failure.kind == Pipeline::Failure::kStorage);
+
+  auto a = Pipeline::start(test_settings(dir.path / "a", "auto"), failure);
+  REQUIRE(a);
+  // One socket per listener binds without SO_REUSEPORT, so a second daemon
+  // on the same port is refused instead of silently taking half the traffic.
+  Settings s = test_settings(dir.path / "b", "auto");
+  s.listeners[0].address = "127.0.0.1:" + std::to_string(a->port(0));
+  auto b = Pipeline::start(s, failure);
+  CHECK_FALSE(b);
+  CHECK(failure.kind == Pipeline::Failure::kSocket);
+  CHECK(failure.message.find("in use") != std::string::npos);
+  a->stop(0);
+}
+
+}  // namespace ringest
