@@ -1,1 +1,565 @@
+// PartitionLog on real files: round trips, rotation, durability, recovery from
+// damage made on purpose, write errors.
+#include "sinks/partition_log.h"
 
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "sinks/coding.h"
+#include "sinks/file_layer.h"
+#include "sinks/linux/posix_file.h"
+#include "sinks/segment_format.h"
+#include "test_util.h"
+
+namespace ringest {
+namespace {
+
+using namespace segfmt;
+using test::OwnedRecord;
+using test::ReadBack;
+using test::TempDir;
+
+LogOptions options(const std::filesystem::path& dir) {
+  LogOptions o;
+  o.dir = dir;
+  o.partition = 3;
+  o.batch_bytes = 1024;
+  o.writes_in_flight = 3;
+  o.durability = Durability::kInterval;
+  return o;
+}
+
+std::unique_ptr<PartitionLog> open_log(const LogOptions& o, RecoveryReport& report) {
+  Status err;
+  auto log = PartitionLog::open(o, report, err);
+  INFO(err.message());
+  REQUIRE(log != nullptr);
+  return log;
+}
+
+std::unique_ptr<PartitionLog> open_log(const LogOptions& o) {
+  RecoveryReport report;
+  return open_log(o, report);
+}
+
+// Record number n: a point, or now and then a raw record.
+OwnedRecord record(uint64_t n) { return n % 10 == 9 ? test::sample_raw(n) : test::sample_point(n); }
+
+void append(PartitionLog& log, const OwnedRecord& r) {
+  auto v = r.views();
+  if (r.kind == RecordKind::kRaw) {
+    REQUIRE(log.append_raw(v.origin, r.raw));
+  } else {
+    REQUIRE(log.append_point(v.origin, v.point));
+  }
+}
+
+// Appends records [first, first + count) in datagrams of `per_datagram`,
+// polling as a shard would.
+void write_records(PartitionLog& log, uint64_t first, uint64_t count, uint64_t per_datagram = 3) {
+  for (uint64_t n = first; n < first + count; ++n) {
+    append(log, record(n));
+    if ((n - first) % per_datagram == per_datagram - 1 || n == first + count - 1) {
+      log.end_datagram();
+      log.poll(mono_ns());
+    }
+  }
+}
+
+void check_records(const ReadBack& back, uint64_t first, uint64_t count, uint64_t first_offset) {
+  CHECK(back.damage.empty());
+  REQUIRE(back.records.size() == count);
+  for (uint64_t i = 0; i < count; ++i) {
+    const OwnedRecord& r = back.records[i];
+    CHECK(r.partition == 3);
+    CHECK(r.offset == first_offset + i);
+    CHECK(r.same_content(record(first + i)));
+  }
+}
+
+TEST_CASE("partition log: round trip through close and read back") {
+  TempDir dir;
+  auto log = open_log(options(dir.path()));
+  write_records(*log, 0, 200);
+  REQUIRE(log->close().ok());
+  const LogProbe& p = log->probe();
+  CHECK(p.records_written.get() == 200);
+  CHECK(p.datagrams_stored.get() == 67);  // 66 of three and one of two
+  CHECK(p.next_offset.get() == 200);
+  CHECK(p.durable_offset.get() == 200);
+  CHECK(p.dropped_disk_full.get() + p.dropped_sink_error.get() == 0);
+  CHECK(p.batches_written.get() > 1);
+  ReadBack back = test::read_back(dir.path());
+  check_records(back, 0, 200, 0);
+  CHECK(back.batches.size() == p.batches_written.get());
+}
+
+TEST_CASE("partition log: reopen continues at the next offset") {
+  TempDir dir;
+  {
+    auto log = open_log(options(dir.path()));
+    write_records(*log, 0, 50);
+    REQUIRE(log->close().ok());
+  }
+  RecoveryReport report;
+  auto log = open_log(options(dir.path()), report);
+  CHECK(report.next_offset == 50);
+  CHECK(report.truncated_bytes == 0);
+  CHECK(report.detail.empty());
+  CHECK(report.segments == 1);
+  write_records(*log, 50, 30);
+  REQUIRE(log->close().ok());
+  check_records(test::read_back(dir.path()), 0, 80, 0);
+}
+
+TEST_CASE("partition log: a datagram's records land in one batch") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.batch_bytes = 100;  // smaller than one datagram: every datagram seals a batch
+  auto log = open_log(o);
+  write_records(*log, 0, 70, 7);
+  REQUIRE(log->close().ok());
+  ReadBack back = test::read_back(dir.path());
+  check_records(back, 0, 70, 0);
+  REQUIRE(back.batches.size() == 10);
+  for (const auto& b : back.batches) CHECK(b.size() == 7);
+}
+
+TEST_CASE("partition log: flush writes a quiet listener's records") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.batch_bytes = 1 << 20;
+  auto log = open_log(o);
+  write_records(*log, 0, 4, 2);
+  CHECK(log->probe().batches_written.get() == 0);  // still in the open batch
+  log->flush();
+  for (int i = 0; i < 1000 && log->probe().datagrams_stored.get() < 2; ++i) log->poll(mono_ns());
+  CHECK(log->probe().datagrams_stored.get() == 2);
+  check_records(test::read_back(dir.path()), 0, 4, 0);  // readable before close
+  REQUIRE(log->close().ok());
+}
+
+TEST_CASE("partition log: close keeps a datagram that was never ended") {
+  TempDir dir;
+  auto log = open_log(options(dir.path()));
+  append(*log, record(0));
+  append(*log, record(1));
+  REQUIRE(log->close().ok());
+  check_records(test::read_back(dir.path()), 0, 2, 0);
+}
+
+TEST_CASE("partition log: rotation by segment size") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.segment_bytes = 4096;
+  auto log = open_log(o);
+  write_records(*log, 0, 300);
+  REQUIRE(log->close().ok());
+  CHECK(log->probe().segments_created.get() > 3);
+  std::vector<SegmentFile> segs;
+  REQUIRE(list_segments(dir.path(), segs).ok());
+  REQUIRE(segs.size() == log->probe().segments_created.get());
+  ReadBack back = test::read_back(dir.path());
+  check_records(back, 0, 300, 0);
+  CHECK(back.segments == segs.size());
+  // Each segment is named by the offset of its first record and stays within
+  // the size limit (a batch is smaller than a segment here).
+  CHECK(segs[0].base_offset == 0);
+  for (const SegmentFile& s : segs) {
+    CHECK(std::filesystem::file_size(s.path) <= o.segment_bytes);
+    bool found = false;
+    for (const auto& r : back.records) found |= r.offset == s.base_offset;
+    CHECK(found);
+  }
+  // Reopen: continues in the last segment.
+  RecoveryReport report;
+  auto again = open_log(o, report);
+  CHECK(report.segments == segs.size());
+  CHECK(report.next_offset == 300);
+  write_records(*again, 300, 10);
+  REQUIRE(again->close().ok());
+  check_records(test::read_back(dir.path()), 0, 310, 0);
+}
+
+TEST_CASE("partition log: durability batch makes each batch durable") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.durability = Durability::kBatch;
+  auto log = open_log(o);
+  write_records(*log, 0, 60);
+  log->flush();
+  for (int i = 0; i < 10000 && log->probe().durable_offset.get() < 60; ++i) log->poll(mono_ns());
+  CHECK(log->probe().durable_offset.get() == 60);
+  CHECK(log->probe().syncs.get() >= 1);
+  REQUIRE(log->close().ok());
+}
+
+TEST_CASE("partition log: durability interval syncs once the interval passed") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.sync_interval_ms = 50;
+  auto log = open_log(o);
+  write_records(*log, 0, 30);
+  log->flush();
+  int64_t start = mono_ns();
+  // Simulated clock: the first poll may sync (never synced before); after that
+  // the next sync waits for the interval.
+  for (int i = 0; i < 10000 && log->probe().durable_offset.get() < 30; ++i) {
+    log->poll(start + int64_t{i} * 1'000'000);
+  }
+  CHECK(log->probe().durable_offset.get() == 30);
+  uint64_t syncs = log->probe().syncs.get();
+  write_records(*log, 30, 3);
+  log->flush();
+  for (int i = 0; i < 100; ++i) log->poll(start + 1);  // no time passes
+  CHECK(log->probe().syncs.get() == syncs);
+  CHECK(log->probe().durable_offset.get() == 30);
+  for (int i = 0; i < 10000 && log->probe().durable_offset.get() < 33; ++i) {
+    log->poll(start + 10'000'000'000 + i);
+  }
+  CHECK(log->probe().durable_offset.get() == 33);
+  REQUIRE(log->close().ok());
+}
+
+TEST_CASE("partition log: durability none is durable only after close") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.durability = Durability::kNone;
+  auto log = open_log(o);
+  write_records(*log, 0, 30);
+  log->flush();
+  for (int i = 0; i < 1000; ++i) log->poll(mono_ns() + int64_t{i} * 1'000'000'000);
+  CHECK(log->probe().durable_offset.get() == 0);
+  REQUIRE(log->close().ok());
+  CHECK(log->probe().durable_offset.get() == 30);
+}
+
+TEST_CASE("partition log: one write in flight still stores everything") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.writes_in_flight = 1;
+  o.batch_bytes = 64;
+  auto log = open_log(o);
+  write_records(*log, 0, 500, 1);
+  REQUIRE(log->close().ok());
+  CHECK(log->probe().datagrams_stored.get() == 500);
+  check_records(test::read_back(dir.path()), 0, 500, 0);
+}
+
+TEST_CASE("partition log: missing directory is created") {
+  TempDir dir;
+  auto log = open_log(options(dir.path() / "data" / "3"));
+  write_records(*log, 0, 5);
+  REQUIRE(log->close().ok());
+  check_records(test::read_back(dir.path() / "data" / "3"), 0, 5, 0);
+}
+
+TEST_CASE("partition log: unusable directory is an error, not a crash") {
+  TempDir dir;
+  std::ofstream(dir.path() / "file") << "x";
+  RecoveryReport report;
+  Status err;
+  auto log = PartitionLog::open(options(dir.path() / "file" / "3"), report, err);
+  CHECK(log == nullptr);
+  CHECK_FALSE(err.ok());
+  CHECK(err.message().find("file") != std::string::npos);
+}
+
+TEST_CASE("partition log: a record larger than a batch may be is refused") {
+  TempDir dir;
+  auto log = open_log(options(dir.path()));
+  Origin origin;
+  std::string huge(kMaxPayloadLength, 'x');
+  CHECK_FALSE(log->append_raw(origin, huge));
+  write_records(*log, 0, 3);
+  REQUIRE(log->close().ok());
+  check_records(test::read_back(dir.path()), 0, 3, 0);
+}
+
+TEST_CASE("partition log: appends after close are refused") {
+  TempDir dir;
+  auto log = open_log(options(dir.path()));
+  REQUIRE(log->close().ok());
+  auto v = record(0).views();
+  CHECK_FALSE(log->append_point(v.origin, v.point));
+  CHECK(log->close().ok());
+}
+
+// ---- Recovery from damage ------------------------------------------------------
+
+// Writes `batches` batches of 4 records (one datagram each) and closes; returns
+// the file position where each batch starts in the (only) segment.
+std::vector<uint64_t> write_batches(const std::filesystem::path& dir, int batches) {
+  LogOptions o = options(dir);
+  o.batch_bytes = 1;
+  auto log = open_log(o);
+  write_records(*log, 0, static_cast<uint64_t>(batches) * 4, 4);
+  REQUIRE(log->close().ok());
+  std::vector<uint8_t> bytes = test::read_bytes(test::last_segment(dir));
+  std::vector<uint64_t> starts;
+  for (uint64_t pos = kSegmentHeaderSize; pos < bytes.size(); pos += coding::get_u32(&bytes[pos])) {
+    starts.push_back(pos);
+  }
+  REQUIRE(starts.size() == static_cast<size_t>(batches));
+  return starts;
+}
+
+// Reopens a damaged log: checks what recovery reports, that the kept records
+// read back without damage, and that appending resumes at the right offset.
+void reopen_and_check(const std::filesystem::path& dir, uint64_t kept, uint64_t cut_bytes) {
+  RecoveryReport report;
+  auto log = open_log(options(dir), report);
+  CHECK(report.next_offset == kept);
+  CHECK(report.truncated_bytes == cut_bytes);
+  CHECK(report.detail.find(test::last_segment(dir).filename().string()) != std::string::npos);
+  CHECK(report.detail.find('\n') == std::string::npos);
+  check_records(test::read_back(dir), 0, kept, 0);
+  write_records(*log, 1000, 8);
+  REQUIRE(log->close().ok());
+  ReadBack back = test::read_back(dir);
+  CHECK(back.damage.empty());
+  REQUIRE(back.records.size() == kept + 8);
+  for (uint64_t i = 0; i < 8; ++i) {
+    CHECK(back.records[kept + i].offset == kept + i);
+    CHECK(back.records[kept + i].same_content(record(1000 + i)));
+  }
+}
+
+TEST_CASE("recovery: torn last batch is cut") {
+  TempDir dir;
+  auto starts = write_batches(dir.path(), 5);
+  auto seg = test::last_segment(dir.path());
+  auto bytes = test::read_bytes(seg);
+  uint64_t size = bytes.size();
+  bytes.resize(starts[4] + (size - starts[4]) / 2);
+  test::write_bytes(seg, bytes);
+  reopen_and_check(dir.path(), 16, bytes.size() - starts[4]);
+  (void)size;
+}
+
+TEST_CASE("recovery: checksum mismatch in the middle cuts everything after it") {
+  TempDir dir;
+  auto starts = write_batches(dir.path(), 5);
+  auto seg = test::last_segment(dir.path());
+  auto bytes = test::read_bytes(seg);
+  bytes[starts[2] + kBatchHeaderSize + 3] ^= 0x10;
+  test::write_bytes(seg, bytes);
+  ReadBack before = test::read_back(dir.path());
+  REQUIRE(before.damage.size() == 1);
+  CHECK(before.records.size() == 8);  // the reader alone keeps what precedes the damage
+  reopen_and_check(dir.path(), 8, bytes.size() - starts[2]);
+}
+
+TEST_CASE("recovery: length past the end of the file") {
+  TempDir dir;
+  auto starts = write_batches(dir.path(), 3);
+  auto seg = test::last_segment(dir.path());
+  auto bytes = test::read_bytes(seg);
+  uint32_t len = coding::get_u32(&bytes[starts[2]]);
+  coding::put_u32(&bytes[starts[2] + kBatchLengthAt], len + 4096);
+  coding::put_u32(&bytes[starts[2] + kBatchPayloadLengthAt],
+                  len + 4096 - static_cast<uint32_t>(kBatchHeaderSize));
+  test::write_bytes(seg, bytes);
+  reopen_and_check(dir.path(), 8, bytes.size() - starts[2]);
+}
+
+TEST_CASE("recovery: zero-filled tail is cut") {
+  TempDir dir;
+  write_batches(dir.path(), 3);
+  auto seg = test::last_segment(dir.path());
+  auto bytes = test::read_bytes(seg);
+  bytes.resize(bytes.size() + 8192, 0);  // as after a crash with preallocated blocks
+  test::write_bytes(seg, bytes);
+  reopen_and_check(dir.path(), 12, 8192);
+}
+
+TEST_CASE("recovery: flipped length bit") {
+  TempDir dir;
+  auto starts = write_batches(dir.path(), 4);
+  auto seg = test::last_segment(dir.path());
+  auto bytes = test::read_bytes(seg);
+  bytes[starts[1] + 3] ^= 0x80;  // length's top bit: 2 GiB
+  test::write_bytes(seg, bytes);
+  reopen_and_check(dir.path(), 4, bytes.size() - starts[1]);
+}
+
+TEST_CASE("recovery: truncated segment header recreates the segment") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.segment_bytes = 2048;
+  {
+    auto log = open_log(o);
+    write_records(*log, 0, 100);
+    REQUIRE(log->close().ok());
+  }
+  auto seg = test::last_segment(dir.path());
+  uint64_t base = *parse_segment_file_name(seg.filename().string());
+  REQUIRE(base > 0);
+  // Keep only part of the last segment's header, as after a crash right after
+  // the file was created.
+  auto bytes = test::read_bytes(seg);
+  bytes.resize(20);
+  test::write_bytes(seg, bytes);
+  RecoveryReport report;
+  auto log = open_log(o, report);
+  CHECK(report.next_offset == base);
+  CHECK(report.truncated_bytes == 20);
+  CHECK(report.detail.find("truncated segment header") != std::string::npos);
+  write_records(*log, 1000, 5);
+  REQUIRE(log->close().ok());
+  ReadBack back = test::read_back(dir.path());
+  CHECK(back.damage.empty());
+  REQUIRE(back.records.size() == base + 5);
+  for (uint64_t i = 0; i < base; ++i) CHECK(back.records[i].same_content(record(i)));
+  for (uint64_t i = 0; i < 5; ++i) {
+    CHECK(back.records[base + i].offset == base + i);
+    CHECK(back.records[base + i].same_content(record(1000 + i)));
+  }
+}
+
+TEST_CASE("recovery: empty segment file is recreated") {
+  TempDir dir;
+  test::write_bytes(dir.path() / segment_file_name(0), {});
+  RecoveryReport report;
+  auto log = open_log(options(dir.path()), report);
+  CHECK(report.next_offset == 0);
+  CHECK_FALSE(report.detail.empty());
+  write_records(*log, 0, 5);
+  REQUIRE(log->close().ok());
+  check_records(test::read_back(dir.path()), 0, 5, 0);
+}
+
+// ---- Write errors ------------------------------------------------------------
+
+// RLIMIT_FSIZE makes writes past a size fail (EFBIG) for this process, io_uring
+// workers included: a disk that fills up at a known byte.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t limit) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_) == 0);
+    set(limit);
+  }
+  ~FileSizeLimit() { ::setrlimit(RLIMIT_FSIZE, &old_); }
+  void set(rlim_t limit) {
+    rlimit r = old_;
+    r.rlim_cur = limit;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &r) == 0);
+  }
+  void lift() { REQUIRE(::setrlimit(RLIMIT_FSIZE, &old_) == 0); }
+
+ private:
+  rlimit old_{};
+};
+
+TEST_CASE("partition log: failed writes are counted and cut away, and the log goes on") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.batch_bytes = 256;
+  o.writes_in_flight = 4;
+  auto log = open_log(o);
+  uint64_t datagrams = 0;
+  {
+    FileSizeLimit limit(8192);
+    for (uint64_t n = 0; n < 150; n += 3) {
+      write_records(*log, n, 3);
+      ++datagrams;
+    }
+    log->flush();
+    for (int i = 0; i < 100; ++i) log->poll(mono_ns());
+    limit.lift();
+    for (uint64_t n = 150; n < 180; n += 3) {
+      write_records(*log, n, 3);
+      ++datagrams;
+    }
+  }
+  REQUIRE(log->close().ok());  // the drops were before close
+  const LogProbe& p = log->probe();
+  CHECK(p.dropped_sink_error.get() > 0);
+  CHECK(p.dropped_disk_full.get() == 0);  // EFBIG is not "disk full"
+  // Every datagram is stored or counted as dropped, exactly once.
+  CHECK(p.datagrams_stored.get() + p.dropped_sink_error.get() == datagrams);
+  ReadBack back = test::read_back(dir.path());
+  CHECK(back.damage.empty());
+  CHECK(back.records.size() == p.records_written.get());
+  uint64_t last = 0;
+  for (size_t i = 0; i < back.records.size(); ++i) {
+    const OwnedRecord& r = back.records[i];
+    CHECK(r.same_content(record(r.offset)));  // offsets keep their records
+    if (i) CHECK(r.offset > last);
+    last = r.offset;
+  }
+  // Written after the limit was lifted: all of them.
+  CHECK(back.records.back().offset == 179);
+  // Reopen finds nothing to cut.
+  RecoveryReport report;
+  auto again = open_log(o, report);
+  CHECK(report.detail.empty());
+  CHECK(report.next_offset == 180);
+  REQUIRE(again->close().ok());
+}
+
+// ---- File layer ----------------------------------------------------------------
+
+void exercise_file_io(FileIo& io, const std::filesystem::path& path) {
+  FileHandle f;
+  REQUIRE(open_file(path, OpenMode::kCreateNew, f).ok());
+  std::vector<std::vector<uint8_t>> bufs;
+  for (int i = 0; i < 3; ++i) bufs.emplace_back(1000, static_cast<uint8_t>('a' + i));
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(io.submit_write(f, static_cast<uint64_t>(i) * 1000, bufs[i].data(), 1000, 10 + i).ok());
+  }
+  REQUIRE(io.submit_datasync(f, 99).ok());
+  std::vector<uint64_t> tags;
+  IoCompletion done[8];
+  while (io.outstanding() > 0) {
+    size_t n = io.reap(done, true);
+    for (size_t i = 0; i < n; ++i) {
+      CHECK(done[i].status.ok());
+      tags.push_back(done[i].tag);
+    }
+  }
+  std::sort(tags.begin(), tags.end());
+  CHECK(tags == std::vector<uint64_t>{10, 11, 12, 99});
+  CHECK(close_file(f).ok());
+  auto bytes = test::read_bytes(path);
+  REQUIRE(bytes.size() == 3000);
+  CHECK(bytes[0] == 'a');
+  CHECK(bytes[1500] == 'b');
+  CHECK(bytes[2999] == 'c');
+  // Disk full, for real: /dev/full answers every write with ENOSPC.
+  FileHandle full;
+  if (open_file("/dev/full", OpenMode::kReadWrite, full).ok()) {
+    REQUIRE(io.submit_write(full, 0, bufs[0].data(), 100, 7).ok());
+    size_t n = 0;
+    while (n == 0) n = io.reap(done, true);
+    CHECK(done[0].tag == 7);
+    CHECK_FALSE(done[0].status.ok());
+    CHECK(done[0].no_space);
+    close_file(full);
+  }
+}
+
+TEST_CASE("file layer: the default backend writes, syncs and reports disk full") {
+  TempDir dir;
+  auto io = FileIo::create(8);
+  MESSAGE("file layer backend: " << std::string(io->backend()));
+  exercise_file_io(*io, dir.path() / "f");
+}
+
+TEST_CASE("file layer: the blocking fallback behaves the same") {
+  TempDir dir;
+  auto io = linux_io::make_blocking_file_io();
+  CHECK(std::string(io->backend()) == "pwrite");
+  exercise_file_io(*io, dir.path() / "f");
+}
+
+}  // namespace
+}  // namespace ringest
