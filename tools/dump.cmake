@@ -1,0 +1,5 @@
+# ringest-dump: read, verify and print a data directory through the sinks reader.
+if(TARGET ringest_sinks)
+  add_executable(ringest-dump ${CMAKE_CURRENT_LIST_DIR}/dump.cc)
+  target_link_libraries(ringest-dump PRIVATE ringest_sinks CLI11::CLI11 ringest_warnings)
+endif()
