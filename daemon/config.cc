@@ -113,9 +113,9 @@ const Spec kSpecs[] = {
      .name = "slots",
      .check = Check::kRange,
      .min = 64,
-     .max = 1u << 20,
-     .description = "Receive slots per engine; when all are in use, datagrams are counted as "
-                    "dropped (no free slot).",
+     .max = 32768,  // the kernel's limit for one io_uring buffer ring
+     .description = "Receive slots per engine. While all are in use datagrams wait in the "
+                    "socket buffer; what overflows it then is counted as dropped (no_free_slot).",
      .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.receive.slots; }},
     {.section = "receive",
      .name = "batch",
@@ -134,8 +134,7 @@ const Spec kSpecs[] = {
     {.section = "metrics",
      .name = "listen",
      .check = Check::kAddressOrEmpty,
-     .description = "Address of the HTTP endpoint serving /metrics, /healthz and /readyz; "
-                    "\"\" disables it.",
+     .description = "Address of the HTTP endpoint serving /metrics; \"\" disables it.",
      .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.metrics_listen; }},
     {.section = "log",
      .name = "level",
@@ -583,8 +582,7 @@ std::vector<SettingDoc> setting_docs() {
 std::string describe_settings() {
   std::string out =
       "Settings (TOML). Every key is optional; a file without [[listener]] gets one statsd\n"
-      "listener named \"statsd\" on 127.0.0.1:8125. Keys marked [reload] take effect on\n"
-      "reload; the others need a restart.\n";
+      "listener named \"statsd\" on 127.0.0.1:8125. Changes take effect on restart.\n";
   std::string_view section;
   for (const SettingDoc& d : setting_docs()) {
     std::string_view this_section = std::string_view(d.key).substr(0, d.key.find('.'));
@@ -595,7 +593,6 @@ std::string describe_settings() {
     }
     out += "  " + d.key.substr(d.key.find('.') + 1) + " = " + d.default_value;
     if (!d.allowed.empty()) out += "    (" + d.allowed + ")";
-    if (d.reloadable) out += "  [reload]";
     out += "\n      " + d.description + "\n";
   }
   return out;

@@ -154,7 +154,7 @@ TEST_CASE("config: out of bounds names file, line and key") {
   CHECK(error_of("\n[storage]\nsegment_bytes = 1") ==
         "ringest.toml:3: storage.segment_bytes: must be between 1048576 and 1099511627776 (got 1)");
   CHECK(error_of("[receive]\nslots = 99999999999") ==
-        "ringest.toml:2: receive.slots: must be between 64 and 1048576 (got 99999999999)");
+        "ringest.toml:2: receive.slots: must be between 64 and 32768 (got 99999999999)");
 }
 
 TEST_CASE("config: wrong types name the key and the line") {
