@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "sinks/batch_buffer.h"
 #include "sinks/file_layer.h"
+#include "sinks/partition_log_internal.h"
 #include "sinks/record_codec.h"
 #include "sinks/segment_reader.h"
 
@@ -565,13 +566,19 @@ Status PartitionLogImpl::rotate(uint64_t base_offset) {
 
 }  // namespace
 
-std::unique_ptr<PartitionLog> PartitionLog::open(const LogOptions& opts, RecoveryReport& report,
-                                                 Status& err) {
+std::unique_ptr<PartitionLog> open_partition_log(const LogOptions& opts, RecoveryReport& report,
+                                                 Status& err, std::unique_ptr<FileIo> io) {
   report = RecoveryReport{};
-  auto log = std::make_unique<PartitionLogImpl>(opts, FileIo::create(opts.writes_in_flight + 2));
+  auto log = std::make_unique<PartitionLogImpl>(opts, std::move(io));
   err = log->recover(report);
   if (!err.ok()) return nullptr;
   return log;
+}
+
+std::unique_ptr<PartitionLog> PartitionLog::open(const LogOptions& opts, RecoveryReport& report,
+                                                 Status& err) {
+  // Room for every batch write plus one sync.
+  return open_partition_log(opts, report, err, FileIo::create(std::max(opts.writes_in_flight, 1u) + 2));
 }
 
 }  // namespace ringest
