@@ -414,6 +414,7 @@ void PartitionLogImpl::submit_ready() {
       ++i;
       continue;
     }
+    if (writes_in_flight_ >= opts_.writes_in_flight) return;
     bool full = submit_pos_ > kSegmentHeaderSize && submit_pos_ + b.len > opts_.segment_bytes;
     if (!file_.valid() || segment_broken_ || full) {
       // Rotate only once everything before this batch is written and accounted.
