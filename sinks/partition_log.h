@@ -8,7 +8,14 @@
 //   written   the batch's write completed (the bytes are in the page cache).
 //   durable   an fdatasync that started after the batch was written completed;
 //             probe().durable_offset moves past it. With durability "none"
-//             nothing is made durable until close().
+//             nothing is made durable until close() (or until the segment is
+//             left at rotation: a sealed segment is always synced).
+//             After a failed fdatasync durable_offset stops moving: the kernel
+//             may have dropped the dirty pages, so a later successful sync would
+//             not prove the earlier data reached the disk.
+// A write that fails drops its batch (counted in dropped_disk_full or
+// dropped_sink_error); the segment is cut back so no partial batch remains, and
+// the dropped batch's offsets are not reused (offsets can have a gap).
 // A datagram's records always land in one batch: a batch is sealed only at a
 // datagram boundary (end_datagram()), so a datagram is stored or dropped whole.
 #pragma once

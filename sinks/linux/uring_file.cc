@@ -62,6 +62,7 @@ class UringFileIo final : public FileIo {
     size_t n = 0;
     while (n < out.size() && outstanding_ > 0) {
       io_uring_cqe* cqe = nullptr;
+      if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);  // left over from start()
       int r = (wait && n == 0) ? io_uring_wait_cqe(&ring_, &cqe) : io_uring_peek_cqe(&ring_, &cqe);
       if (r == -EINTR) continue;
       if (r != 0 || cqe == nullptr) break;
@@ -122,11 +123,10 @@ class UringFileIo final : public FileIo {
       io_uring_sqe_set_flags(sqe, IOSQE_IO_DRAIN);
     }
     io_uring_sqe_set_data64(sqe, slot);
-    int r;
-    do {
-      r = io_uring_submit(&ring_);
-    } while (r == -EINTR);
-    if (r < 0) return Status::from_errno(-r, "io_uring_submit");
+    // The SQE is queued now. If the kernel can't take it at this moment
+    // (EAGAIN, EBUSY, a signal) it stays in the ring and reap() submits it again,
+    // so the op is in flight either way.
+    io_uring_submit(&ring_);
     return Status();
   }
 
