@@ -52,8 +52,8 @@ uint32_t extend_portable(uint32_t crc, const void* data, size_t n) {
   while (n >= 8) {
     uint64_t v = load_le64(p) ^ l;
     l = kTables[7][v & 0xff] ^ kTables[6][(v >> 8) & 0xff] ^ kTables[5][(v >> 16) & 0xff] ^
-        kTables[4][(v >> 24) & 0xff] ^ kTables[3][(v >> 32) & 0xff] ^
-        kTables[2][(v >> 40) & 0xff] ^ kTables[1][(v >> 48) & 0xff] ^ kTables[0][v >> 56];
+        kTables[4][(v >> 24) & 0xff] ^ kTables[3][(v >> 32) & 0xff] ^ kTables[2][(v >> 40) & 0xff] ^
+        kTables[1][(v >> 48) & 0xff] ^ kTables[0][v >> 56];
     p += 8;
     n -= 8;
   }
@@ -63,10 +63,11 @@ uint32_t extend_portable(uint32_t crc, const void* data, size_t n) {
 
 #if defined(__x86_64__)
 
-bool have_hardware() { return __builtin_cpu_supports("sse4.2"); }
+bool have_hardware() {
+  return __builtin_cpu_supports("sse4.2");
+}
 
-__attribute__((target("sse4.2"))) uint32_t extend_hardware(uint32_t crc, const void* data,
-                                                            size_t n) {
+__attribute__((target("sse4.2"))) uint32_t extend_hardware(uint32_t crc, const void* data, size_t n) {
   const auto* p = static_cast<const uint8_t*>(data);
   uint64_t l = crc ^ 0xFFFFFFFFu;
   while (n >= 8) {
@@ -83,7 +84,9 @@ __attribute__((target("sse4.2"))) uint32_t extend_hardware(uint32_t crc, const v
 
 #else
 
-bool have_hardware() { return false; }
+bool have_hardware() {
+  return false;
+}
 
 uint32_t extend_hardware(uint32_t crc, const void* data, size_t n) {
   return extend_portable(crc, data, n);

@@ -13,7 +13,9 @@ namespace ringest::crc32c {
 // (0 for none): value(a+b) == extend(value(a), b).
 uint32_t extend(uint32_t crc, const void* data, size_t n);
 
-inline uint32_t value(const void* data, size_t n) { return extend(0, data, n); }
+inline uint32_t value(const void* data, size_t n) {
+  return extend(0, data, n);
+}
 
 // The two implementations, exposed so tests can check that they agree.
 namespace detail {

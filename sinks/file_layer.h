@@ -52,8 +52,7 @@ class FileIo {
   // until the completion for `tag` is reaped. A short write is continued here;
   // the completion says all of it was written, or why not. Fails without
   // starting anything if max_ops operations are already outstanding.
-  virtual Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len,
-                              uint64_t tag) = 0;
+  virtual Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len, uint64_t tag) = 0;
   // Starts an fdatasync of `f` that begins only after every operation submitted
   // before it has finished.
   virtual Status submit_datasync(FileHandle f, uint64_t tag) = 0;

@@ -102,18 +102,18 @@ class PartitionLogImpl final : public PartitionLog {
   BatchBuffer* open_ = nullptr;
   std::unique_ptr<FileIo> io_;
 
-  FileHandle file_;                 // the active segment
-  uint64_t submit_pos_ = 0;         // where the next batch is written
-  uint64_t written_pos_ = 0;        // end of the gap-free written prefix
-  bool segment_broken_ = false;     // a failed write could not be cut away
-  bool rewind_ = false;             // a write failed; see the top of this file
+  FileHandle file_;              // the active segment
+  uint64_t submit_pos_ = 0;      // where the next batch is written
+  uint64_t written_pos_ = 0;     // end of the gap-free written prefix
+  bool segment_broken_ = false;  // a failed write could not be cut away
+  bool rewind_ = false;          // a write failed; see the top of this file
   uint32_t writes_in_flight_ = 0;
 
-  uint64_t next_offset_ = 0;        // offset the next appended record gets
-  uint64_t written_offset_ = 0;     // records below this are written
+  uint64_t next_offset_ = 0;     // offset the next appended record gets
+  uint64_t written_offset_ = 0;  // records below this are written
   bool sync_in_flight_ = false;
-  uint64_t sync_covers_ = 0;        // written_offset_ when the running sync started
-  uint64_t sync_asked_ = 0;         // written_offset_ when the last sync started
+  uint64_t sync_covers_ = 0;  // written_offset_ when the running sync started
+  uint64_t sync_asked_ = 0;   // written_offset_ when the last sync started
   int64_t last_sync_ns_ = 0;
   // After a failed fdatasync the kernel may have dropped dirty pages and a later
   // sync can succeed without them, so durable_offset never moves again.
@@ -129,8 +129,7 @@ PartitionLogImpl::PartitionLogImpl(const LogOptions& opts, std::unique_ptr<FileI
   opts_.batch_bytes = std::min<uint32_t>(opts_.batch_bytes, kMaxPayloadLength);
   // A full batch plus one more datagram's records (a datagram is at most 64 KiB;
   // records add their origin), so growth is rare.
-  size_t cap = std::min<size_t>(kBatchHeaderSize + opts_.batch_bytes + (128u << 10),
-                                kMaxBatchLength);
+  size_t cap = std::min<size_t>(kBatchHeaderSize + opts_.batch_bytes + (128u << 10), kMaxBatchLength);
   batches_.resize(opts_.writes_in_flight + 1);
   for (BatchBuffer& b : batches_) b.allocate(cap);
   queue_.reserve(batches_.size());
@@ -567,8 +566,8 @@ Status PartitionLogImpl::rotate(uint64_t base_offset) {
 
 }  // namespace
 
-std::unique_ptr<PartitionLog> open_partition_log(const LogOptions& opts, RecoveryReport& report,
-                                                 Status& err, std::unique_ptr<FileIo> io) {
+std::unique_ptr<PartitionLog> open_partition_log(const LogOptions& opts, RecoveryReport& report, Status& err,
+                                                 std::unique_ptr<FileIo> io) {
   report = RecoveryReport{};
   auto log = std::make_unique<PartitionLogImpl>(opts, std::move(io));
   err = log->recover(report);

@@ -9,7 +9,7 @@
 
 namespace ringest {
 
-std::unique_ptr<PartitionLog> open_partition_log(const LogOptions& opts, RecoveryReport& report,
-                                                 Status& err, std::unique_ptr<FileIo> io);
+std::unique_ptr<PartitionLog> open_partition_log(const LogOptions& opts, RecoveryReport& report, Status& err,
+                                                 std::unique_ptr<FileIo> io);
 
 }  // namespace ringest

@@ -18,13 +18,13 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
   if (c >= 0xE0 && c <= 0xEF) {
     if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && b(1) < 0xA0) return 0;  // overlong
+    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
     if (c == 0xED && b(1) >= 0xA0) return 0;  // surrogate
     return 3;
   }
   if (c >= 0xF0 && c <= 0xF4) {
     if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && b(1) < 0x90) return 0;  // overlong
+    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
     if (c == 0xF4 && b(1) >= 0x90) return 0;  // past U+10FFFF
     return 4;
   }
@@ -74,8 +74,16 @@ void append_field(std::string& out, const Field& f) {
   out += "\",\"value\":";
   switch (f.type) {
     case FieldType::kFloat: append_float(out, f.f); break;
-    case FieldType::kInt: out += '"'; append_number(out, f.i); out += '"'; break;
-    case FieldType::kUint: out += '"'; append_number(out, f.u); out += '"'; break;
+    case FieldType::kInt:
+      out += '"';
+      append_number(out, f.i);
+      out += '"';
+      break;
+    case FieldType::kUint:
+      out += '"';
+      append_number(out, f.u);
+      out += '"';
+      break;
     case FieldType::kString: append_json_string(out, f.s); break;
     case FieldType::kBool: out += f.b ? "true" : "false"; break;
   }
@@ -126,8 +134,7 @@ void append_point_members(std::string& out, const PointView& p) {
   std::vector<const Tag*> tags;
   tags.reserve(p.tags.size());
   for (const Tag& t : p.tags) tags.push_back(&t);
-  std::stable_sort(tags.begin(), tags.end(),
-                   [](const Tag* a, const Tag* b) { return a->key < b->key; });
+  std::stable_sort(tags.begin(), tags.end(), [](const Tag* a, const Tag* b) { return a->key < b->key; });
   for (size_t i = 0; i < tags.size(); ++i) {
     if (i) out += ',';
     out += '[';

@@ -32,7 +32,9 @@ size_t address_size(const SourceAddress& a) {
 }
 
 // kind, listener, family, address, port, receive_ns
-size_t origin_size(const Origin& o) { return 1 + 2 + 1 + address_size(o.source) + 2 + 8; }
+size_t origin_size(const Origin& o) {
+  return 1 + 2 + 1 + address_size(o.source) + 2 + 8;
+}
 
 size_t field_value_size(const Field& f) {
   return f.type == FieldType::kString ? str_size(f.s) : f.type == FieldType::kBool ? 1 : 8;
@@ -129,8 +131,7 @@ size_t record_size(size_t body_size) {
   return varint32_length(static_cast<uint32_t>(body_size)) + body_size;
 }
 
-uint8_t* encode_point_record(uint8_t* dst, size_t body_size, const Origin& origin,
-                             const PointView& point) {
+uint8_t* encode_point_record(uint8_t* dst, size_t body_size, const Origin& origin, const PointView& point) {
   uint8_t* p = put_varint32(dst, static_cast<uint32_t>(body_size));
   p = put_origin(p, kKindPoint, origin);
   put_u64(p, static_cast<uint64_t>(point.time_ns));
@@ -146,9 +147,18 @@ uint8_t* encode_point_record(uint8_t* dst, size_t body_size, const Origin& origi
     p = put_str(p, f.key);
     *p++ = static_cast<uint8_t>(f.type);
     switch (f.type) {
-      case FieldType::kFloat: put_u64(p, std::bit_cast<uint64_t>(f.f)); p += 8; break;
-      case FieldType::kInt: put_u64(p, static_cast<uint64_t>(f.i)); p += 8; break;
-      case FieldType::kUint: put_u64(p, f.u); p += 8; break;
+      case FieldType::kFloat:
+        put_u64(p, std::bit_cast<uint64_t>(f.f));
+        p += 8;
+        break;
+      case FieldType::kInt:
+        put_u64(p, static_cast<uint64_t>(f.i));
+        p += 8;
+        break;
+      case FieldType::kUint:
+        put_u64(p, f.u);
+        p += 8;
+        break;
       case FieldType::kString: p = put_str(p, f.s); break;
       case FieldType::kBool: *p++ = f.b ? 1 : 0; break;
     }
@@ -156,8 +166,7 @@ uint8_t* encode_point_record(uint8_t* dst, size_t body_size, const Origin& origi
   return p;
 }
 
-uint8_t* encode_raw_record(uint8_t* dst, size_t body_size, const Origin& origin,
-                           std::string_view bytes) {
+uint8_t* encode_raw_record(uint8_t* dst, size_t body_size, const Origin& origin, std::string_view bytes) {
   uint8_t* p = put_varint32(dst, static_cast<uint32_t>(body_size));
   p = put_origin(p, kKindRaw, origin);
   if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
@@ -217,10 +226,22 @@ bool RecordDecoder::decode_body(const uint8_t* p, const uint8_t* end, RecordView
     f.key = c.str();
     uint8_t type = c.u8();
     switch (type) {
-      case kTypeFloat: f.type = FieldType::kFloat; f.f = std::bit_cast<double>(c.u64()); break;
-      case kTypeInt: f.type = FieldType::kInt; f.i = static_cast<int64_t>(c.u64()); break;
-      case kTypeUint: f.type = FieldType::kUint; f.u = c.u64(); break;
-      case kTypeString: f.type = FieldType::kString; f.s = c.str(); break;
+      case kTypeFloat:
+        f.type = FieldType::kFloat;
+        f.f = std::bit_cast<double>(c.u64());
+        break;
+      case kTypeInt:
+        f.type = FieldType::kInt;
+        f.i = static_cast<int64_t>(c.u64());
+        break;
+      case kTypeUint:
+        f.type = FieldType::kUint;
+        f.u = c.u64();
+        break;
+      case kTypeString:
+        f.type = FieldType::kString;
+        f.s = c.str();
+        break;
       case kTypeBool: {
         f.type = FieldType::kBool;
         uint8_t b = c.u8();

@@ -26,10 +26,8 @@ size_t record_size(size_t body_size);
 // Encode a record at `dst`, which must have record_size(body_size) bytes of
 // room; `body_size` must be what *_body_size returned for the same arguments.
 // Returns the byte after the record.
-uint8_t* encode_point_record(uint8_t* dst, size_t body_size, const Origin& origin,
-                             const PointView& point);
-uint8_t* encode_raw_record(uint8_t* dst, size_t body_size, const Origin& origin,
-                           std::string_view bytes);
+uint8_t* encode_point_record(uint8_t* dst, size_t body_size, const Origin& origin, const PointView& point);
+uint8_t* encode_raw_record(uint8_t* dst, size_t body_size, const Origin& origin, std::string_view bytes);
 
 // A decoded record. Every view points into the bytes given to the decoder (or
 // into the decoder's own tag and field arrays) and stays valid until the next

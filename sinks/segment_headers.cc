@@ -107,8 +107,7 @@ bool decode_batch_header(const uint8_t* in, BatchHeader& h, const char** why) {
 
 std::string segment_file_name(uint64_t base_offset) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%020llu%s", static_cast<unsigned long long>(base_offset),
-                kSegmentSuffix);
+  std::snprintf(buf, sizeof buf, "%020llu%s", static_cast<unsigned long long>(base_offset), kSegmentSuffix);
   return buf;
 }
 

@@ -58,8 +58,7 @@ bool SegmentReader::next_batch(BatchView& out) {
   return true;
 }
 
-bool SegmentReader::verify_records(const BatchHeader& h, std::span<const uint8_t> payload,
-                                   const char** why) {
+bool SegmentReader::verify_records(const BatchHeader& h, std::span<const uint8_t> payload, const char** why) {
   RecordView rec;
   for (uint32_t i = 0; i < h.record_count; ++i) {
     if (!decoder_.decode(payload, rec)) {

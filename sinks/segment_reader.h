@@ -78,8 +78,7 @@ class SegmentReader {
 // Walks the records of a batch SegmentReader verified.
 class BatchRecords {
  public:
-  explicit BatchRecords(const BatchView& batch)
-      : rest_(batch.payload), offset_(batch.header.base_offset) {}
+  explicit BatchRecords(const BatchView& batch) : rest_(batch.payload), offset_(batch.header.base_offset) {}
   // The next record and its offset; false after the last. `out` is valid until
   // the next call and while the segment bytes live.
   bool next(RecordView& out, uint64_t& offset);
@@ -117,8 +116,7 @@ class LogVisitor {
   virtual void on_segment(const SegmentFile& /*segment*/, const SegmentHeader& /*header*/) {}
   virtual void on_batch(const SegmentFile& /*segment*/, const BatchView& /*batch*/) {}
   virtual void on_record(uint32_t partition, uint64_t offset, const RecordView& record) = 0;
-  virtual void on_damage(const std::filesystem::path& file, uint64_t file_pos,
-                         std::string_view reason) = 0;
+  virtual void on_damage(const std::filesystem::path& file, uint64_t file_pos, std::string_view reason) = 0;
 };
 
 // Reads every segment of `p` in order and hands every verified record to

@@ -5,7 +5,6 @@
 //
 // Exit: 0 all intact, 1 damage found (or a file could not be read), 2 usage.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -56,8 +55,7 @@ class Dumper : public LogVisitor {
   void on_damage(const std::filesystem::path& file, uint64_t pos, std::string_view reason) override {
     ++damage_;
     std::fprintf(stderr, "ringest-dump: %s: damage at byte %llu: %.*s\n", file.c_str(),
-                 static_cast<unsigned long long>(pos), static_cast<int>(reason.size()),
-                 reason.data());
+                 static_cast<unsigned long long>(pos), static_cast<int>(reason.size()), reason.data());
   }
 
   void add_partition(uint32_t p) { per_partition_.try_emplace(p, 0); }

@@ -18,9 +18,13 @@ Status os_error(const char* op, const std::filesystem::path& path) {
   return Status::from_errno(errno, std::string(op) + " " + path.string());
 }
 
-Status os_error(const char* op) { return Status::from_errno(errno, op); }
+Status os_error(const char* op) {
+  return Status::from_errno(errno, op);
+}
 
-int fd_of(FileHandle f) { return static_cast<int>(f.native); }
+int fd_of(FileHandle f) {
+  return static_cast<int>(f.native);
+}
 
 // Writes all of `bytes` at `pos`, continuing short writes. Returns 0 or errno.
 int pwrite_all(int fd, uint64_t pos, const uint8_t* data, size_t len) {
@@ -53,8 +57,7 @@ class BlockingFileIo final : public FileIo {
  public:
   const char* backend() const override { return "pwrite"; }
 
-  Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len,
-                      uint64_t tag) override {
+  Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len, uint64_t tag) override {
     IoCompletion c;
     c.tag = tag;
     c.op = IoOp::kWrite;
@@ -87,7 +90,9 @@ class BlockingFileIo final : public FileIo {
 
 }  // namespace
 
-std::unique_ptr<FileIo> make_blocking_file_io() { return std::make_unique<BlockingFileIo>(); }
+std::unique_ptr<FileIo> make_blocking_file_io() {
+  return std::make_unique<BlockingFileIo>();
+}
 
 }  // namespace linux_io
 

@@ -43,8 +43,7 @@ class UringFileIo final : public FileIo {
 
   const char* backend() const override { return "io_uring"; }
 
-  Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len,
-                      uint64_t tag) override {
+  Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len, uint64_t tag) override {
     uint32_t slot;
     if (!take_slot(slot)) return Status::invalid("write segment: too many writes in flight");
     ops_[slot] = Op{IoOp::kWrite, static_cast<int>(f.native), data, len, 0, pos, tag};

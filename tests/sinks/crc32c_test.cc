@@ -39,7 +39,9 @@ TEST_CASE("crc32c: RFC 3720 ascending and descending bytes") {
   CHECK(both(down.data(), down.size()) == 0x113FDB5Cu);
 }
 
-TEST_CASE("crc32c: empty input") { CHECK(both("", 0) == 0u); }
+TEST_CASE("crc32c: empty input") {
+  CHECK(both("", 0) == 0u);
+}
 
 TEST_CASE("crc32c: hardware and table paths agree on random data, every length and alignment") {
   std::mt19937_64 rng(42);

@@ -50,7 +50,9 @@ std::unique_ptr<PartitionLog> open_log(const LogOptions& o) {
 }
 
 // Record number n: a point, or now and then a raw record.
-OwnedRecord record(uint64_t n) { return n % 10 == 9 ? test::sample_raw(n) : test::sample_point(n); }
+OwnedRecord record(uint64_t n) {
+  return n % 10 == 9 ? test::sample_raw(n) : test::sample_point(n);
+}
 
 void append(PartitionLog& log, const OwnedRecord& r) {
   auto v = r.views();

@@ -28,17 +28,17 @@ TEST_CASE("point json: valid UTF-8 kept, invalid bytes escaped") {
   CHECK(js("\xe2\x82\xac") == "\"\xe2\x82\xac\"");          // €
   CHECK(js("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");  // emoji
   CHECK(js("\xff") == "\"\\u00ff\"");
-  CHECK(js("\xc3") == "\"\\u00c3\"");                     // truncated sequence
-  CHECK(js("\xc0\xaf") == "\"\\u00c0\\u00af\"");          // overlong
-  CHECK(js("\xed\xa0\x80") == "\"\\u00ed\\u00a0\\u0080\"");  // surrogate
+  CHECK(js("\xc3") == "\"\\u00c3\"");                                   // truncated sequence
+  CHECK(js("\xc0\xaf") == "\"\\u00c0\\u00af\"");                        // overlong
+  CHECK(js("\xed\xa0\x80") == "\"\\u00ed\\u00a0\\u0080\"");             // surrogate
   CHECK(js("\xf4\x90\x80\x80") == "\"\\u00f4\\u0090\\u0080\\u0080\"");  // past U+10FFFF
   CHECK(js("a\xe2\x82z") == "\"a\\u00e2\\u0082z\"");
 }
 
 TEST_CASE("point json: a whole point, tags sorted by key, typed fields") {
   Tag tags[] = {{"host", "a"}, {"dc", "x"}, {"host", "b"}};
-  Field fields[] = {Field::float_("f", 0.1), Field::float_("g", 1e300), Field::int_("i", -5),
-                    Field::uint_("u", std::numeric_limits<uint64_t>::max()),
+  Field fields[] = {Field::float_("f", 0.1),  Field::float_("g", 1e300),
+                    Field::int_("i", -5),     Field::uint_("u", std::numeric_limits<uint64_t>::max()),
                     Field::string_("s", "v"), Field::bool_("b", false)};
   PointView p{"m", tags, fields, -3};
   std::string out;

@@ -230,8 +230,12 @@ TEST_CASE("segment reader: zero-filled tail") {
   s.add_batch(2);
   s.add_batch(2);
   uint64_t end = s.bytes.size();
-  SUBCASE("longer than a batch header") { s.bytes.resize(end + 4096, 0); }
-  SUBCASE("shorter than a batch header") { s.bytes.resize(end + 20, 0); }
+  SUBCASE("longer than a batch header") {
+    s.bytes.resize(end + 4096, 0);
+  }
+  SUBCASE("shorter than a batch header") {
+    s.bytes.resize(end + 20, 0);
+  }
   Result r = read_all(s.bytes);
   CHECK(r.batch_offsets == std::vector<uint64_t>{100, 102});
   REQUIRE(r.damage.size() == 1);
@@ -277,8 +281,7 @@ TEST_CASE("segment reader: compressed batch is not decoded by a v1 reader") {
   // Set the zstd bit and re-seal so the CRC is right.
   s.bytes[at + kBatchFlagsAt] = kCompressionZstd;
   coding::put_u32(s.bytes.data() + at + kBatchCrcAt,
-                  crc32c::value(s.bytes.data() + at + kBatchCrcFrom,
-                                s.bytes.size() - at - kBatchCrcFrom));
+                  crc32c::value(s.bytes.data() + at + kBatchCrcFrom, s.bytes.size() - at - kBatchCrcFrom));
   Result r = read_all(s.bytes);
   CHECK(r.batch_offsets.empty());
   CHECK(r.damage.at(0).reason.find("compressed") != std::string::npos);
@@ -289,8 +292,7 @@ TEST_CASE("segment reader: a record count that disagrees with the payload") {
   uint64_t at = s.add_batch(3);
   coding::put_u32(s.bytes.data() + at + kBatchCountAt, 4);
   coding::put_u32(s.bytes.data() + at + kBatchCrcAt,
-                  crc32c::value(s.bytes.data() + at + kBatchCrcFrom,
-                                s.bytes.size() - at - kBatchCrcFrom));
+                  crc32c::value(s.bytes.data() + at + kBatchCrcFrom, s.bytes.size() - at - kBatchCrcFrom));
   Result r = read_all(s.bytes);
   CHECK(r.batch_offsets.empty());
   CHECK(r.damage.at(0).reason == "malformed record in batch");

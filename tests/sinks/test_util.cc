@@ -72,9 +72,9 @@ OwnedRecord::Views OwnedRecord::views() const {
 }
 
 bool OwnedRecord::same_content(const OwnedRecord& o) const {
-  return kind == o.kind && listener == o.listener && source == o.source &&
-         receive_ns == o.receive_ns && time_ns == o.time_ns && measurement == o.measurement &&
-         tags == o.tags && fields == o.fields && raw == o.raw;
+  return kind == o.kind && listener == o.listener && source == o.source && receive_ns == o.receive_ns &&
+         time_ns == o.time_ns && measurement == o.measurement && tags == o.tags && fields == o.fields &&
+         raw == o.raw;
 }
 
 OwnedRecord sample_point(uint64_t n) {
@@ -152,8 +152,7 @@ class Collector : public LogVisitor {
     out_.records.push_back(OwnedRecord::from(r, partition, offset));
   }
   void on_damage(const std::filesystem::path& file, uint64_t pos, std::string_view reason) override {
-    out_.damage.push_back(file.filename().string() + "@" + std::to_string(pos) + ": " +
-                          std::string(reason));
+    out_.damage.push_back(file.filename().string() + "@" + std::to_string(pos) + ": " + std::string(reason));
   }
 
  private:

@@ -70,7 +70,7 @@ OwnedRecord sample_raw(uint64_t n);
 
 struct ReadBack {
   std::vector<OwnedRecord> records;
-  std::vector<std::string> damage;  // "file@pos: reason"
+  std::vector<std::string> damage;             // "file@pos: reason"
   std::vector<std::vector<uint64_t>> batches;  // offsets of each batch, in order
   size_t segments = 0;
 };

@@ -24,8 +24,7 @@ class ReorderingFileIo final : public FileIo {
 
   const char* backend() const override { return "reordering test double"; }
 
-  Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len,
-                      uint64_t tag) override {
+  Status submit_write(FileHandle f, uint64_t pos, const uint8_t* data, size_t len, uint64_t tag) override {
     pending_.push_back(Op{IoOp::kWrite, f, pos, data, len, tag, writes_++});
     return Status();
   }
@@ -38,8 +37,8 @@ class ReorderingFileIo final : public FileIo {
     size_t n = 0;
     // Writes newest first; a sync only after every write before it (IO_DRAIN).
     while (n < out.size() && !pending_.empty()) {
-      auto it = std::find_if(pending_.rbegin(), pending_.rend(),
-                             [](const Op& o) { return o.op == IoOp::kWrite; });
+      auto it =
+          std::find_if(pending_.rbegin(), pending_.rend(), [](const Op& o) { return o.op == IoOp::kWrite; });
       Op op = it != pending_.rend() ? *it : pending_.front();
       pending_.erase(it != pending_.rend() ? std::next(it).base() : pending_.begin());
       IoCompletion& c = out[n++];
@@ -141,9 +140,13 @@ TEST_CASE("write errors: a failed write with later writes completed behind it") 
   run({1}, false, 1, 21);
 }
 
-TEST_CASE("write errors: disk full is counted as disk full") { run({4}, true, 1); }
+TEST_CASE("write errors: disk full is counted as disk full") {
+  run({4}, true, 1);
+}
 
-TEST_CASE("write errors: several failures, one right after another") { run({0, 1, 5, 9}, false, 4); }
+TEST_CASE("write errors: several failures, one right after another") {
+  run({0, 1, 5, 9}, false, 4);
+}
 
 TEST_CASE("write errors: the rewrite of a moved batch fails too") {
   // Submission 1 fails; 0 and 2 completed, 2 is rewritten as submission 3,
