@@ -148,6 +148,25 @@ TEST_CASE("partition log: flush writes a quiet listener's records") {
   REQUIRE(log->close().ok());
 }
 
+TEST_CASE("partition log: flush in the middle of a datagram keeps the datagram whole") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.batch_bytes = 1 << 20;
+  auto log = open_log(o);
+  append(*log, record(0));
+  append(*log, record(1));
+  log->end_datagram();
+  append(*log, record(2));
+  log->flush();  // seals the first datagram; the second carries on in a new batch
+  append(*log, record(3));
+  log->end_datagram();
+  REQUIRE(log->close().ok());
+  CHECK(log->probe().datagrams_stored.get() == 2);
+  ReadBack back = test::read_back(dir.path());
+  check_records(back, 0, 4, 0);
+  CHECK(back.batches == std::vector<std::vector<uint64_t>>{{0, 1}, {2, 3}});
+}
+
 TEST_CASE("partition log: close keeps a datagram that was never ended") {
   TempDir dir;
   auto log = open_log(options(dir.path()));
