@@ -358,11 +358,9 @@ TEST_CASE("recovery: torn last batch is cut") {
   auto starts = write_batches(dir.path(), 5);
   auto seg = test::last_segment(dir.path());
   auto bytes = test::read_bytes(seg);
-  uint64_t size = bytes.size();
-  bytes.resize(starts[4] + (size - starts[4]) / 2);
+  bytes.resize(starts[4] + (bytes.size() - starts[4]) / 2);
   test::write_bytes(seg, bytes);
   reopen_and_check(dir.path(), 16, bytes.size() - starts[4]);
-  (void)size;
 }
 
 TEST_CASE("recovery: checksum mismatch in the middle cuts everything after it") {
