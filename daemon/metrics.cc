@@ -5,6 +5,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <exception>
+#include <future>
 
 #include "daemon/pipeline.h"
 #include "rio/engine_factory.h"
@@ -169,7 +170,12 @@ std::vector<MetricFamily> collect(const Pipeline& p) {
 class PipelineCollector : public prometheus::Collectable {
  public:
   explicit PipelineCollector(const Pipeline& p) : p_(p) {}
-  std::vector<MetricFamily> Collect() const override { return collect(p_); }
+  // civetweb runs handlers on threads with a small fixed stack; collecting
+  // (many families, labels built on the fly) runs on a thread of its own with
+  // an ordinary stack. Scrapes are rare, so the thread costs nothing that matters.
+  std::vector<MetricFamily> Collect() const override {
+    return std::async(std::launch::async, [this] { return collect(p_); }).get();
+  }
 
  private:
   const Pipeline& p_;
