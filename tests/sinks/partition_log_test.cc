@@ -3,6 +3,9 @@
 #include "sinks/partition_log.h"
 
 #include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -216,7 +219,11 @@ TEST_CASE("partition log: durability batch makes each batch durable") {
   auto log = open_log(o);
   write_records(*log, 0, 60);
   log->flush();
-  for (int i = 0; i < 10000 && log->probe().durable_offset.get() < 60; ++i) log->poll(mono_ns());
+  // The sync is asynchronous: give it real time (up to 10 s on a loaded machine).
+  for (int i = 0; i < 10000 && log->probe().durable_offset.get() < 60; ++i) {
+    log->poll(mono_ns());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   CHECK(log->probe().durable_offset.get() == 60);
   CHECK(log->probe().syncs.get() >= 1);
   REQUIRE(log->close().ok());
@@ -234,6 +241,7 @@ TEST_CASE("partition log: durability interval syncs once the interval passed") {
   // the next sync waits for the interval.
   for (int i = 0; i < 10000 && log->probe().durable_offset.get() < 30; ++i) {
     log->poll(start + int64_t{i} * 1'000'000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // real time for the async sync
   }
   CHECK(log->probe().durable_offset.get() == 30);
   uint64_t syncs = log->probe().syncs.get();
@@ -244,6 +252,7 @@ TEST_CASE("partition log: durability interval syncs once the interval passed") {
   CHECK(log->probe().durable_offset.get() == 30);
   for (int i = 0; i < 10000 && log->probe().durable_offset.get() < 33; ++i) {
     log->poll(start + 10'000'000'000 + i);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   CHECK(log->probe().durable_offset.get() == 33);
   REQUIRE(log->close().ok());
