@@ -88,7 +88,10 @@ Status UringEngine::start() {
   io_uring_buf_ring_advance(br_, br_pending_);
   br_pending_ = 0;
 
-  msg_.msg_namelen = sizeof(sockaddr_in6);
+  // The kernel lays out each slot as header, name (msg_namelen bytes),
+  // control, payload. Rounding the name up to 8 bytes keeps the cmsghdr
+  // that follows it aligned.
+  msg_.msg_namelen = (sizeof(sockaddr_in6) + 7) & ~size_t{7};
   msg_.msg_controllen = CMSG_SPACE(sizeof(uint32_t));
   if (pool_.slot_bytes() <= sizeof(io_uring_recvmsg_out) + msg_.msg_namelen + msg_.msg_controllen)
     return Status::invalid("slot_bytes too small for the recvmsg header");

@@ -89,8 +89,12 @@ class Daemon:
         return self
 
     def metrics(self):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
-            return parse_metrics(r.read().decode())
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
+                return parse_metrics(r.read().decode())
+        except OSError as e:
+            state = "exited with " + str(self.proc.poll()) if self.proc.poll() is not None else "running"
+            raise RuntimeError(f"/metrics: {e}; ringestd {state}; its log:\n" + "\n".join(self.log[-30:]))
 
     def wait_quiet(self, expect_received, timeout_s=60):
         """Waits until the daemon has taken in (or the kernel dropped) `expect_received`
