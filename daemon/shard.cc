@@ -8,10 +8,9 @@ constexpr size_t kBulk = 256;            // refs taken from the queue at once
 constexpr int64_t kLingerNs = 2'000'000;  // longest a record waits in an open batch while input flows
 }  // namespace
 
-ParserShard::ParserShard(uint32_t index, const Settings& settings, std::unique_ptr<PartitionLog> log,
+ParserShard::ParserShard(uint32_t /*partition*/, const Settings& settings, std::unique_ptr<PartitionLog> log,
                          HandoffQueue& queue, std::span<const std::unique_ptr<Receiver>> receivers)
-    : index_(index),
-      log_(std::move(log)),
+    : log_(std::move(log)),
       queue_(queue),
       ctok_(queue),
       receivers_(receivers),

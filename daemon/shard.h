@@ -51,7 +51,6 @@ class ParserShard final : PointSink {
   void point(const PointView& p) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;
 
-  uint32_t index_;
   std::vector<bool> keep_raw_;
   std::unique_ptr<PartitionLog> log_;
   HandoffQueue& queue_;
