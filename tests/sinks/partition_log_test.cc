@@ -145,7 +145,10 @@ TEST_CASE("partition log: flush writes a quiet listener's records") {
   write_records(*log, 0, 4, 2);
   CHECK(log->probe().batches_written.get() == 0);  // still in the open batch
   log->flush();
-  for (int i = 0; i < 1000 && log->probe().datagrams_stored.get() < 2; ++i) log->poll(mono_ns());
+  for (int i = 0; i < 10000 && log->probe().datagrams_stored.get() < 2; ++i) {
+    log->poll(mono_ns());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the write is asynchronous
+  }
   CHECK(log->probe().datagrams_stored.get() == 2);
   check_records(test::read_back(dir.path()), 0, 4, 0);  // readable before close
   REQUIRE(log->close().ok());
