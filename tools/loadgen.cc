@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/host_port.h"
+#include "rio/linux/udp_socket.h"
 
 namespace {
 
@@ -29,27 +29,6 @@ struct Options {
   uint64_t seq_start = 0;
   uint32_t names = 100;  // distinct metric names
 };
-
-bool resolve(const std::string& target, sockaddr_storage& sa, socklen_t& len) {
-  ringest::HostPort hp;
-  if (!ringest::split_host_port(target, hp)) return false;
-  std::memset(&sa, 0, sizeof sa);
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&sa);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&sa);
-  if (inet_pton(AF_INET, hp.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(hp.port);
-    len = sizeof *v4;
-    return true;
-  }
-  if (inet_pton(AF_INET6, hp.host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(hp.port);
-    len = sizeof *v6;
-    return true;
-  }
-  return false;
-}
 
 // Writes datagram `seq` into `out`; returns its length.
 size_t format_datagram(const Options& o, uint64_t seq, char* out, size_t cap) {
@@ -86,7 +65,7 @@ int main(int argc, char** argv) {
 
   sockaddr_storage to;
   socklen_t to_len;
-  if (!resolve(o.target, to, to_len)) {
+  if (!ringest::rio::linux_udp::resolve(o.target, to, to_len).ok()) {
     std::fprintf(stderr, "ringest-loadgen: bad --target '%s'\n", o.target.c_str());
     return 2;
   }

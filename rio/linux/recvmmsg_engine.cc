@@ -102,15 +102,7 @@ void RecvmmsgEngine::receive_from(uint16_t sock, int64_t now_ns) {
       free_.push_back(slot);
       continue;
     }
-    SlotMeta& m = pool_.meta(slot);
-    linux_udp::to_source(reinterpret_cast<sockaddr*>(&names_[i]), m.source);
-    m.offset = 0;
-    m.length = msgs_[i].msg_len;
-    m.listener = socks_.listener(sock);
-    m.socket = sock;
-    m.receive_ns = now_ns;
-    sp.datagrams.add();
-    sp.bytes.add(m.length);
+    socks_.accepted(sock, pool_.meta(slot), reinterpret_cast<sockaddr*>(&names_[i]), 0, msgs_[i].msg_len, now_ns);
     out_.push_back(slot);
   }
 }

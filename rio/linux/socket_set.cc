@@ -19,6 +19,22 @@ Status SocketSet::add(const SocketSpec& spec, BoundSocket& bound) {
   return {};
 }
 
+void SocketSet::accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, uint32_t offset, uint32_t length,
+                         int64_t now_ns) {
+  if (name) {
+    to_source(name, meta.source);
+  } else {
+    meta.source = SourceAddress{};
+  }
+  meta.offset = offset;
+  meta.length = length;
+  meta.listener = probe_[sock].listener;
+  meta.socket = sock;
+  meta.receive_ns = now_ns;
+  probe_[sock].datagrams.add();
+  probe_[sock].bytes.add(length);
+}
+
 void SocketSet::observe_drops(uint16_t i, uint32_t sk_drops) {
   uint32_t before = drops_seen_[i];
   account_kernel_drops(probe_[i], drops_seen_[i], sk_drops, exhausted_[i]);

@@ -7,6 +7,8 @@
 #include <span>
 
 #include "common/status.h"
+#include <sys/socket.h>
+
 #include "rio/engine.h"
 
 namespace ringest::rio::linux_udp {
@@ -26,6 +28,11 @@ class SocketSet {
   uint16_t listener(uint16_t i) const { return probe_[i].listener; }
   SocketProbe& probe(uint16_t i) { return probe_[i]; }
   std::span<const SocketProbe> probes() const { return {probe_.data(), n_}; }
+
+  // A datagram landed in a slot: records where it came from and counts it.
+  // `name` may be null when the kernel gave no address.
+  void accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, uint32_t offset, uint32_t length,
+                int64_t now_ns);
 
   // The pool ran out of slots: kernel drops seen from now on are blamed on it.
   void note_pool_exhausted() { exhausted_.fill(true); }

@@ -199,17 +199,9 @@ void UringEngine::handle(const io_uring_cqe* cqe, int64_t now_ns) {
       socks_.observe_drops(s, drops);
     }
   }
-  SlotMeta& m = pool_.meta(slot);
-  m.source = SourceAddress{};
-  if (o->namelen > 0) linux_udp::to_source(static_cast<sockaddr*>(io_uring_recvmsg_name(o)), m.source);
   auto* payload = static_cast<uint8_t*>(io_uring_recvmsg_payload(o, &msg_));
-  m.offset = static_cast<uint32_t>(payload - buf);
-  m.length = io_uring_recvmsg_payload_length(o, cqe->res, &msg_);
-  m.listener = socks_.listener(s);
-  m.socket = s;
-  m.receive_ns = now_ns;
-  sp.datagrams.add();
-  sp.bytes.add(m.length);
+  socks_.accepted(s, pool_.meta(slot), o->namelen > 0 ? static_cast<sockaddr*>(io_uring_recvmsg_name(o)) : nullptr,
+                  static_cast<uint32_t>(payload - buf), io_uring_recvmsg_payload_length(o, cqe->res, &msg_), now_ns);
   out_.push_back(slot);
 }
 
