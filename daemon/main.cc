@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   app.add_option("--check", check_path, "Validate a configuration file and exit (0 valid, 78 invalid)");
   app.add_flag("-V,--version", version, "Print the version and exit");
   app.add_option("--log-level", log_level, "Override [log] level: trace|debug|info|warn|error|critical");
-  app.footer("Settings (TOML keys, defaults and descriptions):\n\n" + describe_settings());
+  app.footer(describe_settings());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
