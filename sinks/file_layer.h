@@ -26,6 +26,12 @@ struct FileHandle {
 
 enum class IoOp : uint8_t { kWrite, kDatasync };
 
+enum class OpenMode : uint8_t {
+  kCreateNew,  // create; fail if it exists
+  kReadWrite,  // open an existing file for writing
+  kCreateOrTruncate,  // create or empty an existing file (index files)
+};
+
 struct IoCompletion {
   uint64_t tag = 0;  // what the submitter passed
   IoOp op = IoOp::kWrite;
@@ -61,19 +67,35 @@ class FileIo {
   // until at least one finishes (returns 0 at once if nothing is outstanding).
   virtual size_t reap(std::span<IoCompletion> out, bool wait) = 0;
   virtual uint32_t outstanding() const = 0;
+
+  // The synchronous operations the log makes, through the same object so a test
+  // layer can fail them or forget them in a simulated crash. The defaults call
+  // the free functions below; platform backends do not override them.
+  virtual Status open(const std::filesystem::path& path, OpenMode mode, FileHandle& out);
+  virtual Status close(FileHandle& f);
+  virtual Status truncate(FileHandle f, uint64_t size);
+  virtual Status write_at(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes);
+  virtual Status datasync(FileHandle f);
+  // Reserves [pos, pos + len) of `f` without changing its size (fallocate with
+  // KEEP_SIZE where the file system has it; a no-op where it has not).
+  virtual Status preallocate(FileHandle f, uint64_t pos, uint64_t len);
+  virtual Status sync_dir(const std::filesystem::path& dir);
+  virtual Status remove(const std::filesystem::path& path);
+  // Replaces `to` with `from` (rename(2): atomic, durable after sync_dir).
+  virtual Status rename(const std::filesystem::path& from, const std::filesystem::path& to);
+  virtual Status read_all(const std::filesystem::path& path, std::vector<uint8_t>& out);
 };
 
 // Synchronous operations. Each returns a Status naming the operation and path.
-enum class OpenMode : uint8_t {
-  kCreateNew,  // create; fail if it exists
-  kReadWrite,  // open an existing file for writing
-};
 Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out);
 Status close_file(FileHandle& f);  // leaves `f` invalid
 Status file_size(FileHandle f, uint64_t& size);
 Status truncate_file(FileHandle f, uint64_t size);
 Status write_file_at(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes);
 Status datasync_file(FileHandle f);
+Status preallocate_file(FileHandle f, uint64_t pos, uint64_t len);
+Status remove_file(const std::filesystem::path& path);
+Status rename_file(const std::filesystem::path& from, const std::filesystem::path& to);
 // Reads the whole file into `out` (replacing what it held).
 Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out);
 // Makes a file created or renamed in `dir` durable as an entry of `dir`.

@@ -83,7 +83,17 @@ class PartitionLogImpl final : public PartitionLog {
   void remove_from_queue(size_t pos);
   void maybe_sync(int64_t now_mono_ns);
   void wait_for_sync();
+  void sync_error();
+  void mark_suspect();
   void drain();
+
+  // Recovery.
+  struct SegmentCheck {
+    bool kept = false;         // still part of the log
+    uint64_t valid_end = 0;    // file size after any cut
+    uint64_t next_offset = 0;  // offset after its last record
+  };
+  Status check_segment(const SegmentFile& seg, uint64_t expected, SegmentCheck& c, RecoveryReport& report);
 
   // Segments.
   Status create_segment(uint64_t base_offset);
@@ -118,6 +128,8 @@ class PartitionLogImpl final : public PartitionLog {
   // After a failed fdatasync the kernel may have dropped dirty pages and a later
   // sync can succeed without them, so durable_offset never moves again.
   bool sync_failed_ = false;
+  bool suspect_ = false;  // the active segment had a failed fdatasync
+  uint64_t active_base_ = 0;
 
   Status drop_error_;  // why the last batch was dropped
   bool closed_ = false;
@@ -136,10 +148,12 @@ PartitionLogImpl::PartitionLogImpl(const LogOptions& opts, std::unique_ptr<FileI
 }
 
 PartitionLogImpl::~PartitionLogImpl() {
-  // Without close() what was appended but not written is lost; the file layer
-  // still waits for writes already in flight before the buffers go away.
+  // Without close() what was appended but not written is lost; writes already
+  // in flight finish before the buffers go away.
+  IoCompletion sink[8];
+  while (io_->outstanding() > 0) io_->reap(sink, true);
+  io_->close(file_);
   io_.reset();
-  close_file(file_);
 }
 
 // ---- Recovery ----------------------------------------------------------------
@@ -151,57 +165,100 @@ Status PartitionLogImpl::recover(RecoveryReport& report) {
   std::vector<SegmentFile> segments;
   if (Status st = list_segments(opts_.dir, segments); !st.ok()) return st;
   report.segments = static_cast<uint32_t>(segments.size());
-  if (segments.empty()) {
-    if (Status st = create_segment(0); !st.ok()) return st;
-    report.next_offset = next_offset_;
-    return Status();
-  }
 
-  const SegmentFile& last = segments.back();
+  // Every segment is checked, not just the last: a crash, a full disk or a
+  // hand-made copy can leave damage anywhere, and the log must start anyway.
+  uint64_t expected = 0;  // offsets only go up, across segments too
+  const SegmentFile* active = nullptr;
+  uint64_t active_end = 0;
+  bool dir_changed = false;
+  for (const SegmentFile& seg : segments) {
+    SegmentCheck c;
+    if (Status st = check_segment(seg, expected, c, report); !st.ok()) return st;
+    dir_changed |= !c.kept;
+    if (!c.kept) continue;
+    expected = c.next_offset;
+    active = &seg;
+    active_end = c.valid_end;
+  }
+  if (dir_changed && !io_->sync_dir(opts_.dir).ok()) sync_failed_ = true;
+
+  next_offset_ = written_offset_ = sync_asked_ = expected;
+  if (active == nullptr || active != &segments.back()) {
+    // Nothing usable, or the newest segment was set aside: start a fresh one
+    // past every offset a set-aside segment may have held, so none is reused.
+    uint64_t base = segments.empty() ? expected : std::max(expected, segments.back().base_offset);
+    if (Status st = create_segment(base); !st.ok()) return st;
+  } else {
+    if (Status st = io_->open(active->path, OpenMode::kReadWrite, file_); !st.ok()) return st;
+    active_base_ = active->base_offset;
+    // What the last run wrote may still be only in the page cache.
+    if (Status st = io_->datasync(file_); !st.ok()) return st;
+    submit_pos_ = written_pos_ = active_end;
+  }
+  sync_asked_ = next_offset_;
+  probe_.next_offset.set(next_offset_);
+  if (!sync_failed_) probe_.durable_offset.set(next_offset_);
+  probe_.recovery_cut_bytes.add(report.truncated_bytes);
+  report.next_offset = next_offset_;
+  return Status();
+}
+
+// Verifies one segment at open. A damaged tail is cut (the file stays); a
+// segment that can't be trusted from its first byte (bad header, a name that
+// disagrees with it, offsets overlapping the segment before) is renamed to
+// <name>.damaged, kept for inspection but no longer part of the log.
+Status PartitionLogImpl::check_segment(const SegmentFile& seg, uint64_t expected, SegmentCheck& c,
+                                       RecoveryReport& report) {
   std::vector<uint8_t> bytes;
-  if (Status st = read_file(last.path, bytes); !st.ok()) return st;
+  if (Status st = io_->read_all(seg.path, bytes); !st.ok()) return st;
   FirstDamage damage;
   SegmentReader reader(bytes, &damage);
   SegmentHeader header;
   bool header_ok = reader.read_header(header);
-  if (header_ok && header.base_offset != last.base_offset) {
+  if (header_ok && header.base_offset != seg.base_offset) {
     damage.corruption(0, "segment header base offset disagrees with the file name");
     header_ok = false;
   }
-  if (!header_ok) {
-    // Nothing in a segment with a bad header can be trusted; its name still says
-    // which offset it starts at, so it is made again, empty.
-    std::filesystem::remove(last.path, ec);
-    if (ec) return Status::from_errno(ec.value(), "remove " + last.path.string());
-    if (Status st = create_segment(last.base_offset); !st.ok()) return st;
-    report.truncated_bytes = bytes.size();
-    report.detail = "segment " + last.path.string() + ": " + damage.what + " at byte 0; cut " +
-                    std::to_string(bytes.size()) + " bytes and recreated it empty";
-    // Earlier segments were synced when they were sealed.
-    sync_asked_ = next_offset_;
-    probe_.durable_offset.set(next_offset_);
-    report.next_offset = next_offset_;
-    return Status();
+  if (header_ok && header.base_offset < expected) {
+    damage.corruption(0, "segment overlaps the offsets of the segment before it");
+    header_ok = false;
   }
-
+  auto note = [&report](const std::string& line) {
+    if (!report.detail.empty()) report.detail += "; ";
+    report.detail += line;
+  };
+  if (!header_ok) {
+    c.kept = false;
+    report.truncated_bytes += bytes.size();
+    ++report.set_aside;
+    if (bytes.empty()) {
+      note("segment " + seg.path.string() + ": empty file, removed");
+      return io_->remove(seg.path);
+    }
+    std::filesystem::path aside = seg.path;
+    aside += ".damaged";
+    note("segment " + seg.path.string() + ": " + damage.what + "; set aside as " + aside.filename().string() +
+         " (" + std::to_string(bytes.size()) + " bytes)");
+    return io_->rename(seg.path, aside);
+  }
   BatchView batch;
   while (reader.next_batch(batch)) {
   }
-  if (Status st = open_file(last.path, OpenMode::kReadWrite, file_); !st.ok()) return st;
-  if (reader.damaged()) {
-    if (Status st = truncate_file(file_, reader.valid_end()); !st.ok()) return st;
-    report.truncated_bytes = bytes.size() - reader.valid_end();
-    report.detail = "segment " + last.path.string() + ": " + damage.what + " at byte " +
-                    std::to_string(damage.pos) + "; cut " + std::to_string(report.truncated_bytes) +
-                    " bytes, log continues at offset " + std::to_string(reader.next_offset());
-  }
-  // What the last run wrote may still be only in the page cache.
-  if (Status st = datasync_file(file_); !st.ok()) return st;
-  submit_pos_ = written_pos_ = reader.valid_end();
-  next_offset_ = written_offset_ = sync_asked_ = reader.next_offset();
-  probe_.next_offset.set(next_offset_);
-  probe_.durable_offset.set(next_offset_);
-  report.next_offset = next_offset_;
+  c.kept = true;
+  c.valid_end = reader.valid_end();
+  c.next_offset = reader.next_offset();
+  if (!reader.damaged()) return Status();
+  uint64_t cut = bytes.size() - reader.valid_end();
+  FileHandle f;
+  if (Status st = io_->open(seg.path, OpenMode::kReadWrite, f); !st.ok()) return st;
+  Status st = io_->truncate(f, reader.valid_end());
+  if (st.ok()) st = io_->datasync(f);
+  io_->close(f);
+  if (!st.ok()) return st;
+  report.truncated_bytes += cut;
+  note("segment " + seg.path.string() + ": " + damage.what + " at byte " + std::to_string(damage.pos) + "; cut " +
+       std::to_string(cut) + " bytes, segment ends at offset " + std::to_string(reader.next_offset()));
   return Status();
 }
 
@@ -351,8 +408,7 @@ void PartitionLogImpl::handle(IoCompletion& c) {
         probe_.durable_offset.set(sync_covers_);
       }
     } else {
-      probe_.sync_errors.add();
-      sync_failed_ = true;
+      sync_error();
     }
     return;
   }
@@ -387,7 +443,7 @@ void PartitionLogImpl::settle() {
 
 void PartitionLogImpl::rewind() {
   rewind_ = false;
-  if (submit_pos_ > written_pos_ && !truncate_file(file_, written_pos_).ok()) {
+  if (submit_pos_ > written_pos_ && !io_->truncate(file_, written_pos_).ok()) {
     // The hole can't be cut away; what follows goes to a new segment instead.
     segment_broken_ = true;
   }
@@ -460,8 +516,7 @@ void PartitionLogImpl::maybe_sync(int64_t now_mono_ns) {
   // Covers only what had completed: IO_DRAIN orders the sync after writes still
   // in flight, but those are claimed by a later sync.
   if (!io_->submit_datasync(file_, UINT64_MAX).ok()) {
-    probe_.sync_errors.add();
-    sync_failed_ = true;
+    sync_error();
     return;
   }
   sync_in_flight_ = true;
@@ -513,27 +568,30 @@ Status PartitionLogImpl::close() {
 Status PartitionLogImpl::create_segment(uint64_t base_offset) {
   std::filesystem::path path = segment_path(base_offset);
   FileHandle f;
-  if (Status st = open_file(path, OpenMode::kCreateNew, f); !st.ok()) return st;
+  if (Status st = io_->open(path, OpenMode::kCreateNew, f); !st.ok()) return st;
   SegmentHeader h;
   h.partition = opts_.partition;
   h.base_offset = base_offset;
   h.created_ns = wall_ns();
   uint8_t bytes[kSegmentHeaderSize];
   encode_segment_header(h, bytes);
-  if (Status st = write_file_at(f, 0, bytes); !st.ok()) {
+  if (Status st = io_->write_at(f, 0, bytes); !st.ok()) {
     // Don't leave a headerless file behind to be found by the next open.
-    close_file(f);
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
+    io_->close(f);
+    io_->remove(path);
     return st;
   }
+  // Best effort: a file system without room for it just allocates as it goes.
+  io_->preallocate(f, 0, opts_.preallocate ? opts_.segment_bytes : 0);
   // The new name must survive a crash along with the data written into it.
-  if (!sync_directory(opts_.dir).ok()) {
+  if (!io_->sync_dir(opts_.dir).ok()) {
     probe_.sync_errors.add();
     sync_failed_ = true;
   }
   file_ = f;
+  active_base_ = base_offset;
   segment_broken_ = false;
+  suspect_ = false;
   submit_pos_ = written_pos_ = kSegmentHeaderSize;
   next_offset_ = std::max(next_offset_, base_offset);
   written_offset_ = std::max(written_offset_, base_offset);
@@ -545,16 +603,41 @@ Status PartitionLogImpl::create_segment(uint64_t base_offset) {
 Status PartitionLogImpl::sync_and_close_segment() {
   wait_for_sync();
   if (!file_.valid()) return Status();
-  Status st = datasync_file(file_);
+  if (suspect_) {
+    // Syncing again could succeed without the pages the kernel dropped: the
+    // segment is left as it is, marked, and never trusted as durable.
+    mark_suspect();
+    io_->close(file_);
+    return Status::invalid("segment sealed as suspect after a failed fdatasync");
+  }
+  Status st = io_->datasync(file_);
   if (st.ok()) {
     probe_.syncs.add();
     if (!sync_failed_) probe_.durable_offset.set(written_offset_);
   } else {
-    probe_.sync_errors.add();
-    sync_failed_ = true;
+    sync_error();
   }
-  Status closed = close_file(file_);
+  Status closed = io_->close(file_);
   return st.ok() ? closed : st;
+}
+
+// After a failed fdatasync: see "durable" in the header.
+void PartitionLogImpl::sync_error() {
+  probe_.sync_errors.add();
+  sync_failed_ = true;
+  if (!file_.valid() || suspect_) return;
+  suspect_ = true;
+  segment_broken_ = true;  // the next batch goes to a new segment
+  probe_.segments_suspect.add();
+}
+
+// An empty <base>.suspect next to the segment says so to readers and tools.
+void PartitionLogImpl::mark_suspect() {
+  std::filesystem::path marker = segment_path(active_base_);
+  marker.replace_extension(".suspect");
+  FileHandle f;
+  if (io_->open(marker, OpenMode::kCreateOrTruncate, f).ok()) io_->close(f);
+  io_->sync_dir(opts_.dir);
 }
 
 Status PartitionLogImpl::rotate(uint64_t base_offset) {

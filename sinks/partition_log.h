@@ -12,7 +12,10 @@
 //             left at rotation: a sealed segment is always synced).
 //             After a failed fdatasync durable_offset stops moving: the kernel
 //             may have dropped the dirty pages, so a later successful sync would
-//             not prove the earlier data reached the disk.
+//             not prove the earlier data reached the disk. The segment is not
+//             synced again: it is sealed as suspect (an empty <base>.suspect
+//             file next to it, counted in segments_suspect) and the next batch
+//             starts a new segment.
 // A write that fails drops its batch (counted in dropped_disk_full or
 // dropped_sink_error); the segment is cut back so no partial batch remains, and
 // the dropped batch's offsets are not reused (offsets can have a gap).
@@ -43,13 +46,15 @@ struct LogOptions {
   uint32_t writes_in_flight = 4;           // batches submitted but not yet completed
   Durability durability = Durability::kInterval;
   uint32_t sync_interval_ms = 200;         // for kInterval
+  bool preallocate = true;                 // fallocate each new segment to segment_bytes
 };
 
 // What recovery found and did when the log was opened.
 struct RecoveryReport {
   uint32_t segments = 0;          // segments found
   uint64_t next_offset = 0;       // offset the next record gets
-  uint64_t truncated_bytes = 0;   // cut from the active segment's tail
+  uint64_t truncated_bytes = 0;   // cut from damaged tails, plus the size of set-aside segments
+  uint32_t set_aside = 0;         // segments removed (empty) or renamed to *.damaged
   std::string detail;             // one line for the log, empty if nothing was cut
 };
 
@@ -64,6 +69,8 @@ struct LogProbe {
   Counter syncs;
   Counter sync_errors;
   Counter segments_created;
+  Counter segments_suspect;        // sealed early after a failed fdatasync (<base>.suspect)
+  Counter recovery_cut_bytes;      // bytes recovery cut or set aside at open
   Counter next_offset;             // offset the next appended record gets
   Counter durable_offset;          // records below this offset are durable
 };

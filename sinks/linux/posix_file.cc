@@ -99,8 +99,9 @@ std::unique_ptr<FileIo> make_blocking_file_io() {
 Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
   int flags = O_WRONLY | O_CLOEXEC;
   if (mode == OpenMode::kCreateNew) flags |= O_CREAT | O_EXCL;
+  if (mode == OpenMode::kCreateOrTruncate) flags |= O_CREAT | O_TRUNC;
   int fd = ::open(path.c_str(), flags, 0644);
-  if (fd < 0) return os_error(mode == OpenMode::kCreateNew ? "create" : "open", path);
+  if (fd < 0) return os_error(mode == OpenMode::kReadWrite ? "open" : "create", path);
   out.native = fd;
   return Status();
 }
@@ -137,6 +138,27 @@ Status write_file_at(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes)
 
 Status datasync_file(FileHandle f) {
   if (::fdatasync(fd_of(f)) != 0) return os_error("fdatasync segment");
+  return Status();
+}
+
+Status preallocate_file(FileHandle f, uint64_t pos, uint64_t len) {
+  if (len == 0) return Status();
+  int r;
+  do {
+    r = ::fallocate(fd_of(f), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(pos), static_cast<off_t>(len));
+  } while (r != 0 && errno == EINTR);
+  // A file system without fallocate just allocates as the appends come.
+  if (r != 0 && errno != EOPNOTSUPP && errno != ENOSYS) return os_error("fallocate segment");
+  return Status();
+}
+
+Status remove_file(const std::filesystem::path& path) {
+  if (::unlink(path.c_str()) != 0) return os_error("remove", path);
+  return Status();
+}
+
+Status rename_file(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return os_error("rename", from);
   return Status();
 }
 
