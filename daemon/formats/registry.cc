@@ -2,6 +2,7 @@
 // file in daemon/formats/ plus one row in kFormats.
 #include <array>
 
+#include "daemon/formats/line_protocol.h"
 #include "daemon/formats/parser.h"
 #include "daemon/formats/statsd.h"
 
@@ -20,6 +21,7 @@ std::unique_ptr<Parser> make(const ParserOptions& opts) {
 
 constexpr FormatEntry kFormats[] = {
     {"statsd", &make<StatsdParser>},
+    {"influx", &make<LineProtocolParser>},
 };
 
 // known_formats() hands out a span, so the names are kept contiguous too.
