@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "common/host_port.h"
+#include "common/ip_address.h"
 #include "daemon/formats/parser.h"
 
 namespace ringest {
@@ -22,7 +23,7 @@ namespace {
 
 // Where a key's value lives in the structs: bind() picks the member, so the
 // table, not a second list, says which struct field a key sets.
-using Ref = std::variant<std::string*, uint32_t*, uint64_t*, bool*, Durability*>;
+using Ref = std::variant<std::string*, uint32_t*, uint64_t*, bool*, Durability*, std::vector<std::string>*>;
 
 enum class Check : uint8_t {
   kNone,
@@ -32,6 +33,7 @@ enum class Check : uint8_t {
   kAddress,         // host:port or [v6]:port
   kAddressOrEmpty,  // the same, or "" to disable
   kFormat,          // a name known_formats() lists
+  kCidrList,        // an array of address blocks: "10.0.0.0/8", "::1/128", "192.0.2.7"
 };
 
 struct Spec {
@@ -67,7 +69,6 @@ const Spec kSpecs[] = {
      .name = "durability",
      .check = Check::kChoice,
      .choices = kDurabilities,
-     .reloadable = true,
      .description = "When appended batches are made durable: none (page cache only), "
                     "interval (fdatasync every sync_interval_ms), batch (each batch).",
      .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.durability; }},
@@ -76,7 +77,6 @@ const Spec kSpecs[] = {
      .check = Check::kRange,
      .min = 1,
      .max = 3'600'000,
-     .reloadable = true,
      .description = "Milliseconds between fdatasyncs with durability = \"interval\".",
      .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.sync_interval_ms; }},
     {.section = "storage",
@@ -187,6 +187,20 @@ const Spec kSpecs[] = {
      .description = "Store lines that fail to parse as raw records (they are counted either "
                     "way).",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.keep_raw; }},
+    {.section = kListener,
+     .name = "allow",
+     .check = Check::kCidrList,
+     .description = "Source address blocks allowed to send (CIDR, IPv4 or IPv6); datagrams from "
+                    "elsewhere are dropped and counted (stage filter, reason not_allowed). Empty "
+                    "allows every source.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.allow; }},
+    {.section = kListener,
+     .name = "max_datagram_bytes",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 65535,
+     .description = "Larger datagrams are dropped and counted (stage filter, reason too_large).",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.max_datagram_bytes; }},
 };
 
 std::string dotted(const Spec& s) { return std::string(s.section) + "." + std::string(s.name); }
@@ -285,6 +299,22 @@ std::string apply(const Spec& spec, const toml::node& node, Ref ref) {
   auto wrong_type = [&](std::string_view want) {
     return "expected " + std::string(want) + " (got " + std::string(type_name(node.type())) + ")";
   };
+  if (auto* p = std::get_if<std::vector<std::string>*>(&ref)) {
+    const auto* arr = node.as_array();
+    if (arr == nullptr) return wrong_type("an array of strings");
+    std::vector<std::string> blocks;
+    for (const toml::node& el : *arr) {
+      const auto* str = el.as_string();
+      if (str == nullptr) return "expected an array of strings (got " + std::string(type_name(el.type())) + " in it)";
+      Cidr cidr;
+      if (!parse_cidr(str->get(), cidr)) {
+        return "not an address block: \"" + str->get() + "\" (want e.g. \"10.0.0.0/8\" or \"::1/128\")";
+      }
+      blocks.push_back(str->get());
+    }
+    **p = std::move(blocks);
+    return "";
+  }
   if (auto* p = std::get_if<bool*>(&ref)) {
     const auto* v = node.as_boolean();
     if (v == nullptr) return wrong_type("a boolean");
@@ -338,6 +368,7 @@ std::string apply(const Spec& spec, const toml::node& node, Ref ref) {
     }
     case Check::kNone:
     case Check::kRange:
+    case Check::kCidrList:
       break;
   }
   *std::get<std::string*>(ref) = text;
@@ -483,6 +514,11 @@ std::string value_text(Ref ref, const Spec& spec) {
   if (auto* p = std::get_if<uint32_t*>(&ref)) return std::to_string(**p);
   if (auto* p = std::get_if<uint64_t*>(&ref)) return std::to_string(**p);
   if (auto* p = std::get_if<bool*>(&ref)) return **p ? "true" : "false";
+  if (auto* p = std::get_if<std::vector<std::string>*>(&ref)) {
+    std::string out = "[";
+    for (const std::string& v : **p) out += (out.size() > 1 ? ", \"" : "\"") + v + "\"";
+    return out + "]";
+  }
   return "\"" + std::string(spec.choices[static_cast<size_t>(*std::get<Durability*>(ref))]) + "\"";
 }
 
@@ -568,6 +604,9 @@ std::vector<SettingDoc> setting_docs() {
         break;
       case Check::kNonEmpty:
         d.allowed = "non-empty";
+        break;
+      case Check::kCidrList:
+        d.allowed = "array of CIDR blocks";
         break;
       case Check::kNone:
         break;

@@ -1,36 +1,29 @@
 // ringestd: the command line. Everything else lives in run.cc and below.
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
 #include "daemon/config.h"
 #include "daemon/exit_codes.h"
+#include "daemon/logging.h"
 #include "daemon/run.h"
 #include "daemon/version.h"
 #include "rio/engine_factory.h"
 
-namespace {
-
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("ringestd");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-  spdlog::set_level(spdlog::level::from_str(level));
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace ringest;
   CLI::App app{"ringestd — UDP telemetry ingestion daemon (StatsD/DogStatsD into a checksummed segment log)"};
-  std::string config_path, check_path, log_level;
+  std::string config_path, check_path, log_level, log_format = "text";
   bool version = false;
   app.add_option("-c,--config", config_path, "Run with this TOML configuration file")->check(CLI::ExistingFile);
   app.add_option("--check", check_path, "Validate a configuration file and exit (0 valid, 78 invalid)");
   app.add_flag("-V,--version", version, "Print the version and exit");
   app.add_option("--log-level", log_level, "Override [log] level: trace|debug|info|warn|error|critical");
+  app.add_option("--log-format", log_format, "Log line format: text (journald priority prefixes under systemd), "
+                 "json or logfmt")
+      ->check(CLI::IsMember({"text", "json", "logfmt"}))
+      ->capture_default_str();
   app.footer(describe_settings());
   try {
     app.parse(argc, argv);
@@ -61,7 +54,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", r.error.c_str());
     return exit_code::kConfig;
   }
-  setup_logging(log_level.empty() ? r.settings->log_level : log_level);
+  if (!setup_logging(log_level.empty() ? r.settings->log_level : log_level, log_format)) {
+    std::fprintf(stderr, "ringestd: bad --log-level '%s'\n", log_level.c_str());
+    return exit_code::kUsage;
+  }
   spdlog::info("ringestd {} starting with {}", RINGEST_VERSION, config_path);
-  return run_daemon(*r.settings);
+  return run_daemon(*r.settings, config_path);
 }

@@ -1,13 +1,13 @@
 #include "daemon/metrics.h"
 
-#include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
+
+#include <cmath>
+#include <limits>
 #include <prometheus/text_serializer.h>
 
-#include <exception>
-#include <future>
-
 #include "daemon/pipeline.h"
+#include "daemon/process_stats.h"
 #include "rio/engine_factory.h"
 
 namespace ringest {
@@ -15,6 +15,7 @@ namespace ringest {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
 
 namespace {
 
@@ -25,16 +26,28 @@ class Family {
     f_.help = std::move(help);
     f_.type = type;
   }
-  Family& add(std::vector<ClientMetric::Label> labels, double v) {
+  void add(Labels labels, double v) {
     ClientMetric m;
     m.label = std::move(labels);
-    if (f_.type == MetricType::Counter) {
-      m.counter.value = v;
-    } else {
-      m.gauge.value = v;
-    }
+    (f_.type == MetricType::Counter ? m.counter.value : m.gauge.value) = v;
     f_.metric.push_back(std::move(m));
-    return *this;
+  }
+  // A histogram from per-bucket (not cumulative) counts.
+  void add_histogram(Labels labels, const std::vector<double>& bounds, const std::vector<uint64_t>& counts,
+                     double sum) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < counts.size(); ++i) {
+      cumulative += counts[i];
+      ClientMetric::Bucket b;
+      b.cumulative_count = cumulative;
+      b.upper_bound = i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
+      m.histogram.bucket.push_back(b);
+    }
+    m.histogram.sample_count = cumulative;
+    m.histogram.sample_sum = sum;
+    f_.metric.push_back(std::move(m));
   }
   MetricFamily take() { return std::move(f_); }
 
@@ -42,75 +55,108 @@ class Family {
   MetricFamily f_;
 };
 
-std::vector<MetricFamily> collect(const Pipeline& p) {
-  const Settings& s = p.settings();
-  const size_t nl = s.listeners.size();
-  auto lname = [&](size_t l) { return s.listeners[l].name; };
+struct Families {
+  std::vector<MetricFamily> out;
+  void add(Family& f) { out.push_back(f.take()); }
+};
 
+void collect_receive(const Pipeline& p, Families& fam) {
   Family received("ringest_received_datagrams_total", "Datagrams taken from the kernel, per listener and engine.",
                   MetricType::Counter);
-  Family received_bytes("ringest_received_bytes_total", "Payload bytes taken from the kernel.", MetricType::Counter);
+  Family bytes("ringest_received_bytes_total", "Payload bytes taken from the kernel.", MetricType::Counter);
   Family dropped("ringest_dropped_datagrams_total",
-                 "Datagrams lost, by the stage that lost them and why. Sink-stage drops have an empty listener: a "
-                 "batch mixes listeners.",
+                 "Datagrams lost, by the stage that lost them and why. Sink-stage drops carry an empty listener: "
+                 "a batch mixes listeners.",
                  MetricType::Counter);
-  Family rcvbuf("ringest_socket_receive_buffer_bytes", "SO_RCVBUF granted by the OS, per socket.",
-                MetricType::Gauge);
-
-  std::vector<double> truncated(nl), k_rcvbuf(nl), k_noslot(nl), shutdown(nl), queue_full(nl);
-  for (const BoundListenerSocket& b : p.sockets()) {
-    const rio::Engine& e = p.receivers()[b.receiver]->engine();
-    const rio::SocketProbe& sp = e.sockets()[b.socket];
-    std::string engine(rio::to_string(e.kind()));
-    received.add({{"listener", lname(b.listener)}, {"engine", engine}, {"socket", std::to_string(b.socket)}},
-                 double(sp.datagrams.get() + sp.truncated.get()));
-    received_bytes.add({{"listener", lname(b.listener)}, {"engine", engine}, {"socket", std::to_string(b.socket)}},
-                       double(sp.bytes.get()));
-    rcvbuf.add({{"listener", lname(b.listener)}, {"socket", std::to_string(b.socket)}},
-               double(b.bound.rcvbuf_granted / 2));
-    truncated[b.listener] += double(sp.truncated.get());
-    k_rcvbuf[b.listener] += double(sp.kernel_drops_rcvbuf.get());
-    k_noslot[b.listener] += double(sp.kernel_drops_no_slot.get());
-    shutdown[b.listener] += double(sp.shutdown_drops.get());
-  }
-  for (const auto& r : p.receivers())
-    for (size_t l = 0; l < nl; ++l) queue_full[l] += double(r->queue_full_drops(l));
-
+  Family rcvbuf("ringest_socket_receive_buffer_bytes", "SO_RCVBUF granted by the OS, per socket.", MetricType::Gauge);
   Family points("ringest_points_total", "Points parsed and appended to the log.", MetricType::Counter);
   Family parse_errors("ringest_parse_errors_total", "Lines rejected by a parser, by format and reason.",
                       MetricType::Counter);
   Family raw("ringest_raw_records_total", "Rejected lines kept as raw records.", MetricType::Counter);
-  std::vector<double> parse_dropped(nl);
-  for (size_t l = 0; l < nl; ++l) {
-    double pts = 0, rw = 0;
-    const auto& reasons = p.shards().front()->parser(l).reasons();
+  Family in_use("ringest_receive_slots_in_use", "Receive slots handed to the pipeline and not yet returned.",
+                MetricType::Gauge);
+  Family headroom("ringest_receive_slots_used_ratio",
+                  "Share of receive slots in use (0..1); near 1 the pool is about to run out.", MetricType::Gauge);
+  Family exhausted("ringest_receive_pool_exhausted_total", "Times an engine ran out of free receive slots.",
+                   MetricType::Counter);
+  Family batch("ringest_receive_batch_datagrams", "Datagrams handed to the parsers per engine wakeup.",
+               MetricType::Histogram);
+
+  for (const auto& l : p.listeners()) {
+    const ListenerSettings& ls = l->state->settings;
+    double k_rcvbuf = 0, k_noslot = 0, truncated = 0, shutdown = 0, queue_full = 0;
+    std::vector<uint64_t> batch_counts(Receiver::kBatchBuckets);
+    uint64_t slots = 0, used = 0;
+    for (size_t i = 0; i < l->receivers.size(); ++i) {
+      const Receiver& r = *l->receivers[i];
+      const rio::Engine& e = r.engine();
+      std::string engine(rio::to_string(e.kind()));
+      for (const rio::SocketProbe& sp : e.sockets()) {
+        Labels lab{{"listener", ls.name}, {"engine", engine}, {"socket", std::to_string(i)}};
+        received.add(lab, double(sp.datagrams.get() + sp.truncated.get()));
+        bytes.add(lab, double(sp.bytes.get()));
+        k_rcvbuf += double(sp.kernel_drops_rcvbuf.get());
+        k_noslot += double(sp.kernel_drops_no_slot.get());
+        truncated += double(sp.truncated.get());
+        shutdown += double(sp.shutdown_drops.get());
+      }
+      rcvbuf.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(l->bound[i].rcvbuf_granted / 2));
+      queue_full += double(r.queue_full_drops());
+      for (size_t b = 0; b < Receiver::kBatchBuckets; ++b) batch_counts[b] += r.batch_bucket(b);
+      slots += e.pool().slots();
+      used += e.probe().slots_in_use.get();
+      exhausted.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(e.probe().pool_exhausted.get()));
+    }
+    in_use.add({{"listener", ls.name}}, double(used));
+    headroom.add({{"listener", ls.name}}, slots ? double(used) / double(slots) : 0);
+    std::vector<double> bounds;
+    for (size_t b = 0; b + 1 < Receiver::kBatchBuckets; ++b) bounds.push_back(double(size_t{1} << b));
+    batch.add_histogram({{"listener", ls.name}}, bounds, batch_counts, 0);
+
+    double pts = 0, rw = 0, parse_dropped = 0, filtered = 0, too_large = 0;
+    auto reasons = l->state->reasons();
     std::vector<double> errs(reasons.size());
-    for (const auto& shard : p.shards()) {
-      const ShardListenerProbe& sp = shard->listener_probe(l);
+    for (size_t s = 0; s < p.shards().size(); ++s) {
+      const ShardListenerProbe& sp = l->state->probes[s];
       pts += double(sp.points.get());
       rw += double(sp.raw.get());
-      parse_dropped[l] += double(sp.parse_dropped.get());
+      parse_dropped += double(sp.parse_dropped.get());
+      filtered += double(sp.filtered.get());
+      too_large += double(sp.too_large.get());
       for (size_t r = 0; r < reasons.size(); ++r) errs[r] += double(sp.parse_errors[r].get());
     }
-    const std::string& fmt = s.listeners[l].format;
-    points.add({{"listener", lname(l)}, {"format", fmt}}, pts);
-    raw.add({{"listener", lname(l)}}, rw);
+    points.add({{"listener", ls.name}, {"format", ls.format}}, pts);
+    raw.add({{"listener", ls.name}}, rw);
     for (size_t r = 0; r < reasons.size(); ++r)
-      parse_errors.add({{"listener", lname(l)}, {"format", fmt}, {"reason", std::string(reasons[r])}}, errs[r]);
-  }
+      parse_errors.add({{"listener", ls.name}, {"format", ls.format}, {"reason", std::string(reasons[r])}}, errs[r]);
 
-  for (size_t l = 0; l < nl; ++l) {
     auto d = [&](const char* stage, const char* reason, double v) {
-      dropped.add({{"listener", lname(l)}, {"stage", stage}, {"reason", reason}}, v);
+      dropped.add({{"listener", ls.name}, {"stage", stage}, {"reason", reason}}, v);
     };
-    d("kernel", "rcvbuf_full", k_rcvbuf[l]);
-    d("kernel", "no_free_slot", k_noslot[l]);
-    d("receive", "truncated", truncated[l]);
-    d("handoff", "queue_full", queue_full[l]);
-    d("parse", "parse_error", parse_dropped[l]);
-    d("shutdown", "shutdown", shutdown[l]);
+    d("kernel", "rcvbuf_full", k_rcvbuf);
+    d("kernel", "no_free_slot", k_noslot);
+    d("receive", "truncated", truncated);
+    d("handoff", "queue_full", queue_full);
+    d("filter", "not_allowed", filtered);
+    d("filter", "too_large", too_large);
+    d("parse", "parse_error", parse_dropped);
+    d("shutdown", "shutdown", shutdown);
   }
 
+  double disk_full = 0, sink_error = 0;
+  for (const auto& shard : p.shards()) {
+    disk_full += double(shard->log_probe().dropped_disk_full.get());
+    sink_error += double(shard->log_probe().dropped_sink_error.get());
+  }
+  dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "disk_full"}}, disk_full);
+  dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "sink_error"}}, sink_error);
+
+  for (Family* f : {&received, &bytes, &dropped, &rcvbuf, &points, &parse_errors, &raw, &in_use, &headroom,
+                    &exhausted, &batch})
+    fam.add(*f);
+}
+
+void collect_log(const Pipeline& p, Families& fam) {
   Family stored("ringest_stored_datagrams_total", "Datagrams whose records were written to the log.",
                 MetricType::Counter);
   Family records("ringest_log_records_written_total", "Records written to the log.", MetricType::Counter);
@@ -119,12 +165,12 @@ std::vector<MetricFamily> collect(const Pipeline& p) {
   Family syncs("ringest_log_syncs_total", "fdatasync calls completed.", MetricType::Counter);
   Family sync_errors("ringest_log_sync_errors_total", "fdatasync calls that failed.", MetricType::Counter);
   Family segments("ringest_log_segments_created_total", "Segment files created.", MetricType::Counter);
-  Family durable("ringest_log_durable_offset", "Records below this offset are durable on disk.", MetricType::Gauge);
+  Family durable("ringest_log_durable_offset", "Records below this offset are durable on disk (the watermark).",
+                 MetricType::Gauge);
   Family next("ringest_log_next_offset", "Offset the next record gets.", MetricType::Gauge);
-  double disk_full = 0, sink_error = 0;
-  for (size_t i = 0; i < p.shards().size(); ++i) {
-    const LogProbe& lp = p.shards()[i]->log_probe();
-    std::vector<ClientMetric::Label> part{{"partition", std::to_string(i)}};
+  for (const auto& shard : p.shards()) {
+    const LogProbe& lp = shard->log_probe();
+    Labels part{{"partition", std::to_string(shard->index())}};
     stored.add(part, double(lp.datagrams_stored.get()));
     records.add(part, double(lp.records_written.get()));
     bytes.add(part, double(lp.bytes_written.get()));
@@ -134,71 +180,63 @@ std::vector<MetricFamily> collect(const Pipeline& p) {
     segments.add(part, double(lp.segments_created.get()));
     durable.add(part, double(lp.durable_offset.get()));
     next.add(part, double(lp.next_offset.get()));
-    disk_full += double(lp.dropped_disk_full.get());
-    sink_error += double(lp.dropped_sink_error.get());
   }
-  dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "disk_full"}}, disk_full);
-  dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "sink_error"}}, sink_error);
-
   Family depth("ringest_queue_depth", "Datagrams waiting for a parser shard.", MetricType::Gauge);
   depth.add({}, double(p.queue_depth()));
-  Family in_use("ringest_receive_slots_in_use", "Receive slots handed to the pipeline and not yet returned.",
-                MetricType::Gauge);
-  Family slots("ringest_receive_slots", "Receive slots per engine.", MetricType::Gauge);
-  Family exhausted("ringest_receive_pool_exhausted_total", "Times an engine ran out of free receive slots.",
-                   MetricType::Counter);
-  for (size_t i = 0; i < p.receivers().size(); ++i) {
-    const rio::Engine& e = p.receivers()[i]->engine();
-    std::vector<ClientMetric::Label> lab{{"receiver", std::to_string(i)}, {"engine", std::string(rio::to_string(e.kind()))}};
-    in_use.add(lab, double(e.probe().slots_in_use.get()));
-    slots.add(lab, double(e.pool().slots()));
-    exhausted.add(lab, double(e.probe().pool_exhausted.get()));
-  }
+  for (Family* f : {&stored, &records, &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth})
+    fam.add(*f);
+}
+
+void collect_daemon(const DaemonStatus& s, Families& fam) {
+  Family ok("ringest_config_last_reload_successful", "1 if the last configuration reload was applied.",
+            MetricType::Gauge);
+  ok.add({}, s.last_reload_ok.load() ? 1 : 0);
+  Family when("ringest_config_last_reload_success_timestamp_seconds", "When the configuration was last applied.",
+              MetricType::Gauge);
+  when.add({}, s.last_reload_success_unix.load());
+  Family reloads("ringest_config_reloads_total", "Configuration reloads attempted, by result.", MetricType::Counter);
+  reloads.add({{"result", "success"}}, double(s.reloads.load() - s.reload_failures.load()));
+  reloads.add({{"result", "failure"}}, double(s.reload_failures.load()));
+  Family ready("ringest_ready", "1 when listeners are bound, the log is open and the daemon is not draining.",
+               MetricType::Gauge);
+  ready.add({}, s.ready.load() && !s.draining.load() ? 1 : 0);
+  for (Family* f : {&ok, &when, &reloads, &ready}) fam.add(*f);
+}
+
+void collect_process(Families& fam) {
   Family build("ringest_build_info", "Build information.", MetricType::Gauge);
   build.add({{"version", RINGEST_VERSION}}, 1);
-
-  std::vector<MetricFamily> out;
-  for (Family* f : {&received, &received_bytes, &dropped, &rcvbuf, &points, &parse_errors, &raw, &stored, &records,
-                    &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth, &in_use, &slots,
-                    &exhausted, &build})
-    out.push_back(f->take());
-  return out;
+  fam.add(build);
+  ProcessStats ps;
+  if (!read_process_stats(ps)) return;
+  Family cpu("process_cpu_seconds_total", "User and system CPU time spent.", MetricType::Counter);
+  cpu.add({}, ps.cpu_seconds);
+  Family rss("process_resident_memory_bytes", "Resident memory size.", MetricType::Gauge);
+  rss.add({}, double(ps.resident_bytes));
+  Family vsz("process_virtual_memory_bytes", "Virtual memory size.", MetricType::Gauge);
+  vsz.add({}, double(ps.virtual_bytes));
+  Family fds("process_open_fds", "Open file descriptors.", MetricType::Gauge);
+  fds.add({}, double(ps.open_fds));
+  Family max_fds("process_max_fds", "Limit of open file descriptors.", MetricType::Gauge);
+  max_fds.add({}, double(ps.max_fds));
+  Family start("process_start_time_seconds", "Start time since the Unix epoch.", MetricType::Gauge);
+  start.add({}, ps.start_time_seconds);
+  for (Family* f : {&cpu, &rss, &vsz, &fds, &max_fds, &start}) fam.add(*f);
 }
 
 }  // namespace
 
-class PipelineCollector : public prometheus::Collectable {
- public:
-  explicit PipelineCollector(const Pipeline& p) : p_(p) {}
-  // civetweb runs handlers on threads with a small fixed stack; collecting
-  // (many families, labels built on the fly) runs on a thread of its own with
-  // an ordinary stack. Scrapes are rare, so the thread costs nothing that matters.
-  std::vector<MetricFamily> Collect() const override {
-    return std::async(std::launch::async, [this] { return collect(p_); }).get();
+std::string render_metrics(const Pipeline* pipeline, const DaemonStatus* status) {
+  Families fam;
+  if (pipeline) {
+    pipeline->visit([&](const Pipeline& p) {
+      collect_receive(p, fam);
+      collect_log(p, fam);
+    });
   }
-
- private:
-  const Pipeline& p_;
-};
-
-MetricsServer::MetricsServer() = default;
-MetricsServer::~MetricsServer() = default;
-
-Status MetricsServer::start(const std::string& listen, const Pipeline& pipeline) {
-  collector_ = std::make_shared<PipelineCollector>(pipeline);
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(listen, 2);
-  } catch (const std::exception& e) {
-    return Status::invalid("metrics listen " + listen + ": " + e.what());
-  }
-  exposer_->RegisterCollectable(collector_, "/metrics");
-  auto ports = exposer_->GetListeningPorts();
-  port_ = ports.empty() ? 0 : static_cast<uint16_t>(ports.front());
-  return {};
-}
-
-std::string render_metrics(const Pipeline& pipeline) {
-  return prometheus::TextSerializer().Serialize(collect(pipeline));
+  if (status) collect_daemon(*status, fam);
+  collect_process(fam);
+  return prometheus::TextSerializer().Serialize(fam.out);
 }
 
 }  // namespace ringest

@@ -1,38 +1,65 @@
-// Metrics: the one place where probes meet prometheus-cpp. Nothing on the
-// packet path touches prometheus-cpp; at scrape time this collector reads
-// every probe (plain per-thread counters) and sums them into families.
+// Metrics and health over HTTP: the one place where probes meet
+// prometheus-cpp. Nothing on the packet path touches prometheus-cpp; at scrape
+// time the collector reads every probe (plain per-thread counters) under the
+// pipeline's structure lock and sums them into families.
+//
+// Endpoints: /metrics (Prometheus text), /-/healthy (200 while the process
+// serves), /-/ready (200 once listeners are bound and the log is open, 503
+// before that and while draining).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "common/status.h"
 
-namespace prometheus {
-class Exposer;
-}
+struct mg_context;
 
 namespace ringest {
 
 class Pipeline;
 
-class MetricsServer {
+// What the daemon reports besides the pipeline; written by the control thread.
+struct DaemonStatus {
+  std::atomic<bool> ready{false};     // listeners bound and the log open
+  std::atomic<bool> draining{false};  // stopping: no longer ready
+  std::atomic<bool> last_reload_ok{true};
+  std::atomic<double> last_reload_success_unix{0};
+  std::atomic<uint64_t> reloads{0};
+  std::atomic<uint64_t> reload_failures{0};
+};
+
+class HttpServer {
  public:
-  MetricsServer();
-  ~MetricsServer();
-  // Serves /metrics on `listen` ("127.0.0.1:9310"; port 0 picks one) for
-  // `pipeline`, which must outlive this server or be detached first.
-  Status start(const std::string& listen, const Pipeline& pipeline);
+  explicit HttpServer(const DaemonStatus& status) : status_(status) {}
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Serves on `listen` ("127.0.0.1:9310"; port 0 picks one). Until
+  // set_pipeline(), /metrics shows only the process and daemon metrics.
+  Status start(const std::string& listen);
+  // Stops serving; waits for requests in progress. Idempotent.
+  void stop();
+  // `p` must outlive this server (or be unset first).
+  void set_pipeline(const Pipeline* p) { pipeline_.store(p, std::memory_order_release); }
   uint16_t port() const { return port_; }
 
  private:
-  std::shared_ptr<class PipelineCollector> collector_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  static int handle_metrics(struct mg_connection* conn, void* self);
+  static int handle_healthy(struct mg_connection* conn, void* self);
+  static int handle_ready(struct mg_connection* conn, void* self);
+
+  std::atomic<const Pipeline*> pipeline_{nullptr};
+  const DaemonStatus& status_;
+  mg_context* ctx_ = nullptr;
   uint16_t port_ = 0;
 };
 
-// The exposition text of every metric, as /metrics serves it (for tests and
-// for `ringestd` diagnostics without an HTTP round trip).
-std::string render_metrics(const Pipeline& pipeline);
+// The exposition text of every metric, as /metrics serves it. Either
+// argument may be null.
+std::string render_metrics(const Pipeline* pipeline, const DaemonStatus* status);
 
 }  // namespace ringest

@@ -2,13 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include <map>
 #include <utility>
 
+#include "daemon/config.h"
 #include "rio/engine_factory.h"
 
 namespace ringest {
 namespace {
+
+constexpr int kReloadDrainMs = 1000;
 
 rio::EngineOptions engine_options(const ReceiveSettings& r) {
   rio::EngineOptions o;
@@ -30,60 +32,20 @@ LogOptions log_options(const StorageSettings& s, uint32_t partition) {
   return o;
 }
 
+bool same_listener(const ListenerSettings& a, const ListenerSettings& b) {
+  return a.name == b.name && a.address == b.address && a.format == b.format && a.engine == b.engine &&
+         a.sockets == b.sockets && a.rcvbuf_bytes == b.rcvbuf_bytes && a.keep_raw == b.keep_raw &&
+         a.allow == b.allow && a.max_datagram_bytes == b.max_datagram_bytes;
+}
+
 }  // namespace
 
 std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& failure) {
   std::unique_ptr<Pipeline> p(new Pipeline(settings));
   const Settings& s = p->settings_;
-
-  // Engines: socket k of every listener that asks for the same engine kind
-  // shares receiver k of that kind, so threads scale with `sockets`, not
-  // with the number of listeners.
-  std::map<std::pair<std::string, uint32_t>, uint16_t> receiver_of;
-  std::vector<std::unique_ptr<rio::Engine>> engines;
-  for (size_t l = 0; l < s.listeners.size(); ++l) {
-    const ListenerSettings& ls = s.listeners[l];
-    rio::EngineKind kind = rio::EngineKind::kAuto;
-    rio::parse_engine_kind(ls.engine, kind);
-    for (uint32_t k = 0; k < ls.sockets; ++k) {
-      auto key = std::make_pair(ls.engine, k);
-      auto it = receiver_of.find(key);
-      if (it == receiver_of.end()) {
-        rio::EngineChoice choice = rio::make_engine(kind, engine_options(s.receive));
-        if (!choice.engine) {
-          failure = {Failure::kEngine, "listener '" + ls.name + "': " + choice.reason};
-          return nullptr;
-        }
-        spdlog::info("receiver {}: engine {} ({})", engines.size(), rio::to_string(choice.engine->kind()),
-                     choice.reason);
-        it = receiver_of.emplace(key, static_cast<uint16_t>(engines.size())).first;
-        engines.push_back(std::move(choice.engine));
-      }
-      rio::Engine& e = *engines[it->second];
-      BoundListenerSocket b{l, it->second, static_cast<uint16_t>(e.sockets().size()), {}};
-      std::string address = ls.address;
-      // Further sockets of a listener join the port the first one got.
-      if (k > 0) address = address.substr(0, address.rfind(':') + 1) + std::to_string(p->port(l));
-      // SO_REUSEPORT only where a listener has several sockets: with one, a
-      // second daemon on the same port is refused rather than handed half the traffic.
-      Status st = e.add_socket({address, static_cast<uint16_t>(l), ls.rcvbuf_bytes, ls.sockets > 1}, b.bound);
-      if (!st) {
-        failure = {Failure::kSocket, "listener '" + ls.name + "': " + st.message()};
-        return nullptr;
-      }
-      if (b.bound.rcvbuf_capped && k == 0)
-        spdlog::warn("listener '{}': asked for a {} byte receive buffer, the OS granted {} (raise net.core.rmem_max)",
-                     ls.name, ls.rcvbuf_bytes, b.bound.rcvbuf_granted / 2);
-      p->sockets_.push_back(b);
-    }
-  }
-
-  uint32_t max_slots = 0;
-  for (auto& e : engines) max_slots = std::max(max_slots, e->pool().slots());
-  p->queue_ = std::make_unique<HandoffQueue>(max_slots, engines.size(), 0);
-  for (size_t i = 0; i < engines.size(); ++i)
-    p->receivers_.push_back(
-        std::make_unique<Receiver>(static_cast<uint16_t>(i), std::move(engines[i]), *p->queue_, s.listeners.size()));
+  size_t sockets = 0;
+  for (const ListenerSettings& ls : s.listeners) sockets += ls.sockets;
+  p->queue_ = std::make_unique<HandoffQueue>(s.receive.slots, sockets + 4, 0);
 
   for (uint32_t part = 0; part < s.parser_threads; ++part) {
     RecoveryReport report;
@@ -91,42 +53,175 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
     auto log = PartitionLog::open(log_options(s.storage, part), report, st);
     if (!log) {
       failure = {Failure::kStorage, "storage: " + st.message()};
+      p->stopped_ = true;
       return nullptr;
     }
     if (report.truncated_bytes > 0 || !report.detail.empty())
       spdlog::warn("partition {}: recovery: {}", part, report.detail);
     spdlog::info("partition {}: {} segment(s), next offset {}", part, report.segments, report.next_offset);
-    p->shards_.push_back(std::make_unique<ParserShard>(part, s, std::move(log), *p->queue_, p->receivers_));
+    p->shards_.push_back(
+        std::make_unique<ParserShard>(part, std::move(log), *p->queue_, p->listener_table_, p->receiver_table_));
   }
-
   for (auto& shard : p->shards_) shard->start();
-  for (auto& r : p->receivers_) {
-    if (Status st = r->start(); !st) {
-      failure = {Failure::kEngine, "engine start: " + st.message()};
+
+  for (const ListenerSettings& ls : s.listeners) {
+    auto l = p->start_listener(ls, failure);
+    if (!l) {
       p->stop(0);
       return nullptr;
     }
+    p->active_.push_back(std::move(l));
   }
-  for (size_t l = 0; l < s.listeners.size(); ++l)
-    spdlog::info("listener '{}': {} on {} ({} socket(s)), port {}", s.listeners[l].name, s.listeners[l].format,
-                 s.listeners[l].address, s.listeners[l].sockets, p->port(l));
   return p;
 }
 
 Pipeline::~Pipeline() { stop(0); }
 
-uint16_t Pipeline::port(size_t l) const {
-  for (const auto& b : sockets_)
-    if (b.listener == l) return b.bound.port;
+std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings& ls, Failure& failure) {
+  if (next_listener_id_ == ListenerTable::kMax || next_receiver_ + ls.sockets > ReceiverTable::kMax) {
+    failure = {Failure::kEngine, "listener '" + ls.name + "': too many listeners started in this process"};
+    return nullptr;
+  }
+  rio::EngineKind kind = rio::EngineKind::kAuto;
+  rio::parse_engine_kind(ls.engine, kind);
+  auto l = std::make_unique<ListenerRuntime>();
+  l->state = std::make_unique<ListenerState>(next_listener_id_, ls, shards_.size());
+  uint16_t port = 0;
+  std::vector<std::unique_ptr<rio::Engine>> engines;
+  for (uint32_t k = 0; k < ls.sockets; ++k) {
+    rio::EngineChoice choice = rio::make_engine(kind, engine_options(settings_.receive));
+    if (!choice.engine) {
+      failure = {Failure::kEngine, "listener '" + ls.name + "': " + choice.reason};
+      return nullptr;
+    }
+    if (k == 0) spdlog::info("listener '{}': engine {} ({})", ls.name, rio::to_string(choice.engine->kind()), choice.reason);
+    // Further sockets of a listener join the port the first one got.
+    std::string address = ls.address;
+    if (k > 0) address = address.substr(0, address.rfind(':') + 1) + std::to_string(port);
+    // SO_REUSEPORT only where a listener has several sockets: with one, a
+    // second daemon on the same port is refused rather than handed half the traffic.
+    rio::BoundSocket bound;
+    Status st = choice.engine->add_socket({address, l->state->id, ls.rcvbuf_bytes, ls.sockets > 1}, bound);
+    if (!st) {
+      failure = {Failure::kSocket, "listener '" + ls.name + "': " + st.message()};
+      return nullptr;
+    }
+    if (k == 0 && bound.rcvbuf_capped)
+      spdlog::warn("listener '{}': asked for a {} byte receive buffer, the OS granted {} (raise net.core.rmem_max)",
+                   ls.name, ls.rcvbuf_bytes, bound.rcvbuf_granted / 2);
+    port = bound.port;
+    l->bound.push_back(bound);
+    engines.push_back(std::move(choice.engine));
+  }
+  // Publish the listener before any datagram of it can reach a shard.
+  listener_table_.set(l->state->id, l->state.get());
+  ++next_listener_id_;
+  for (auto& e : engines) {
+    auto r = std::make_unique<Receiver>(next_receiver_, std::move(e), *queue_);
+    receiver_table_.set(next_receiver_++, r.get());
+    if (Status st = r->start(); !st) {
+      failure = {Failure::kEngine, "listener '" + ls.name + "': engine start: " + st.message()};
+      l->receivers.push_back(std::move(r));
+      retire(std::move(l), 0);
+      return nullptr;
+    }
+    l->receivers.push_back(std::move(r));
+  }
+  spdlog::info("listener '{}': {} on {} ({} socket(s)), port {}", ls.name, ls.format, ls.address, ls.sockets, port);
+  return l;
+}
+
+void Pipeline::retire(std::unique_ptr<ListenerRuntime> l, int drain_ms) {
+  for (auto& r : l->receivers) r->stop_and_join(drain_ms);
+  std::lock_guard lock(mu_);
+  retired_.push_back(std::move(l));
+}
+
+void Pipeline::reap_retired() {
+  // A retired listener goes once every slot it handed out came back: then no
+  // ref to its receivers or id is left in the queue or in a shard.
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    bool done = true;
+    for (auto& r : (*it)->receivers) done = r->reclaim() && done;
+    if (!done) {
+      ++it;
+      continue;
+    }
+    for (auto& r : (*it)->receivers) receiver_table_.set(r->index(), nullptr);
+    listener_table_.set((*it)->state->id, nullptr);
+    it = retired_.erase(it);
+  }
+}
+
+Status Pipeline::reload(const Settings& loaded, std::vector<std::string>& restart_needed) {
+  for (const std::string& key : changes_needing_restart(settings_, loaded))
+    if (key.rfind("listener", 0) != 0) restart_needed.push_back(key);
+  {
+    std::lock_guard lock(mu_);
+    reap_retired();
+  }
+
+  // Stop what is gone or changed first: a changed listener may keep its port.
+  std::vector<std::unique_ptr<ListenerRuntime>> keep;
+  std::vector<std::unique_ptr<ListenerRuntime>> going;
+  for (auto& l : active_) {
+    bool kept = false;
+    for (const ListenerSettings& ls : loaded.listeners) kept = kept || same_listener(ls, l->state->settings);
+    (kept ? keep : going).push_back(std::move(l));
+  }
+  {
+    std::lock_guard lock(mu_);
+    active_ = std::move(keep);
+  }
+  for (auto& l : going) {
+    spdlog::info("reload: listener '{}' stops", l->state->settings.name);
+    retire(std::move(l), kReloadDrainMs);
+  }
+
+  Status result;
+  for (const ListenerSettings& ls : loaded.listeners) {
+    bool running = false;
+    for (auto& l : active_) running = running || l->state->settings.name == ls.name;
+    if (running) continue;
+    Failure failure;
+    auto l = start_listener(ls, failure);
+    if (!l) {
+      spdlog::error("reload: {}", failure.message);
+      if (result) result = Status::invalid(failure.message);
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    active_.push_back(std::move(l));
+  }
+
+  std::lock_guard lock(mu_);
+  // The settings now in force: the new listeners (as running), the rest as before.
+  settings_.listeners.clear();
+  for (const ListenerSettings& ls : loaded.listeners)
+    for (auto& l : active_)
+      if (l->state->settings.name == ls.name) settings_.listeners.push_back(ls);
+  settings_.log_level = loaded.log_level;
+  return result;
+}
+
+uint16_t Pipeline::port(const std::string& name) const {
+  for (const auto& l : active_)
+    if (l->state->settings.name == name && !l->bound.empty()) return l->bound.front().port;
   return 0;
+}
+
+uint16_t Pipeline::port(size_t position) const {
+  return position < active_.size() && !active_[position]->bound.empty() ? active_[position]->bound.front().port : 0;
 }
 
 Status Pipeline::stop(int drain_ms) {
   if (stopped_) return {};
   stopped_ = true;
+  draining_.store(true, std::memory_order_release);
   // Receivers first: once they have ended, nothing new enters the queue, and
   // the shards can finish what is in it.
-  for (auto& r : receivers_) r->stop_and_join(drain_ms);
+  for (auto& l : active_)
+    for (auto& r : l->receivers) r->stop_and_join(drain_ms);
   Status result;
   for (auto& shard : shards_) {
     Status st = shard->stop_and_join();

@@ -1,31 +1,38 @@
 // Pipeline: the whole path of DESIGN.md wired from Settings — receivers
 // (engines and their threads), the handoff queue, parser shards and their log
-// partitions — with an orderly start and a draining stop.
+// partitions — with an orderly start, live listener changes on reload, and a
+// draining stop.
+//
+// Threading: start(), reload() and stop() are called from one control
+// thread. visit() may be called from any thread (metrics scrapes); it holds
+// the structure lock so a reload cannot free what it reads.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "daemon/handoff.h"
+#include "daemon/listener_state.h"
 #include "daemon/receiver.h"
 #include "daemon/settings.h"
 #include "daemon/shard.h"
 
 namespace ringest {
 
-// One socket of a listener, as bound.
-struct BoundListenerSocket {
-  size_t listener;
-  uint16_t receiver;
-  uint16_t socket;  // index within the receiver's engine
-  rio::BoundSocket bound;
+// A listener that is running: its state and its receivers (one per socket).
+struct ListenerRuntime {
+  std::unique_ptr<ListenerState> state;
+  std::vector<std::unique_ptr<Receiver>> receivers;
+  std::vector<rio::BoundSocket> bound;  // [receiver]
 };
 
 class Pipeline {
  public:
-  // Why start() failed: one line, and the exit code it maps to.
+  // Why start() failed: one line, and its kind (the exit code maps from it).
   struct Failure {
     enum Kind { kNone, kSocket, kStorage, kEngine } kind = kNone;
     std::string message;
@@ -35,26 +42,52 @@ class Pipeline {
   static std::unique_ptr<Pipeline> start(const Settings& settings, Failure& failure);
   ~Pipeline();
 
+  // Applies a newly loaded configuration: listeners that are new start,
+  // listeners that are gone drain and stop, listeners whose settings changed
+  // are restarted; listeners that did not change are not touched. Settings
+  // only a restart can apply are left as they are and named in
+  // `restart_needed`. Returns an error (one line) if a listener could not be
+  // started; the others are applied.
+  Status reload(const Settings& loaded, std::vector<std::string>& restart_needed);
+
   // Stops receiving, drains the sockets (for at most drain_ms), parses and
   // writes everything taken in, syncs the log and stops the threads.
   Status stop(int drain_ms = 2000);
 
+  // Runs f(*this) with the structure lock held.
+  template <class F>
+  void visit(F&& f) const {
+    std::lock_guard lock(mu_);
+    f(*this);
+  }
+  // These are for use inside visit() (or from the control thread).
   const Settings& settings() const { return settings_; }
-  const std::vector<std::unique_ptr<Receiver>>& receivers() const { return receivers_; }
+  const std::vector<std::unique_ptr<ListenerRuntime>>& listeners() const { return active_; }
   const std::vector<std::unique_ptr<ParserShard>>& shards() const { return shards_; }
-  const std::vector<BoundListenerSocket>& sockets() const { return sockets_; }
   size_t queue_depth() const { return queue_->size_approx(); }
-  // The port listener `l` is bound to (its first socket).
-  uint16_t port(size_t l) const;
+  // The port the listener named `name` is bound to (0 if none).
+  uint16_t port(const std::string& name) const;
+  uint16_t port(size_t position) const;
+  bool draining() const { return draining_.load(std::memory_order_acquire); }
 
  private:
   explicit Pipeline(const Settings& s) : settings_(s) {}
+  std::unique_ptr<ListenerRuntime> start_listener(const ListenerSettings& ls, Failure& failure);
+  void retire(std::unique_ptr<ListenerRuntime> l, int drain_ms);
+  void reap_retired();
 
+  mutable std::mutex mu_;
   Settings settings_;
   std::unique_ptr<HandoffQueue> queue_;
-  std::vector<std::unique_ptr<Receiver>> receivers_;
+  ListenerTable listener_table_;
+  ReceiverTable receiver_table_;
+  // Ids and receiver indices are never reused within a process.
+  uint16_t next_listener_id_ = 0;
+  uint16_t next_receiver_ = 0;
+  std::vector<std::unique_ptr<ListenerRuntime>> active_;
+  std::vector<std::unique_ptr<ListenerRuntime>> retired_;  // stopped, slots not all back yet
   std::vector<std::unique_ptr<ParserShard>> shards_;
-  std::vector<BoundListenerSocket> sockets_;
+  std::atomic<bool> draining_{false};
   bool stopped_ = false;
 };
 

@@ -6,14 +6,13 @@
 
 namespace ringest {
 
-Receiver::Receiver(uint16_t index, std::unique_ptr<rio::Engine> engine, HandoffQueue& queue, size_t listeners)
+Receiver::Receiver(uint16_t index, std::unique_ptr<rio::Engine> engine, HandoffQueue& queue)
     : index_(index),
       engine_(std::move(engine)),
       queue_(queue),
       ptok_(queue),
       returns_(engine_->pool().slots()),
-      return_ctok_(returns_),
-      queue_full_(new Counter[listeners]) {
+      return_ctok_(returns_) {
   refs_.reserve(engine_->pool().slots());
   returned_.resize(1024);
 }
@@ -42,9 +41,16 @@ void Receiver::stop_and_join(int drain_ms) {
   if (thread_.joinable()) thread_.join();
 }
 
-void Receiver::return_slots(moodycamel::ProducerToken& tok, std::span<const uint32_t> slots) {
-  // Never refused: enqueue may allocate a block, and the total is bounded by the pool.
-  returns_.enqueue_bulk(tok, slots.data(), slots.size());
+void Receiver::return_slots(std::span<const uint32_t> slots) {
+  // Never refused: enqueue may allocate a block, and the total is bounded by
+  // the pool. Shards use the queue's implicit per-thread producers, so no
+  // token outlives a receiver that a reload retired.
+  returns_.enqueue_bulk(slots.data(), slots.size());
+}
+
+bool Receiver::reclaim() {
+  take_back_returned();
+  return engine_->probe().slots_in_use.get() == 0;
 }
 
 void Receiver::take_back_returned() {
@@ -75,10 +81,14 @@ void Receiver::run() {
 void Receiver::on_datagrams(std::span<const uint32_t> slots) {
   refs_.clear();
   for (uint32_t s : slots) refs_.push_back({s, index_});
-  if (queue_.try_enqueue_bulk(ptok_, refs_.data(), refs_.size())) return;
-  // The queue is sized so this cannot happen while slots are bounded by the
-  // pool; if it does, the datagrams are dropped here, counted, never waited on.
-  for (uint32_t s : slots) queue_full_[engine_->pool().meta(s).listener].add();
+  size_t bucket = 0;
+  while (bucket + 1 < kBatchBuckets && (size_t{1} << bucket) < slots.size()) ++bucket;
+  batch_hist_[bucket].add();
+  // The queue holds at most what the pools have slots, so enqueue allocates
+  // only up to that bound; if even that fails, the datagrams are dropped
+  // here, counted, never waited on.
+  if (queue_.enqueue_bulk(ptok_, refs_.data(), refs_.size())) return;
+  queue_full_.add(slots.size());
   engine_->release(slots);
 }
 

@@ -1,10 +1,15 @@
-// Receiver: one engine and the thread that runs it. The thread starts the
-// engine, then loops: take back slots the shards returned, poll the engine,
-// hand what it harvested to the shards. It never waits on a shard or on the
-// disk: if the handoff queue refuses a batch, the datagrams are counted as
-// queue_full drops and their slots reused at once.
+// Receiver: one engine (the sockets of one listener's socket index) and the
+// thread that runs it. The thread starts the engine, then loops: take back
+// slots the shards returned, poll the engine, hand what it harvested to the
+// shards. It never waits on a shard or on the disk: if the handoff queue
+// refuses a batch, the datagrams are counted as queue_full drops and their
+// slots reused at once.
+//
+// Lifetime: a receiver stopped by a reload may still have refs in the handoff
+// queue; it is destroyed only once reclaim() says every slot came back.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <span>
@@ -21,10 +26,11 @@ namespace ringest {
 
 class Receiver final : rio::DatagramHandler {
  public:
-  Receiver(uint16_t index, std::unique_ptr<rio::Engine> engine, HandoffQueue& queue, size_t listeners);
+  Receiver(uint16_t index, std::unique_ptr<rio::Engine> engine, HandoffQueue& queue);
   ~Receiver() override;
 
   rio::Engine& engine() { return *engine_; }
+  const rio::Engine& engine() const { return *engine_; }
   // Starts the thread and waits until the engine has armed its receives.
   Status start();
   // Any thread: stop receiving. The thread reads what the sockets still hold
@@ -33,11 +39,18 @@ class Receiver final : rio::DatagramHandler {
   void stop_and_join(int drain_ms);
 
   // Any thread (shard threads): give slots back to this receiver's engine.
-  void return_slots(moodycamel::ProducerToken& tok, std::span<const uint32_t> slots);
-  SlotReturnQueue& return_queue() { return returns_; }
+  void return_slots(std::span<const uint32_t> slots);
+  // After stop_and_join(): takes back what the shards returned since; true
+  // once every slot the engine handed out is back (the receiver may go).
+  bool reclaim();
 
-  // Datagrams refused by a full handoff queue, per listener.
-  uint64_t queue_full_drops(size_t listener) const { return queue_full_[listener].get(); }
+  uint16_t index() const { return index_; }
+  // Datagrams refused by a full handoff queue.
+  uint64_t queue_full_drops() const { return queue_full_.get(); }
+  // Harvest sizes: bucket i counts polls that handed out n datagrams with
+  // 2^(i-1) < n <= 2^i (bucket 0: n == 1).
+  static constexpr size_t kBatchBuckets = 12;
+  uint64_t batch_bucket(size_t i) const { return batch_hist_[i].get(); }
 
  private:
   void run();
@@ -52,7 +65,8 @@ class Receiver final : rio::DatagramHandler {
   moodycamel::ConsumerToken return_ctok_;
   std::vector<DatagramRef> refs_;
   std::vector<uint32_t> returned_;
-  std::unique_ptr<Counter[]> queue_full_;
+  Counter queue_full_;
+  std::array<Counter, kBatchBuckets> batch_hist_;
   std::atomic<bool> stop_{false};
   int drain_ms_ = 0;
   std::thread thread_;

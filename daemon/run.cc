@@ -2,10 +2,17 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <time.h>
 
+#include <chrono>
+
+#include "common/clock.h"
+#include "daemon/config.h"
 #include "daemon/exit_codes.h"
+#include "daemon/logging.h"
 #include "daemon/metrics.h"
 #include "daemon/pipeline.h"
+#include "daemon/service_notify.h"
 
 namespace ringest {
 namespace {
@@ -20,9 +27,36 @@ int exit_code_for(Pipeline::Failure::Kind kind) {
   }
 }
 
+void reload(const std::string& path, Pipeline& pipeline, DaemonStatus& status, ServiceNotifier& notify) {
+  notify.reloading();
+  status.reloads.fetch_add(1);
+  ConfigResult r = load_config(path);
+  if (!r.ok()) {
+    // The running configuration stays in force.
+    spdlog::error("reload: {} (the running configuration is unchanged)", r.error);
+    status.last_reload_ok.store(false);
+    status.reload_failures.fetch_add(1);
+    notify.ready("reload failed; running the previous configuration");
+    return;
+  }
+  std::vector<std::string> restart_needed;
+  Status st = pipeline.reload(*r.settings, restart_needed);
+  for (const std::string& key : restart_needed)
+    spdlog::warn("reload: {} changed; it takes effect only after a restart", key);
+  set_log_level(r.settings->log_level);
+  status.last_reload_ok.store(st.ok());
+  if (st) {
+    status.last_reload_success_unix.store(double(wall_ns()) / 1e9);
+    spdlog::info("reload: applied {}", path);
+  } else {
+    status.reload_failures.fetch_add(1);
+  }
+  notify.ready(st ? "running" : "reload incomplete: " + st.message());
+}
+
 }  // namespace
 
-int run_daemon(const Settings& settings) {
+int run_daemon(const Settings& settings, const std::string& config_path) {
   // Signals are taken synchronously by this thread alone: block them before
   // any other thread exists so every thread inherits the mask.
   sigset_t sigs;
@@ -32,35 +66,54 @@ int run_daemon(const Settings& settings) {
   sigaddset(&sigs, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
+  ServiceNotifier notify;
+  DaemonStatus status;
+  // The HTTP endpoint comes up first, so /-/ready answers 503 until the
+  // listeners are bound and the log is open.
+  HttpServer http(status);
+  if (!settings.metrics_listen.empty()) {
+    if (Status st = http.start(settings.metrics_listen); !st) {
+      spdlog::critical("{}", st.message());
+      return exit_code::kOsErr;
+    }
+    spdlog::info("metrics on http://{}:{}/metrics", settings.metrics_listen.substr(0, settings.metrics_listen.rfind(':')),
+                 http.port());
+  }
+
   Pipeline::Failure failure;
   std::unique_ptr<Pipeline> pipeline = Pipeline::start(settings, failure);
   if (!pipeline) {
     spdlog::critical("{}", failure.message);
     return exit_code_for(failure.kind);
   }
-  MetricsServer metrics;
-  if (!settings.metrics_listen.empty()) {
-    if (Status st = metrics.start(settings.metrics_listen, *pipeline); !st) {
-      spdlog::critical("{}", st.message());
-      pipeline->stop(0);
-      return exit_code::kOsErr;
-    }
-    spdlog::info("metrics on http://{}:{}/metrics", settings.metrics_listen.substr(0, settings.metrics_listen.rfind(':')),
-                 metrics.port());
-  }
+  http.set_pipeline(pipeline.get());
+  status.ready.store(true);
+  status.last_reload_success_unix.store(double(wall_ns()) / 1e9);
+  notify.ready("running");
   spdlog::info("ready");
 
+  const int64_t watchdog_ms = notify.watchdog_interval_ms();
   for (;;) {
     int sig = 0;
-    if (sigwait(&sigs, &sig) != 0) continue;
+    if (watchdog_ms > 0) {
+      notify.watchdog();
+      timespec ts{watchdog_ms / 1000, (watchdog_ms % 1000) * 1'000'000};
+      sig = sigtimedwait(&sigs, nullptr, &ts);
+      if (sig < 0) continue;  // timeout: time for the next watchdog ping
+    } else if (sigwait(&sigs, &sig) != 0) {
+      continue;
+    }
     if (sig == SIGHUP) {
-      spdlog::warn("SIGHUP: live reload is not available in this version; the configuration is unchanged");
+      reload(config_path, *pipeline, status, notify);
       continue;
     }
     spdlog::info("{}: draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
     break;
   }
+  status.draining.store(true);
+  notify.stopping();
   Status st = pipeline->stop(kDrainMs);
+  http.stop();  // before the pipeline goes: a scrape may be reading it
   if (!st) {
     spdlog::error("drain: {}", st.message());
     return exit_code::kIoErr;

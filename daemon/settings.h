@@ -19,6 +19,8 @@ struct ListenerSettings {
   uint32_t sockets = 1;                  // SO_REUSEPORT sockets, one engine thread each
   uint32_t rcvbuf_bytes = 4u << 20;      // SO_RCVBUF asked for
   bool keep_raw = false;                 // store lines that fail to parse as raw records
+  std::vector<std::string> allow;        // source CIDR allowlist; empty allows every source
+  uint32_t max_datagram_bytes = 65535;   // larger datagrams are dropped and counted
 };
 
 struct ReceiveSettings {

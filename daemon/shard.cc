@@ -1,30 +1,24 @@
 #include "daemon/shard.h"
 
 #include "common/clock.h"
+#include "daemon/source_filter.h"
 
 namespace ringest {
 namespace {
-constexpr size_t kBulk = 256;            // refs taken from the queue at once
+constexpr size_t kBulk = 256;             // refs taken from the queue at once
 constexpr int64_t kLingerNs = 2'000'000;  // longest a record waits in an open batch while input flows
 }  // namespace
 
-ParserShard::ParserShard(uint32_t /*partition*/, const Settings& settings, std::unique_ptr<PartitionLog> log,
-                         HandoffQueue& queue, std::span<const std::unique_ptr<Receiver>> receivers)
-    : log_(std::move(log)),
+ParserShard::ParserShard(uint32_t index, std::unique_ptr<PartitionLog> log, HandoffQueue& queue,
+                         const ListenerTable& listeners, const ReceiverTable& receivers)
+    : index_(index),
+      log_(std::move(log)),
       queue_(queue),
       ctok_(queue),
+      listeners_(listeners),
       receivers_(receivers),
-      probes_(new ShardListenerProbe[settings.listeners.size()]) {
-  for (const auto& r : receivers_) {
-    return_toks_.push_back(std::make_unique<moodycamel::ProducerToken>(r->return_queue()));
-    to_return_.emplace_back().reserve(kBulk);
-  }
-  for (size_t l = 0; l < settings.listeners.size(); ++l) {
-    const ListenerSettings& ls = settings.listeners[l];
-    parsers_.push_back(make_parser(ls.format, ParserOptions{}));
-    keep_raw_.push_back(ls.keep_raw);
-    probes_[l].parse_errors.reset(new Counter[parsers_.back()->reasons().size()]);
-  }
+      to_return_(ReceiverTable::kMax) {
+  touched_.reserve(64);
 }
 
 ParserShard::~ParserShard() {
@@ -56,10 +50,8 @@ void ParserShard::run() {
       last_flush = now;
     }
     log_->poll(now);
-    if (n == 0 && stopping) {
-      // Other shards may hold refs from the same bulk; only an empty queue ends us.
-      if (queue_.size_approx() == 0) break;
-    }
+    // Other shards may hold refs from the same bulk; only an empty queue ends us.
+    if (n == 0 && stopping && queue_.size_approx() == 0) break;
   }
   close_status_ = log_->close();
 }
@@ -70,44 +62,56 @@ void ParserShard::process(const DatagramRef* refs, size_t n) {
 }
 
 void ParserShard::parse_one(const DatagramRef& ref) {
-  rio::BufferPool& pool = receivers_[ref.receiver]->engine().pool();
+  Receiver* receiver = receivers_.get(ref.receiver);
+  rio::BufferPool& pool = receiver->engine().pool();
   const rio::SlotMeta& meta = pool.meta(ref.slot);
+  if (to_return_[ref.receiver].empty()) touched_.push_back(ref.receiver);
+  to_return_[ref.receiver].push_back(ref.slot);
+
+  listener_ = listeners_.get(meta.listener);
+  probe_ = &listener_->probes[index_];
+  probe_->datagrams.add();
+  const ListenerSettings& ls = listener_->settings;
+  if (meta.length > ls.max_datagram_bytes) {
+    probe_->too_large.add();
+    return;
+  }
+  if (!listener_->allow.empty() && !listener_->allow.contains(meta.source)) {
+    probe_->filtered.add();
+    return;
+  }
   origin_.listener = meta.listener;
   origin_.source = meta.source;
   origin_.receive_ns = meta.receive_ns;
   records_in_datagram_ = 0;
-  ShardListenerProbe& probe = probes_[meta.listener];
-  probe.datagrams.add();
-  parsers_[meta.listener]->parse(pool.payload(ref.slot), ParseContext{meta.receive_ns}, *this);
+  listener_->parsers[index_]->parse(pool.payload(ref.slot), ParseContext{meta.receive_ns}, *this);
   if (records_in_datagram_ > 0) {
     log_->end_datagram();
   } else {
-    probe.parse_dropped.add();
+    probe_->parse_dropped.add();
   }
-  to_return_[ref.receiver].push_back(ref.slot);
 }
 
 void ParserShard::return_slots() {
-  for (size_t r = 0; r < to_return_.size(); ++r) {
-    if (to_return_[r].empty()) continue;
-    receivers_[r]->return_slots(*return_toks_[r], to_return_[r]);
+  for (uint16_t r : touched_) {
+    receivers_.get(r)->return_slots(to_return_[r]);
     to_return_[r].clear();
   }
+  touched_.clear();
 }
 
 void ParserShard::point(const PointView& p) {
   if (log_->append_point(origin_, p)) {
     ++records_in_datagram_;
-    probes_[origin_.listener].points.add();
+    probe_->points.add();
   }
 }
 
 void ParserShard::reject(uint16_t reason, uint32_t /*line*/, std::string_view text) {
-  ShardListenerProbe& probe = probes_[origin_.listener];
-  probe.parse_errors[reason].add();
-  if (keep_raw_[origin_.listener] && log_->append_raw(origin_, text)) {
+  probe_->parse_errors[reason].add();
+  if (listener_->settings.keep_raw && log_->append_raw(origin_, text)) {
     ++records_in_datagram_;
-    probe.raw.add();
+    probe_->raw.add();
   }
 }
 

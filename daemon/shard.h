@@ -2,6 +2,9 @@
 // It takes runs of datagram refs from the handoff queue, parses each payload
 // in place with its listener's parser, appends the points to its partition,
 // and gives the slots back to the receivers that own them.
+//
+// Listeners and receivers are looked up per datagram in lock-free tables the
+// pipeline maintains, so a reload can add or retire them while shards run.
 #pragma once
 
 #include <atomic>
@@ -13,25 +16,27 @@
 #include "common/counter.h"
 #include "daemon/formats/parser.h"
 #include "daemon/handoff.h"
+#include "daemon/listener_state.h"
 #include "daemon/receiver.h"
-#include "daemon/settings.h"
 #include "sinks/partition_log.h"
 
 namespace ringest {
 
-// Per-listener counters of one shard; one writer (the shard thread).
-struct ShardListenerProbe {
-  Counter datagrams;          // datagrams parsed
-  Counter points;             // points appended
-  Counter raw;                // rejected lines kept as raw records
-  Counter parse_dropped;      // datagrams with no line that could be stored
-  std::unique_ptr<Counter[]> parse_errors;  // lines rejected, by reason index
+// Receiver index → receiver, read by shards without locks.
+class ReceiverTable {
+ public:
+  static constexpr size_t kMax = 4096;
+  Receiver* get(uint16_t i) const { return slots_[i].load(std::memory_order_acquire); }
+  void set(uint16_t i, Receiver* r) { slots_[i].store(r, std::memory_order_release); }
+
+ private:
+  std::array<std::atomic<Receiver*>, kMax> slots_{};
 };
 
 class ParserShard final : PointSink {
  public:
-  ParserShard(uint32_t index, const Settings& settings, std::unique_ptr<PartitionLog> log,
-              HandoffQueue& queue, std::span<const std::unique_ptr<Receiver>> receivers);
+  ParserShard(uint32_t index, std::unique_ptr<PartitionLog> log, HandoffQueue& queue,
+              const ListenerTable& listeners, const ReceiverTable& receivers);
   ~ParserShard() override;
 
   void start();
@@ -39,9 +44,8 @@ class ParserShard final : PointSink {
   // the log (written and synced) and end. Returns the log's close status.
   Status stop_and_join();
 
+  uint32_t index() const { return index_; }
   const LogProbe& log_probe() const { return log_->probe(); }
-  const ShardListenerProbe& listener_probe(size_t listener) const { return probes_[listener]; }
-  const Parser& parser(size_t listener) const { return *parsers_[listener]; }
 
  private:
   void run();
@@ -51,17 +55,19 @@ class ParserShard final : PointSink {
   void point(const PointView& p) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;
 
-  std::vector<bool> keep_raw_;
+  uint32_t index_;
   std::unique_ptr<PartitionLog> log_;
   HandoffQueue& queue_;
   moodycamel::ConsumerToken ctok_;
-  std::span<const std::unique_ptr<Receiver>> receivers_;
-  std::vector<std::unique_ptr<moodycamel::ProducerToken>> return_toks_;
-  std::vector<std::vector<uint32_t>> to_return_;  // per receiver
-  std::vector<std::unique_ptr<Parser>> parsers_;  // per listener
-  std::unique_ptr<ShardListenerProbe[]> probes_;
+  const ListenerTable& listeners_;
+  const ReceiverTable& receivers_;
+  // Slots to give back, gathered per receiver over one bulk of refs.
+  std::vector<std::vector<uint32_t>> to_return_;
+  std::vector<uint16_t> touched_;
   // The datagram being parsed.
   Origin origin_;
+  ListenerState* listener_ = nullptr;
+  ShardListenerProbe* probe_ = nullptr;
   uint32_t records_in_datagram_ = 0;
   Status close_status_;
   std::atomic<bool> stop_{false};

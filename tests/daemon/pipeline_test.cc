@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -45,11 +46,13 @@ Settings test_settings(const std::filesystem::path& dir, const std::string& engi
 
 // Every record in the data directory: seq tag → count, plus damage seen.
 struct Collected : LogVisitor {
+  std::map<uint16_t, size_t> per_listener;  // listener id → records
   std::map<uint64_t, int> seqs;
   std::multiset<std::string> measurements;
   size_t records = 0, damage = 0;
   void on_record(uint32_t, uint64_t, const RecordView& r) override {
     ++records;
+    ++per_listener[r.origin.listener];
     measurements.insert(std::string(r.point.measurement));
     for (const Tag& t : r.point.tags)
       if (t.key == "seq") ++seqs[std::stoull(std::string(t.value))];
@@ -67,27 +70,56 @@ Collected read_all(const std::filesystem::path& dir) {
 
 uint64_t received(const Pipeline& p) {
   uint64_t n = 0;
-  for (const auto& r : p.receivers())
-    for (const auto& s : r->engine().sockets()) n += s.datagrams.get() + s.kernel_drops_rcvbuf.get() +
-                                                   s.kernel_drops_no_slot.get() + s.truncated.get();
+  for (const auto& l : p.listeners())
+    for (const auto& r : l->receivers)
+      for (const auto& s : r->engine().sockets())
+        n += s.datagrams.get() + s.kernel_drops_rcvbuf.get() + s.kernel_drops_no_slot.get() + s.truncated.get();
   return n;
 }
 
 uint64_t dropped(const Pipeline& p) {
   uint64_t n = 0;
-  for (const auto& r : p.receivers()) {
-    for (const auto& s : r->engine().sockets())
-      n += s.kernel_drops_rcvbuf.get() + s.kernel_drops_no_slot.get() + s.truncated.get() + s.shutdown_drops.get();
-    n += r->queue_full_drops(0);
+  for (const auto& l : p.listeners()) {
+    for (const auto& r : l->receivers) {
+      for (const auto& s : r->engine().sockets())
+        n += s.kernel_drops_rcvbuf.get() + s.kernel_drops_no_slot.get() + s.truncated.get() + s.shutdown_drops.get();
+      n += r->queue_full_drops();
+    }
+    for (size_t sh = 0; sh < p.shards().size(); ++sh) {
+      const ShardListenerProbe& sp = l->state->probes[sh];
+      n += sp.parse_dropped.get() + sp.filtered.get() + sp.too_large.get();
+    }
   }
-  for (const auto& sh : p.shards())
-    n += sh->listener_probe(0).parse_dropped.get() + sh->log_probe().dropped_disk_full.get() +
-         sh->log_probe().dropped_sink_error.get();
+  for (const auto& sh : p.shards()) n += sh->log_probe().dropped_disk_full.get() + sh->log_probe().dropped_sink_error.get();
   return n;
 }
 
 void wait_received(const Pipeline& p, uint64_t n) {
   for (int i = 0; i < 1000 && received(p) < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
+ListenerSettings listener(const std::string& name) {
+  ListenerSettings l;
+  l.name = name;
+  l.address = "127.0.0.1:0";
+  return l;
+}
+
+// Drops of one listener, summed over every stage.
+uint64_t dropped_of(const Pipeline& p, const std::string& name) {
+  uint64_t n = 0;
+  for (const auto& l : p.listeners()) {
+    if (l->state->settings.name != name) continue;
+    for (const auto& r : l->receivers) {
+      for (const auto& s : r->engine().sockets())
+        n += s.kernel_drops_rcvbuf.get() + s.kernel_drops_no_slot.get() + s.truncated.get() + s.shutdown_drops.get();
+      n += r->queue_full_drops();
+    }
+    for (size_t sh = 0; sh < p.shards().size(); ++sh)
+      n += l->state->probes[sh].parse_dropped.get() + l->state->probes[sh].filtered.get() +
+           l->state->probes[sh].too_large.get();
+  }
+  return n;
 }
 
 }  // namespace
@@ -133,7 +165,7 @@ TEST_CASE("pipeline keeps good lines, counts bad ones by reason, and drops datag
   Collected c = read_all(dir.path);
   CHECK(c.records == 3);
   CHECK(c.measurements == std::multiset<std::string>{"good.a", "good.b", "good.c"});
-  std::string text = render_metrics(*p);
+  std::string text = render_metrics(p.get(), nullptr);
   CHECK(text.find(R"(ringest_parse_errors_total{listener="statsd",format="statsd",reason="unknown_type"} 1)") !=
         std::string::npos);
   CHECK(text.find(R"(ringest_parse_errors_total{listener="statsd",format="statsd",reason="missing_colon"} 1)") !=
@@ -180,6 +212,83 @@ TEST_CASE("pipeline reports an unusable data directory and a port in use") {
   CHECK(failure.kind == Pipeline::Failure::kSocket);
   CHECK(failure.message.find("in use") != std::string::npos);
   a->stop(0);
+}
+
+}  // namespace ringest
+
+namespace ringest {
+
+TEST_CASE("pipeline drops and counts datagrams from sources outside the allowlist and oversized ones") {
+  TempDir dir;
+  Settings s = test_settings(dir.path, "auto");
+  s.listeners[0].allow = {"10.0.0.0/8", "192.0.2.0/24"};
+  ListenerSettings open = listener("open");
+  open.max_datagram_bytes = 16;
+  open.allow = {"127.0.0.0/8"};
+  s.listeners.push_back(open);
+  Pipeline::Failure failure;
+  auto p = Pipeline::start(s, failure);
+  REQUIRE_MESSAGE(p, failure.message);
+  test::UdpSender to_filtered(p->port(0));
+  test::UdpSender to_open(p->port("open"));
+  REQUIRE(to_filtered.send("blocked:1|c"));
+  REQUIRE(to_open.send("ok:1|c"));
+  REQUIRE(to_open.send("much.too.long.for.this:1|c"));
+  wait_received(*p, 3);
+  REQUIRE(p->stop(2000).ok());
+  Collected c = read_all(dir.path);
+  CHECK(c.measurements == std::multiset<std::string>{"ok"});
+  std::string text = render_metrics(p.get(), nullptr);
+  CHECK(text.find(R"(ringest_dropped_datagrams_total{listener="statsd",stage="filter",reason="not_allowed"} 1)") !=
+        std::string::npos);
+  CHECK(text.find(R"(ringest_dropped_datagrams_total{listener="open",stage="filter",reason="too_large"} 1)") !=
+        std::string::npos);
+}
+
+TEST_CASE("pipeline reload adds and removes listeners while an untouched one keeps every datagram") {
+  TempDir dir;
+  Settings s = test_settings(dir.path, "auto");
+  s.listeners.push_back(listener("leaving"));
+  Pipeline::Failure failure;
+  auto p = Pipeline::start(s, failure);
+  REQUIRE_MESSAGE(p, failure.message);
+  const uint16_t steady_port = p->port("statsd");
+
+  std::atomic<bool> done{false};
+  uint64_t sent = 0;
+  std::thread load([&] {
+    test::UdpSender tx(steady_port);
+    while (!done.load() || sent < 5000) {
+      REQUIRE(tx.send("steady:1|c|#seq:" + std::to_string(sent)));
+      if (++sent % 100 == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+  });
+
+  Settings next = s;
+  next.listeners = {s.listeners[0], listener("arriving")};
+  std::vector<std::string> restart;
+  REQUIRE(p->reload(next, restart).ok());
+  CHECK(restart.empty());
+  CHECK(p->port("leaving") == 0);
+  REQUIRE(p->port("arriving") != 0);
+  test::UdpSender(p->port("arriving")).send("arrived:1|c");
+
+  next.listeners = {s.listeners[0]};
+  next.storage.dir = (dir.path / "elsewhere").string();
+  REQUIRE(p->reload(next, restart).ok());
+  CHECK(restart == std::vector<std::string>{"storage.dir"});  // named, not applied
+  CHECK(p->listeners().size() == 1);
+
+  done = true;
+  load.join();
+  wait_received(*p, sent);
+  uint64_t steady_drops = dropped_of(*p, "statsd");
+  REQUIRE(p->stop(2000).ok());
+  Collected c = read_all(dir.path);
+  CHECK(c.damage == 0);
+  CHECK(c.per_listener[0] + steady_drops == sent);  // the steady listener has id 0
+  CHECK(c.seqs.size() == c.per_listener[0]);
+  CHECK(c.measurements.count("arrived") == 1);
 }
 
 }  // namespace ringest

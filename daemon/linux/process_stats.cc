@@ -1,0 +1,61 @@
+#include "daemon/process_stats.h"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace ringest {
+namespace {
+
+double boot_time_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string key;
+  double btime = 0;
+  while (in >> key) {
+    if (key == "btime") {
+      in >> btime;
+      break;
+    }
+    in.ignore(1 << 16, '\n');
+  }
+  return btime;
+}
+
+}  // namespace
+
+bool read_process_stats(ProcessStats& out) {
+  std::ifstream in("/proc/self/stat");
+  std::string line;
+  if (!std::getline(in, line)) return false;
+  // Fields after the command name, which may contain spaces and parentheses.
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string f[24];
+  for (auto& x : f) rest >> x;
+  const double tck = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  // f[0] is field 3 (state): utime is field 14, stime 15, starttime 22, vsize 23, rss 24.
+  out.cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / tck;
+  out.start_time_seconds = boot_time_seconds() + std::stod(f[19]) / tck;
+  out.virtual_bytes = std::stoull(f[20]);
+  out.resident_bytes = static_cast<uint64_t>(std::stod(f[21]) * page);
+
+  if (DIR* d = opendir("/proc/self/fd")) {
+    uint64_t n = 0;
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') ++n;
+    closedir(d);
+    out.open_fds = n > 0 ? n - 1 : 0;  // not counting the directory stream itself
+  }
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) out.max_fds = rl.rlim_cur;
+  return true;
+}
+
+}  // namespace ringest

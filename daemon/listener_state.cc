@@ -1,0 +1,14 @@
+#include "daemon/listener_state.h"
+
+namespace ringest {
+
+ListenerState::ListenerState(uint16_t id_, const ListenerSettings& s, size_t shards)
+    : id(id_), settings(s), allow(s.allow), probes(new ShardListenerProbe[shards]) {
+  ParserOptions opts;
+  for (size_t i = 0; i < shards; ++i) {
+    parsers.push_back(make_parser(s.format, opts));
+    probes[i].parse_errors.reset(new Counter[parsers.back()->reasons().size()]);
+  }
+}
+
+}  // namespace ringest

@@ -1,0 +1,21 @@
+// The process's own resource use, for the standard process_* metrics.
+// Implemented per OS (daemon/linux/process_stats.cc).
+#pragma once
+
+#include <cstdint>
+
+namespace ringest {
+
+struct ProcessStats {
+  double cpu_seconds = 0;        // user + system
+  uint64_t resident_bytes = 0;
+  uint64_t virtual_bytes = 0;
+  uint64_t open_fds = 0;
+  uint64_t max_fds = 0;
+  double start_time_seconds = 0;  // since the Unix epoch
+};
+
+// False if the OS could not be asked; fields it could not fill stay 0.
+bool read_process_stats(ProcessStats& out);
+
+}  // namespace ringest

@@ -1,0 +1,74 @@
+#include "common/ip_address.h"
+
+#include <doctest/doctest.h>
+
+#include "common/host_port.h"
+
+namespace ringest {
+
+TEST_CASE("parse_ip reads IPv4 and every IPv6 spelling") {
+  SourceAddress a;
+  REQUIRE(parse_ip("192.0.2.17", a));
+  CHECK(a.family == SourceAddress::kIPv4);
+  CHECK(a.addr[0] == 192);
+  CHECK(a.addr[3] == 17);
+  REQUIRE(parse_ip("::1", a));
+  CHECK(a.family == SourceAddress::kIPv6);
+  CHECK(a.addr[15] == 1);
+  REQUIRE(parse_ip("2001:db8::8:800:200c:417a", a));
+  CHECK(a.addr[0] == 0x20);
+  CHECK(a.addr[1] == 0x01);
+  CHECK(a.addr[10] == 0x08);
+  CHECK(a.addr[15] == 0x7a);
+  REQUIRE(parse_ip("::ffff:10.1.2.3", a));
+  CHECK(a.addr[10] == 0xff);
+  CHECK(a.addr[12] == 10);
+  REQUIRE(parse_ip("1:2:3:4:5:6:7:8", a));
+  CHECK(a.addr[14] == 0);
+  CHECK(a.addr[15] == 8);
+  REQUIRE(parse_ip("::", a));
+  for (const char* bad : {"", "1.2.3", "1.2.3.256", "1.2.3.4.5", "01234::", "1::2::3", "1:2:3:4:5:6:7:8:9", "::g",
+                          "1:", ":1", "1.2.3.4/8", "localhost"})
+    CHECK_MESSAGE(!parse_ip(bad, a), bad);
+}
+
+TEST_CASE("a CIDR block contains what its prefix covers") {
+  Cidr c;
+  SourceAddress a;
+  REQUIRE(parse_cidr("10.0.0.0/8", c));
+  REQUIRE(parse_ip("10.200.3.4", a));
+  CHECK(c.contains(a));
+  REQUIRE(parse_ip("11.0.0.1", a));
+  CHECK_FALSE(c.contains(a));
+  REQUIRE(parse_ip("::ffff:10.9.9.9", a));
+  CHECK(c.contains(a));  // IPv4-mapped IPv6 source
+  REQUIRE(parse_cidr("192.168.1.0/23", c));
+  REQUIRE(parse_ip("192.168.0.255", a));
+  CHECK(c.contains(a));
+  REQUIRE(parse_ip("192.168.2.0", a));
+  CHECK_FALSE(c.contains(a));
+  REQUIRE(parse_cidr("2001:db8::/32", c));
+  REQUIRE(parse_ip("2001:db8:ffff::1", a));
+  CHECK(c.contains(a));
+  REQUIRE(parse_ip("2001:db9::1", a));
+  CHECK_FALSE(c.contains(a));
+  REQUIRE(parse_cidr("127.0.0.1", c));  // a bare address is all bits
+  CHECK(c.prefix == 32);
+  REQUIRE(parse_cidr("0.0.0.0/0", c));
+  REQUIRE(parse_ip("8.8.8.8", a));
+  CHECK(c.contains(a));
+  for (const char* bad : {"10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x", "/8"}) CHECK_MESSAGE(!parse_cidr(bad, c), bad);
+}
+
+TEST_CASE("split_host_port takes host:port and [v6]:port only") {
+  HostPort hp;
+  REQUIRE(split_host_port("127.0.0.1:8125", hp));
+  CHECK(hp.host == "127.0.0.1");
+  CHECK(hp.port == 8125);
+  REQUIRE(split_host_port("[::1]:0", hp));
+  CHECK(hp.host == "::1");
+  CHECK(hp.port == 0);
+  for (const char* bad : {"::1:80", "host", ":80", "h:65536", "h:-1", "[::1]80", "h:"}) CHECK_MESSAGE(!split_host_port(bad, hp), bad);
+}
+
+}  // namespace ringest
