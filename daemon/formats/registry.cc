@@ -5,6 +5,7 @@
 #include "daemon/formats/line_protocol.h"
 #include "daemon/formats/parser.h"
 #include "daemon/formats/statsd.h"
+#include "daemon/formats/syslog.h"
 
 namespace ringest {
 namespace {
@@ -22,6 +23,9 @@ std::unique_ptr<Parser> make(const ParserOptions& opts) {
 constexpr FormatEntry kFormats[] = {
     {"statsd", &make<StatsdParser>},
     {"influx", &make<LineProtocolParser>},
+    {"syslog", &make<SyslogParser>},
+    {"rfc5424", &make<Rfc5424Parser>},
+    {"rfc3164", &make<Rfc3164Parser>},
 };
 
 // known_formats() hands out a span, so the names are kept contiguous too.
