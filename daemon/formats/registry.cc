@@ -2,6 +2,7 @@
 // file in daemon/formats/ plus one row in kFormats.
 #include <array>
 
+#include "daemon/formats/graphite.h"
 #include "daemon/formats/line_protocol.h"
 #include "daemon/formats/parser.h"
 #include "daemon/formats/statsd.h"
@@ -23,6 +24,7 @@ std::unique_ptr<Parser> make(const ParserOptions& opts) {
 constexpr FormatEntry kFormats[] = {
     {"statsd", &make<StatsdParser>},
     {"influx", &make<LineProtocolParser>},
+    {"graphite", &make<GraphiteParser>},
     {"syslog", &make<SyslogParser>},
     {"rfc5424", &make<Rfc5424Parser>},
     {"rfc3164", &make<Rfc3164Parser>},
