@@ -100,5 +100,9 @@ Status rename_file(const std::filesystem::path& from, const std::filesystem::pat
 Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out);
 // Makes a file created or renamed in `dir` durable as an entry of `dir`.
 Status sync_directory(const std::filesystem::path& dir);
+// Takes write permission away (a sealed segment); best effort.
+Status make_read_only(const std::filesystem::path& path);
+// Whether a Status from this layer means "disk full" (ENOSPC, EDQUOT).
+bool is_no_space(const Status& st);
 
 }  // namespace ringest

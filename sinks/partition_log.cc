@@ -475,8 +475,8 @@ void PartitionLogImpl::submit_ready() {
       // Rotate only once everything before this batch is written and accounted.
       if (i != 0) return;
       if (Status st = rotate(b.header.base_offset); !st.ok()) {
+        drop(idx, is_no_space(st));
         drop_error_ = st;
-        drop(idx, false);
         remove_from_queue(i);
         continue;
       }

@@ -189,6 +189,15 @@ Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out) {
   return st;
 }
 
+Status make_read_only(const std::filesystem::path& path) {
+  if (::chmod(path.c_str(), 0444) != 0) return os_error("chmod", path);
+  return Status();
+}
+
+bool is_no_space(const Status& st) {
+  return st.code() == ENOSPC || st.code() == EDQUOT;
+}
+
 Status sync_directory(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return os_error("open directory", dir);
