@@ -8,8 +8,10 @@
 namespace ringest::replay {
 
 Sender::~Sender() {
-  if (fd4_ >= 0) close(fd4_);
-  if (fd6_ >= 0) close(fd6_);
+  for (int fd : fd4_)
+    if (fd >= 0) close(fd);
+  for (int fd : fd6_)
+    if (fd >= 0) close(fd);
 }
 
 bool Sender::add(const Target& to, std::span<const uint8_t> payload) {
@@ -22,7 +24,8 @@ bool Sender::add(const Target& to, std::span<const uint8_t> payload) {
 }
 
 Status Sender::socket_for(int family, int& fd) {
-  int& slot = family == AF_INET6 ? fd6_ : fd4_;
+  std::vector<int>& fds = family == AF_INET6 ? fd6_ : fd4_;
+  int& slot = fds[turn_ % fds.size()];
   if (slot < 0) {
     slot = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (slot < 0) return Status::from_errno(errno, "socket");
@@ -65,6 +68,7 @@ Status Sender::flush() {
       ++done;
     }
   }
+  ++turn_;
   arena_.clear();
   spans_.clear();
   targets_.clear();

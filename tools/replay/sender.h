@@ -1,6 +1,7 @@
-// Sends queued UDP datagrams with sendmmsg, from one unconnected socket per
-// address family (opened on first use), so datagrams for different targets
-// share a batch. Payloads are copied into the sender when queued: the
+// Sends queued UDP datagrams with sendmmsg, from unconnected sockets (opened
+// on first use, `sockets` per address family, taking turns batch by batch —
+// several source ports, as several senders would be), so datagrams for
+// different targets share a batch. Payloads are copied into the sender when queued: the
 // capture reader's buffer is reused for the next frame.
 //
 // Single-threaded.
@@ -24,7 +25,8 @@ struct Target {
 
 class Sender {
  public:
-  explicit Sender(uint32_t batch) : batch_(batch) {}
+  explicit Sender(uint32_t batch, uint32_t sockets = 1)
+      : batch_(batch), fd4_(sockets ? sockets : 1, -1), fd6_(sockets ? sockets : 1, -1) {}
   ~Sender();
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;
@@ -49,7 +51,8 @@ class Sender {
   Status socket_for(int family, int& fd);
 
   uint32_t batch_;
-  int fd4_ = -1, fd6_ = -1;
+  std::vector<int> fd4_, fd6_;
+  size_t turn_ = 0;
   std::vector<uint8_t> arena_;
   std::vector<std::pair<size_t, size_t>> spans_;  // offset, length in arena_
   std::vector<Target> targets_;
