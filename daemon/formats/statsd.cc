@@ -26,7 +26,7 @@
 //                        is the tag t="" ; empty items (",,", a lone "#") are
 //                        skipped; an empty key is rejected; at most kMaxTags.
 //            'T'<secs>   unix time in whole seconds (a non-negative integer).
-//            'c:'<id>    the container id; must be non-empty.
+//            'c:'<id>    the container id (DogStatsD v1.2); must be non-empty.
 //            Anything else, including an empty section ("k:1|c|"), is rejected:
 //            a malformed sample rate is an error, never silently ignored.
 //
@@ -41,17 +41,37 @@
 //
 // Point (one per value):
 //   measurement  the name
-//   tags         the DogStatsD tags in the order given, then
-//                metric_type = counter|gauge|timing|histogram|set|distribution,
-//                then container_id = <id> when "|c:" is present. A DogStatsD tag
-//                named metric_type or container_id is kept as sent, before ours.
-//   fields       value        float (a set: string, the member)
-//                sample_rate  float, only when given and not 1
-//                delta        bool true, only for a signed gauge value
+//   tags         the DogStatsD tags in the order given ("k:v" is k=v, a bare
+//                "t" is t=""), then
+//                metric_type = counter|gauge|timing|histogram|set|distribution.
+//                A DogStatsD tag named metric_type is kept as sent, before ours.
+//   fields       value         float (a set: string, the member)
+//                sample_rate   float, only when given and not 1
+//                delta         bool true, only for a signed gauge value
+//                container_id  string, only when "|c:" is given
 //   time         "|T" seconds as ns, else ParseContext::receive_ns
 //
-// Not yet supported: DogStatsD events ("_e{...") and service checks ("_sc|...")
-// are rejected with reason unsupported_event; a later change parses them.
+// Event:  '_e{' <title bytes> ',' <text bytes> '}:' <title> '|' <text> ('|' <section>)*
+//   The lengths are decimal byte counts (UTF-8 bytes, not characters) and
+//   must match: title and text are taken by length, so they may hold '|'.
+//   The title is not empty. In the text, the two bytes "\\n" stand for a
+//   newline (what DogStatsD clients send for one).
+//   section  'd:'<secs> time, 'h:'<host>, 'p:'normal|low, 't:'error|warning|
+//            info|success, 'k:'<aggregation key>, 's:'<source type>,
+//            '#'<tags>, 'c:'<container id>; any order, each at most once.
+//   Point: measurement statsd_event; tags = the DogStatsD tags; fields title,
+//   text, priority (default normal), alert_type (default info), and when
+//   given hostname, aggregation_key, source_type_name, container_id; time
+//   "d:" seconds, else the receive time.
+// Service check:  '_sc|' <name> '|' <status> ('|' <section>)*
+//   status 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+//   section  'd:'<secs>, 'h:'<host>, '#'<tags>, 'c:'<container id>, and
+//            'm:'<message>, which must come last and runs to the end of the
+//            line ('|' included; "\\n" is a newline).
+//   Point: measurement statsd_service_check; tags = the DogStatsD tags;
+//   fields name, status (int), and when given hostname, message,
+//   container_id; time "d:" seconds, else the receive time.
+// A metric whose name merely starts with '_' ("_internal:1|c") is a metric.
 #include "daemon/formats/statsd.h"
 
 #include <charconv>
@@ -59,44 +79,35 @@
 #include <cstring>
 #include <limits>
 
+#include "daemon/formats/lines.h"
+
 namespace ringest {
 namespace {
 
 // Indexed by StatsdReason.
 constexpr std::string_view kReasonNames[] = {
-    "line_too_long",     "missing_colon", "empty_name",           "invalid_value",
-    "negative_timing",   "missing_type",  "unknown_type",         "invalid_sample_rate",
-    "invalid_timestamp", "invalid_tag",   "invalid_container_id", "unknown_section",
-    "duplicate_section", "too_many_tags", "too_many_values",      "unsupported_event",
+    "line_too_long",         "missing_colon",       "empty_name",           "invalid_value",
+    "negative_timing",       "missing_type",        "unknown_type",         "invalid_sample_rate",
+    "invalid_timestamp",     "invalid_tag",         "invalid_container_id", "unknown_section",
+    "duplicate_section",     "too_many_tags",       "too_many_values",      "invalid_event",
+    "invalid_service_check", "invalid_event_field",
 };
 static_assert(std::size(kReasonNames) == static_cast<size_t>(StatsdReason::kCount));
 
 enum class Type : uint8_t { kCounter, kGauge, kTiming, kHistogram, kSet, kDistribution };
 
-constexpr std::string_view kTypeNames[] = {"counter",   "gauge", "timing",
-                                           "histogram", "set",   "distribution"};
+constexpr std::string_view kTypeNames[] = {"counter", "gauge", "timing", "histogram", "set", "distribution"};
 
 // The type letters are one or two bytes; anything else is unknown.
 bool parse_type(std::string_view t, Type& out) {
   if (t.size() == 1) {
     switch (t[0]) {
-      case 'c':
-        out = Type::kCounter;
-        return true;
-      case 'g':
-        out = Type::kGauge;
-        return true;
-      case 'h':
-        out = Type::kHistogram;
-        return true;
-      case 's':
-        out = Type::kSet;
-        return true;
-      case 'd':
-        out = Type::kDistribution;
-        return true;
-      default:
-        return false;
+      case 'c': out = Type::kCounter; return true;
+      case 'g': out = Type::kGauge; return true;
+      case 'h': out = Type::kHistogram; return true;
+      case 's': out = Type::kSet; return true;
+      case 'd': out = Type::kDistribution; return true;
+      default: return false;
     }
   }
   if (t.size() == 2 && t[0] == 'm' && t[1] == 's') {
@@ -164,15 +175,15 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 StatsdParser::StatsdParser(const ParserOptions& /*opts*/) {}
 
-std::span<const std::string_view> StatsdParser::reasons() const { return kReasonNames; }
+std::span<const std::string_view> StatsdParser::reasons() const {
+  return kReasonNames;
+}
 
 void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, PointSink& sink) {
-  uint32_t line_no = 0;
-  bool more = !datagram.empty();
-  while (more) {
-    std::string_view line = take_until(datagram, '\n', more);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  LineCursor lines(datagram);
+  std::string_view line;
+  uint32_t line_no;
+  while (lines.next(line, line_no)) {
     if (line.empty()) continue;
     StatsdReason why;
     if (!parse_line(line, ctx, sink, why)) {
@@ -188,8 +199,9 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
     return false;
   };
   if (line.size() > kMaxLineBytes) return fail(StatsdReason::kLineTooLong);
-  if (line[0] == '_' && (starts_with(line, "_e{") || starts_with(line, "_sc|"))) {
-    return fail(StatsdReason::kUnsupportedEvent);
+  if (line[0] == '_') {
+    if (starts_with(line, "_e{")) return parse_event(line, ctx, sink, why);
+    if (starts_with(line, "_sc|")) return parse_service_check(line, ctx, sink, why);
   }
 
   // name ':' values '|' type
@@ -225,22 +237,11 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
           return fail(StatsdReason::kInvalidSampleRate);
         }
         break;
-      case '#': {
+      case '#':
         if (have_tags) return fail(StatsdReason::kDuplicateSection);
         have_tags = true;
-        std::string_view list = sec.substr(1);
-        bool more_tags = !list.empty();
-        while (more_tags) {
-          std::string_view item = take_until(list, ',', more_tags);
-          if (item.empty()) continue;
-          bool has_value = false;
-          std::string_view key = take_until(item, ':', has_value);
-          if (key.empty()) return fail(StatsdReason::kInvalidTag);
-          if (n_tags == kMaxTags) return fail(StatsdReason::kTooManyTags);
-          tags_[n_tags++] = Tag{key, item};
-        }
+        if (!parse_tags(sec.substr(1), n_tags, why)) return false;
         break;
-      }
       case 'T':
         if (have_time) return fail(StatsdReason::kDuplicateSection);
         have_time = true;
@@ -253,8 +254,7 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
         container = sec.substr(2);
         if (container.empty()) return fail(StatsdReason::kInvalidContainerId);
         break;
-      default:
-        return fail(StatsdReason::kUnknownSection);
+      default: return fail(StatsdReason::kUnknownSection);
     }
   }
 
@@ -281,12 +281,11 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
 
   size_t n_all_tags = n_tags;
   tags_[n_all_tags++] = Tag{"metric_type", kTypeNames[static_cast<size_t>(type)]};
-  if (have_container) tags_[n_all_tags++] = Tag{"container_id", container};
 
-  std::array<Field, 3> fields;
+  std::array<Field, 4> fields;
   size_t n_fields = 1;
-  if (have_rate && sample_rate != 1.0)
-    fields[n_fields++] = Field::float_("sample_rate", sample_rate);
+  if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_("sample_rate", sample_rate);
+  if (have_container) fields[n_fields++] = Field::string_("container_id", container);
   PointView p;
   p.measurement = name;
   p.tags = std::span<const Tag>(tags_.data(), n_all_tags);
@@ -302,6 +301,203 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
     p.fields = std::span<const Field>(fields.data(), n);
     sink.point(p);
   }
+  return true;
+}
+
+bool StatsdParser::parse_tags(std::string_view list, size_t& n_tags, StatsdReason& why) {
+  bool more_tags = !list.empty();
+  while (more_tags) {
+    std::string_view item = take_until(list, ',', more_tags);
+    if (item.empty()) continue;
+    bool has_value = false;
+    std::string_view key = take_until(item, ':', has_value);
+    if (key.empty()) {
+      why = StatsdReason::kInvalidTag;
+      return false;
+    }
+    if (n_tags == kMaxTags) {
+      why = StatsdReason::kTooManyTags;
+      return false;
+    }
+    tags_[n_tags++] = Tag{key, item};
+  }
+  return true;
+}
+
+std::string_view StatsdParser::unescape_newlines(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == 'n') {
+      text_[n++] = '\n';
+      ++i;
+    } else {
+      text_[n++] = s[i];
+    }
+  }
+  return {text_.data(), n};
+}
+
+namespace {
+
+// Decimal digits filling all of `s` (a byte count; at most 5 digits).
+bool parse_length(std::string_view s, size_t& out) {
+  if (s.empty() || s.size() > 5) return false;
+  size_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<size_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+// Remembers which sections ("d:", "h:", "#", ...) a line has had.
+struct Seen {
+  uint64_t bits[2] = {0, 0};
+  bool first(char c) {
+    const unsigned i = static_cast<unsigned char>(c) & 127;
+    const uint64_t bit = uint64_t{1} << (i & 63);
+    if (bits[i >> 6] & bit) return false;
+    bits[i >> 6] |= bit;
+    return true;
+  }
+};
+
+}  // namespace
+
+bool StatsdParser::parse_event(std::string_view line, const ParseContext& ctx, PointSink& sink,
+                               StatsdReason& why) {
+  auto fail = [&why](StatsdReason r) {
+    why = r;
+    return false;
+  };
+  std::string_view rest = line.substr(3);  // after "_e{"
+  bool found = false;
+  size_t title_len = 0, text_len = 0;
+  if (!parse_length(take_until(rest, ',', found), title_len) || !found) {
+    return fail(StatsdReason::kInvalidEvent);
+  }
+  if (!parse_length(take_until(rest, '}', found), text_len) || !found) {
+    return fail(StatsdReason::kInvalidEvent);
+  }
+  if (rest.empty() || rest[0] != ':') return fail(StatsdReason::kInvalidEvent);
+  rest.remove_prefix(1);
+  if (title_len == 0 || rest.size() < title_len + 1 + text_len || rest[title_len] != '|') {
+    return fail(StatsdReason::kInvalidEvent);
+  }
+  const std::string_view title = rest.substr(0, title_len);
+  const std::string_view raw_text = rest.substr(title_len + 1, text_len);
+  rest.remove_prefix(title_len + 1 + text_len);
+  if (!rest.empty() && rest[0] != '|') return fail(StatsdReason::kInvalidEvent);
+  bool more = !rest.empty();
+  if (more) rest.remove_prefix(1);
+
+  std::array<Field, 8> fields;
+  size_t nf = 2;  // title and text, filled in last
+  std::string_view priority = "normal", alert_type = "info";
+  size_t n_tags = 0;
+  int64_t time_ns = ctx.receive_ns;
+  Seen seen;
+  while (more) {
+    std::string_view sec = take_until(rest, '|', more);
+    if (sec.empty()) return fail(StatsdReason::kUnknownSection);
+    const char k = sec[0];
+    if (k != '#' && (sec.size() < 2 || sec[1] != ':')) return fail(StatsdReason::kUnknownSection);
+    if (!seen.first(k)) return fail(StatsdReason::kDuplicateSection);
+    const std::string_view v = k == '#' ? sec.substr(1) : sec.substr(2);
+    switch (k) {
+      case '#':
+        if (!parse_tags(v, n_tags, why)) return false;
+        break;
+      case 'd':
+        if (!parse_timestamp(v, time_ns)) return fail(StatsdReason::kInvalidTimestamp);
+        break;
+      case 'p':
+        if (v != "normal" && v != "low") return fail(StatsdReason::kInvalidEventField);
+        priority = v;
+        break;
+      case 't':
+        if (v != "error" && v != "warning" && v != "info" && v != "success") {
+          return fail(StatsdReason::kInvalidEventField);
+        }
+        alert_type = v;
+        break;
+      case 'h': fields[nf++] = Field::string_("hostname", v); break;
+      case 'k': fields[nf++] = Field::string_("aggregation_key", v); break;
+      case 's': fields[nf++] = Field::string_("source_type_name", v); break;
+      case 'c':
+        if (v.empty()) return fail(StatsdReason::kInvalidContainerId);
+        fields[nf++] = Field::string_("container_id", v);
+        break;
+      default: return fail(StatsdReason::kUnknownSection);
+    }
+  }
+  fields[0] = Field::string_("title", title);
+  fields[1] = Field::string_("text", unescape_newlines(raw_text));
+  fields[nf++] = Field::string_("priority", priority);
+  fields[nf++] = Field::string_("alert_type", alert_type);
+  PointView p;
+  p.measurement = "statsd_event";
+  p.tags = std::span<const Tag>(tags_.data(), n_tags);
+  p.fields = std::span<const Field>(fields.data(), nf);
+  p.time_ns = time_ns;
+  sink.point(p);
+  return true;
+}
+
+bool StatsdParser::parse_service_check(std::string_view line, const ParseContext& ctx, PointSink& sink,
+                                       StatsdReason& why) {
+  auto fail = [&why](StatsdReason r) {
+    why = r;
+    return false;
+  };
+  std::string_view rest = line.substr(4);  // after "_sc|"
+  bool more = false;
+  const std::string_view name = take_until(rest, '|', more);
+  if (name.empty() || !more) return fail(StatsdReason::kInvalidServiceCheck);
+  const std::string_view status = take_until(rest, '|', more);
+  if (status.size() != 1 || status[0] < '0' || status[0] > '3') {
+    return fail(StatsdReason::kInvalidServiceCheck);
+  }
+  std::array<Field, 5> fields;
+  size_t nf = 0;
+  fields[nf++] = Field::string_("name", name);
+  fields[nf++] = Field::int_("status", status[0] - '0');
+  size_t n_tags = 0;
+  int64_t time_ns = ctx.receive_ns;
+  Seen seen;
+  while (more) {
+    if (starts_with(rest, "m:")) {  // the message runs to the end of the line
+      fields[nf++] = Field::string_("message", unescape_newlines(rest.substr(2)));
+      break;
+    }
+    std::string_view sec = take_until(rest, '|', more);
+    if (sec.empty()) return fail(StatsdReason::kUnknownSection);
+    const char k = sec[0];
+    if (k != '#' && (sec.size() < 2 || sec[1] != ':')) return fail(StatsdReason::kUnknownSection);
+    if (!seen.first(k)) return fail(StatsdReason::kDuplicateSection);
+    const std::string_view v = k == '#' ? sec.substr(1) : sec.substr(2);
+    switch (k) {
+      case '#':
+        if (!parse_tags(v, n_tags, why)) return false;
+        break;
+      case 'd':
+        if (!parse_timestamp(v, time_ns)) return fail(StatsdReason::kInvalidTimestamp);
+        break;
+      case 'h': fields[nf++] = Field::string_("hostname", v); break;
+      case 'c':
+        if (v.empty()) return fail(StatsdReason::kInvalidContainerId);
+        fields[nf++] = Field::string_("container_id", v);
+        break;
+      default: return fail(StatsdReason::kUnknownSection);
+    }
+  }
+  PointView p;
+  p.measurement = "statsd_service_check";
+  p.tags = std::span<const Tag>(tags_.data(), n_tags);
+  p.fields = std::span<const Field>(fields.data(), nf);
+  p.time_ns = time_ns;
+  sink.point(p);
   return true;
 }
 

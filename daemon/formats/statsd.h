@@ -21,22 +21,24 @@ namespace ringest {
 // Why a line was rejected. The values index StatsdParser::reasons(); the names
 // there are metric label values and stay stable once released.
 enum class StatsdReason : uint16_t {
-  kLineTooLong = 0,     // longer than StatsdParser::kMaxLineBytes
-  kMissingColon,        // no ':' between the name and the value(s)
-  kEmptyName,           // nothing before the ':'
-  kInvalidValue,        // a value is empty, not a finite number, or out of range
-  kNegativeTiming,      // a timing (ms) below zero
-  kMissingType,         // no "|type" after the value(s)
-  kUnknownType,         // a type other than c, g, ms, h, s, d
-  kInvalidSampleRate,   // "|@" not followed by a number in (0, 1]
-  kInvalidTimestamp,    // "|T" not followed by non-negative integer seconds
-  kInvalidTag,          // a tag with an empty key (",:v" or "#:v")
-  kInvalidContainerId,  // "|c:" with nothing after it
-  kUnknownSection,      // an empty "|" section or one that is not @, #, T, c:
-  kDuplicateSection,    // the same optional section twice
-  kTooManyTags,         // more than StatsdParser::kMaxTags DogStatsD tags
-  kTooManyValues,       // more than StatsdParser::kMaxValues packed values
-  kUnsupportedEvent,    // a DogStatsD event (_e{...}) or service check (_sc|...)
+  kLineTooLong = 0,      // longer than StatsdParser::kMaxLineBytes
+  kMissingColon,         // no ':' between the name and the value(s)
+  kEmptyName,            // nothing before the ':'
+  kInvalidValue,         // a value is empty, not a finite number, or out of range
+  kNegativeTiming,       // a timing (ms) below zero
+  kMissingType,          // no "|type" after the value(s)
+  kUnknownType,          // a type other than c, g, ms, h, s, d
+  kInvalidSampleRate,    // "|@" not followed by a number in (0, 1]
+  kInvalidTimestamp,     // "|T" not followed by non-negative integer seconds
+  kInvalidTag,           // a tag with an empty key (",:v" or "#:v")
+  kInvalidContainerId,   // "|c:" with nothing after it
+  kUnknownSection,       // an empty "|" section or one that is not @, #, T, c:
+  kDuplicateSection,     // the same optional section twice
+  kTooManyTags,          // more than StatsdParser::kMaxTags DogStatsD tags
+  kTooManyValues,        // more than StatsdParser::kMaxValues packed values
+  kInvalidEvent,         // "_e{": lengths that are not numbers or do not match the text
+  kInvalidServiceCheck,  // "_sc|": no name, or a status other than 0, 1, 2, 3
+  kInvalidEventField,    // an event's p: or t: outside its documented values
   kCount
 };
 
@@ -56,13 +58,19 @@ class StatsdParser final : public Parser {
  private:
   // Parses one line (no '\n', no trailing '\r'): emits its points, or returns
   // the reason it is rejected (nothing emitted then).
-  bool parse_line(std::string_view line, const ParseContext& ctx, PointSink& sink,
-                  StatsdReason& why);
+  bool parse_line(std::string_view line, const ParseContext& ctx, PointSink& sink, StatsdReason& why);
+  bool parse_event(std::string_view line, const ParseContext& ctx, PointSink& sink, StatsdReason& why);
+  bool parse_service_check(std::string_view line, const ParseContext& ctx, PointSink& sink,
+                           StatsdReason& why);
+  // Appends the DogStatsD tags of a '#' section to tags_.
+  bool parse_tags(std::string_view list, size_t& n_tags, StatsdReason& why);
+  // Copies `s` into text_ with each two-byte "\n" turned into a newline.
+  std::string_view unescape_newlines(std::string_view s);
 
-  // Scratch reused by every line. Tags: DogStatsD tags, then metric_type, then
-  // container_id.
-  std::array<Tag, kMaxTags + 2> tags_;
+  // Scratch reused by every line. Tags: DogStatsD tags, then metric_type.
+  std::array<Tag, kMaxTags + 1> tags_;
   std::array<std::string_view, kMaxValues> values_;
+  std::array<char, kMaxLineBytes> text_;  // an event's text or a check's message, unescaped
 };
 
 }  // namespace ringest

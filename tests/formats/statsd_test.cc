@@ -27,7 +27,9 @@ struct Run {
   }
 };
 
-std::string_view reason_name(const StatsdParser& p, uint16_t r) { return p.reasons()[r]; }
+std::string_view reason_name(const StatsdParser& p, uint16_t r) {
+  return p.reasons()[r];
+}
 
 // The one reason a single bad line gets.
 std::string_view rejected_as(std::string_view line) {
@@ -54,7 +56,8 @@ TEST_CASE("statsd: reasons are snake_case, unique and match the enum") {
     CHECK(seen.insert(r).second);
     for (char c : r) CHECK(((c >= 'a' && c <= 'z') || c == '_'));
   }
-  CHECK(reasons[static_cast<size_t>(StatsdReason::kUnsupportedEvent)] == "unsupported_event");
+  CHECK(reasons[static_cast<size_t>(StatsdReason::kInvalidEvent)] == "invalid_event");
+  CHECK(reasons[static_cast<size_t>(StatsdReason::kInvalidEventField)] == "invalid_event_field");
   CHECK(reasons[static_cast<size_t>(StatsdReason::kMissingColon)] == "missing_colon");
 }
 
@@ -98,8 +101,8 @@ TEST_CASE("statsd: numbers in the forms from_chars reads") {
 
 TEST_CASE("statsd: invalid values are rejected") {
   for (std::string_view line :
-       {"x:|c", "x:abc|c", "x:1d1|c", "x:12.89.23|g", "x:12.89g|g", "x:1 |g", "x: 1|g", "x:0,5|ms",
-        "x:inf|g", "x:nan|c", "x:+|c", "x:++1|c", "x:+-1|c", "x:0x10|c", "x:1e400|g", "x:1::2|d"}) {
+       {"x:|c", "x:abc|c", "x:1d1|c", "x:12.89.23|g", "x:12.89g|g", "x:1 |g", "x: 1|g", "x:0,5|ms", "x:inf|g",
+        "x:nan|c", "x:+|c", "x:++1|c", "x:+-1|c", "x:0x10|c", "x:1e400|g", "x:1::2|d"}) {
     CHECK_MESSAGE(rejected_as(line) == "invalid_value", line);
   }
 }
@@ -182,8 +185,7 @@ TEST_CASE("statsd: a set member is a string field, kept as sent") {
 
 TEST_CASE("statsd: dogstatsd tags in order, bare tags empty, then metric_type") {
   Run run;
-  const OwnedPoint& p =
-      only_point(run("my_counter:1|c|#host:localhost,live,endpoint:/:tenant?/oauth/ro"));
+  const OwnedPoint& p = only_point(run("my_counter:1|c|#host:localhost,live,endpoint:/:tenant?/oauth/ro"));
   REQUIRE(p.tags.size() == 4);
   CHECK(p.tags[0] == std::pair<std::string, std::string>{"host", "localhost"});
   CHECK(p.tags[1] == std::pair<std::string, std::string>{"live", ""});
@@ -219,13 +221,13 @@ TEST_CASE("statsd: timestamp section sets the time, else receive time") {
   }
 }
 
-TEST_CASE("statsd: container id becomes the last tag") {
+TEST_CASE("statsd: container id becomes a field; tags are the DogStatsD tags plus metric_type") {
   Run run;
   const OwnedPoint& p = only_point(run("x:1|g|#env:prod|c:83c0a99c0a54"));
-  REQUIRE(p.tags.size() == 3);
+  REQUIRE(p.tags.size() == 2);
   CHECK(p.tags[0].first == "env");
   CHECK(p.tags[1].first == "metric_type");
-  CHECK(p.tags[2] == std::pair<std::string, std::string>{"container_id", "83c0a99c0a54"});
+  CHECK(p.field("container_id")->s == "83c0a99c0a54");
   CHECK(rejected_as("x:1|g|c:") == "invalid_container_id");
 }
 
@@ -237,8 +239,8 @@ TEST_CASE("statsd: optional sections in any order") {
     CHECK_MESSAGE(p.field("sample_rate")->f == 0.5, line);
     CHECK_MESSAGE(p.time_ns == 1'000'000'000'000, line);
     CHECK_MESSAGE(p.tag("a") == std::string("b"), line);
-    CHECK_MESSAGE(p.tag("container_id") == std::string("cid"), line);
-    CHECK_MESSAGE(p.tags.back().first == "container_id", line);
+    CHECK_MESSAGE(p.field("container_id")->s == "cid", line);
+    CHECK_MESSAGE(p.tags.back().first == "metric_type", line);
   }
 }
 
@@ -293,9 +295,7 @@ TEST_CASE("statsd: line too long is rejected whole") {
   CHECK(rejected_as(ok + "v") == "line_too_long");
 }
 
-TEST_CASE("statsd: events and service checks are rejected as unsupported_event") {
-  CHECK(rejected_as("_e{5,4}:title|text|#a:b") == "unsupported_event");
-  CHECK(rejected_as("_sc|my.check|0|#a:b") == "unsupported_event");
+TEST_CASE("statsd: a name starting with an underscore is a metric") {
   Run run;
   // A metric whose name merely starts with '_' is a metric.
   CHECK(only_point(run("_internal:1|c")).measurement == "_internal");
@@ -323,7 +323,7 @@ TEST_CASE("statsd: a datagram mixing good and bad lines keeps the good, counts e
           "\n"                       // 4 (skipped)
           "bad.value:abc|c\r\n"      // 5
           "bad.type:1|zz\n"          // 6
-          "_e{1,1}:a|b\n"            // 7
+          "_e{2,1}:a|b\n"            // 7
           "good.three:3:4|d|@0.5\n"  // 8
           "bad.rate:1|c|@7");        // 9
   REQUIRE(s.points.size() == 4);
@@ -334,7 +334,7 @@ TEST_CASE("statsd: a datagram mixing good and bad lines keeps the good, counts e
   REQUIRE(s.rejects.size() == 5);
   const std::tuple<uint32_t, std::string_view, std::string_view> want[] = {
       {2, "missing_colon", "bad.colon|c"},           {5, "invalid_value", "bad.value:abc|c"},
-      {6, "unknown_type", "bad.type:1|zz"},          {7, "unsupported_event", "_e{1,1}:a|b"},
+      {6, "unknown_type", "bad.type:1|zz"},          {7, "invalid_event", "_e{2,1}:a|b"},
       {9, "invalid_sample_rate", "bad.rate:1|c|@7"},
   };
   for (size_t i = 0; i < 5; ++i) {

@@ -6,8 +6,7 @@
 // "+10|ms"; statsd accepts "@2", brubeck rejects "@3.0"), so one policy cannot
 // agree with both. Each listed row says which rule of statsd.cc decides it.
 // Rows with a `note` are one peer's policy; they are counted and reported, not
-// asserted. Events and service checks are rejected on purpose for now; rows
-// that need them would be counted under "unsupported_event", never dropped.
+// asserted.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -51,13 +50,14 @@ std::string_view type_letter_to_name(std::string_view letter) {
   return "?";
 }
 
-bool near(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b)); }
+bool near(double a, double b) {
+  return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(b));
+}
 
 // Compares one point with one expectation object; returns "" or what differs.
 std::string compare(const OwnedPoint& p, const Json& e) {
   if (const Json* n = e.find("name"); n && p.measurement != n->str) return "name";
-  if (const Json* t = e.find("type");
-      t && p.tag("metric_type") != std::string(type_letter_to_name(t->str))) {
+  if (const Json* t = e.find("type"); t && p.tag("metric_type") != std::string(type_letter_to_name(t->str))) {
     return "type";
   }
   const testing::OwnedField* value = p.field("value");
@@ -103,8 +103,7 @@ struct Outcome {
 
 Outcome judge(const Json& row, const RecordingSink& s, const StatsdParser& parser) {
   auto first_reason = [&] {
-    return s.rejects.empty() ? std::string("none")
-                             : std::string(parser.reasons()[s.rejects[0].reason]);
+    return s.rejects.empty() ? std::string("none") : std::string(parser.reasons()[s.rejects[0].reason]);
   };
   if (const Json* err = row.find("error"); err && err->b) {
     if (!s.rejects.empty() && s.points.empty()) return {true, ""};
@@ -124,8 +123,8 @@ Outcome judge(const Json& row, const RecordingSink& s, const StatsdParser& parse
     for (const Json& item : m->items) expected.push_back(&item);
   }
   if (expected.size() != s.points.size()) {
-    return {false, "points: got " + std::to_string(s.points.size()) + ", want " +
-                       std::to_string(expected.size())};
+    return {false,
+            "points: got " + std::to_string(s.points.size()) + ", want " + std::to_string(expected.size())};
   }
   for (size_t i = 0; i < expected.size(); ++i) {
     if (const Json* vs = expected[i]->find("values")) {
@@ -150,7 +149,7 @@ TEST_CASE("statsd: conformance vectors") {
 
   StatsdParser parser{ParserOptions{}};
   RecordingSink sink;
-  size_t rows = 0, agreed = 0, noted = 0, noted_agreed = 0, deviations = 0, unsupported = 0;
+  size_t rows = 0, agreed = 0, noted = 0, noted_agreed = 0, deviations = 0;
   std::map<std::string_view, bool> deviation_seen;
   for (const Deviation& d : kDeviations) deviation_seen[d.input] = false;
 
@@ -180,9 +179,6 @@ TEST_CASE("statsd: conformance vectors") {
       if (o.agree) ++agreed;
 
       const bool has_note = row->find("note") != nullptr;
-      const bool is_unsupported =
-          !sink.rejects.empty() &&
-          sink.rejects[0].reason == static_cast<uint16_t>(StatsdReason::kUnsupportedEvent);
       auto dev = deviation_seen.find(input);
       if (has_note) {
         ++noted;
@@ -194,9 +190,6 @@ TEST_CASE("statsd: conformance vectors") {
         ++deviations;
         dev->second = true;
         CHECK_MESSAGE(!o.agree, where << ": listed as a deviation but agrees now: " << input);
-      } else if (!o.agree && is_unsupported) {
-        ++unsupported;
-        MESSAGE("skipped (unsupported_event): " << where);
       } else {
         CHECK_MESSAGE(o.agree, where << " `" << input << "`: " << o.detail);
       }
@@ -205,13 +198,10 @@ TEST_CASE("statsd: conformance vectors") {
   for (const auto& [input, seen] : deviation_seen) {
     CHECK_MESSAGE(seen, "deviation row not found in the vectors: " << input);
   }
-  MESSAGE("statsd vectors: " << rows << " rows, " << agreed << " agree; " << noted
-                             << " with a note (" << noted_agreed << " agree); " << deviations
-                             << " listed deviations; " << unsupported
-                             << " skipped as unsupported_event");
+  MESSAGE("statsd vectors: " << rows << " rows, " << agreed << " agree; " << noted << " with a note ("
+                             << noted_agreed << " agree); " << deviations << " listed deviations");
   CHECK(rows == 121);
   CHECK(deviations == std::size(kDeviations));
-  CHECK(unsupported == 0);
 }
 
 }  // namespace
