@@ -61,7 +61,9 @@ struct Families {
 };
 
 void collect_receive(const Pipeline& p, Families& fam) {
-  Family received("ringest_received_datagrams_total", "Datagrams taken from the kernel, per listener and engine.",
+  Family received("ringest_received_datagrams_total",
+                  "Datagrams taken from the kernel, per listener and engine: each is stored or counted in one "
+                  "drop reason after stage kernel.",
                   MetricType::Counter);
   Family bytes("ringest_received_bytes_total", "Payload bytes taken from the kernel.", MetricType::Counter);
   Family dropped("ringest_dropped_datagrams_total",
@@ -93,7 +95,7 @@ void collect_receive(const Pipeline& p, Families& fam) {
       std::string engine(rio::to_string(e.kind()));
       for (const rio::SocketProbe& sp : e.sockets()) {
         Labels lab{{"listener", ls.name}, {"engine", engine}, {"socket", std::to_string(i)}};
-        received.add(lab, double(sp.datagrams.get() + sp.truncated.get()));
+        received.add(lab, double(sp.datagrams.get() + sp.truncated.get() + sp.shutdown_drops.get()));
         bytes.add(lab, double(sp.bytes.get()));
         k_rcvbuf += double(sp.kernel_drops_rcvbuf.get());
         k_noslot += double(sp.kernel_drops_no_slot.get());
@@ -225,6 +227,31 @@ void collect_process(Families& fam) {
 }
 
 }  // namespace
+
+Totals totals(const Pipeline& pipeline) {
+  Totals t;
+  Families fam;
+  pipeline.visit([&](const Pipeline& p) {
+    collect_receive(p, fam);
+    collect_log(p, fam);
+  });
+  for (const MetricFamily& f : fam.out) {
+    for (const ClientMetric& m : f.metric) {
+      if (f.name == "ringest_received_datagrams_total") t.received += uint64_t(m.counter.value);
+      if (f.name == "ringest_stored_datagrams_total") t.stored += uint64_t(m.counter.value);
+      if (f.name != "ringest_dropped_datagrams_total" || m.counter.value == 0) continue;
+      std::string stage, reason;
+      for (const auto& l : m.label) {
+        if (l.name == "stage") stage = l.value;
+        if (l.name == "reason") reason = l.value;
+      }
+      (stage == "kernel" ? t.kernel_dropped : t.dropped) += uint64_t(m.counter.value);
+      if (!t.dropped_detail.empty()) t.dropped_detail += ", ";
+      t.dropped_detail += stage + "/" + reason + "=" + std::to_string(uint64_t(m.counter.value));
+    }
+  }
+  return t;
+}
 
 std::string render_metrics(const Pipeline* pipeline, const DaemonStatus* status) {
   Families fam;

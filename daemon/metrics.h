@@ -58,6 +58,17 @@ class HttpServer {
   uint16_t port_ = 0;
 };
 
+// Whole-daemon accounting: what the engines took from the kernel, what was
+// stored, and what was dropped where, summed over listeners and shards.
+struct Totals {
+  uint64_t received = 0;       // taken from the kernel (stored or dropped after this)
+  uint64_t kernel_dropped = 0; // lost in the kernel before ringest could take them
+  uint64_t stored = 0;
+  uint64_t dropped = 0;        // after receive, every stage
+  std::string dropped_detail;  // "stage/reason=n, ..." for the non-zero ones
+};
+Totals totals(const Pipeline& pipeline);
+
 // The exposition text of every metric, as /metrics serves it. Either
 // argument may be null.
 std::string render_metrics(const Pipeline* pipeline, const DaemonStatus* status);

@@ -118,7 +118,10 @@ int run_daemon(const Settings& settings, const std::string& config_path) {
     spdlog::error("drain: {}", st.message());
     return exit_code::kIoErr;
   }
-  spdlog::info("stopped: everything received was written and synced");
+  Totals t = totals(*pipeline);
+  spdlog::info("stopped: received {}, stored {}, dropped {} after receive, {} in the kernel ({}); "
+               "everything stored was synced",
+               t.received, t.stored, t.dropped, t.kernel_dropped, t.dropped_detail.empty() ? "none" : t.dropped_detail);
   return exit_code::kOk;
 }
 

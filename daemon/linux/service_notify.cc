@@ -32,7 +32,8 @@ void ServiceNotifier::send(const std::string& message) {
   std::memcpy(sa.sun_path, address_.data(), address_.size());
   socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size());
   if (sa.sun_path[0] == '@') sa.sun_path[0] = '\0';  // abstract namespace
-  sendto(fd_, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&sa), len);
+  // Never block: a service manager that is slow to read must not stall the daemon.
+  sendto(fd_, message.data(), message.size(), MSG_NOSIGNAL | MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&sa), len);
 }
 
 void ServiceNotifier::ready(const std::string& s) { send("READY=1\nSTATUS=" + s); }

@@ -64,22 +64,23 @@ class Daemon:
         self.metrics_port = None
         self.log = []
         self.proc = None
+        self.start_args = []
 
     def start(self):
-        self.proc = subprocess.Popen([self.ringestd, "--config", self.config], stderr=subprocess.PIPE,
+        self.proc = subprocess.Popen([self.ringestd, "--config", self.config] + self.start_args, stderr=subprocess.PIPE,
                                      stdout=subprocess.DEVNULL, text=True)
         ready = threading.Event()
 
         def reader():
             for line in self.proc.stderr:
                 self.log.append(line.rstrip("\n"))
-                m = re.search(r"listener '([^']+)': .* port (\d+)$", line)
+                m = re.search(r"listener '([^']+)': .* port (\d+)", line)
                 if m:
                     self.ports[m.group(1)] = int(m.group(2))
                 m = re.search(r"metrics on http://[^:]+:(\d+)/metrics", line)
                 if m:
                     self.metrics_port = int(m.group(1))
-                if line.rstrip().endswith(" ready"):
+                if line.rstrip().endswith(" ready") or '"msg":"ready"' in line:
                     ready.set()
             ready.set()
 
