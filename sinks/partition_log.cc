@@ -26,7 +26,9 @@
 #include "sinks/file_layer.h"
 #include "sinks/partition_log_internal.h"
 #include "sinks/record_codec.h"
+#include "sinks/segment_index.h"
 #include "sinks/segment_reader.h"
+#include "sinks/segment_set.h"
 
 namespace ringest {
 
@@ -34,20 +36,6 @@ using namespace segfmt;
 using State = BatchBuffer::State;
 
 namespace {
-
-// Collects the first damage recovery finds in the active segment.
-class FirstDamage : public Reporter {
- public:
-  void corruption(uint64_t file_pos, std::string_view reason) override {
-    if (found) return;
-    found = true;
-    pos = file_pos;
-    what = reason;
-  }
-  bool found = false;
-  uint64_t pos = 0;
-  std::string what;
-};
 
 class PartitionLogImpl final : public PartitionLog {
  public:
@@ -87,14 +75,6 @@ class PartitionLogImpl final : public PartitionLog {
   void mark_suspect();
   void drain();
 
-  // Recovery.
-  struct SegmentCheck {
-    bool kept = false;         // still part of the log
-    uint64_t valid_end = 0;    // file size after any cut
-    uint64_t next_offset = 0;  // offset after its last record
-  };
-  Status check_segment(const SegmentFile& seg, uint64_t expected, SegmentCheck& c, RecoveryReport& report);
-
   // Segments.
   Status create_segment(uint64_t base_offset);
   Status rotate(uint64_t base_offset);
@@ -111,6 +91,8 @@ class PartitionLogImpl final : public PartitionLog {
   std::vector<uint32_t> queue_;  // indices into batches_, in seal order
   BatchBuffer* open_ = nullptr;
   std::unique_ptr<FileIo> io_;
+  SegmentSet segments_;  // the sealed segments
+
 
   FileHandle file_;              // the active segment
   uint64_t submit_pos_ = 0;      // where the next batch is written
@@ -130,13 +112,17 @@ class PartitionLogImpl final : public PartitionLog {
   bool sync_failed_ = false;
   bool suspect_ = false;  // the active segment had a failed fdatasync
   uint64_t active_base_ = 0;
+  int64_t active_created_ns_ = 0;  // wall clock, from its header
+  SegmentIndex active_index_;      // of the written prefix
+  bool rotate_due_ = false;        // older than segment_ms: the next batch starts a new segment
+  int64_t next_retention_ns_ = 0;  // monotonic
 
   Status drop_error_;  // why the last batch was dropped
   bool closed_ = false;
 };
 
 PartitionLogImpl::PartitionLogImpl(const LogOptions& opts, std::unique_ptr<FileIo> io)
-    : opts_(opts), io_(std::move(io)) {
+    : opts_(opts), io_(std::move(io)), segments_(opts_, *io_, probe_) {
   if (opts_.writes_in_flight == 0) opts_.writes_in_flight = 1;
   opts_.batch_bytes = std::min<uint32_t>(opts_.batch_bytes, kMaxPayloadLength);
   // A full batch plus one more datagram's records (a datagram is at most 64 KiB;
@@ -159,106 +145,27 @@ PartitionLogImpl::~PartitionLogImpl() {
 // ---- Recovery ----------------------------------------------------------------
 
 Status PartitionLogImpl::recover(RecoveryReport& report) {
-  std::error_code ec;
-  std::filesystem::create_directories(opts_.dir, ec);
-  if (ec) return Status::from_errno(ec.value(), "create directory " + opts_.dir.string());
-  std::vector<SegmentFile> segments;
-  if (Status st = list_segments(opts_.dir, segments); !st.ok()) return st;
-  report.segments = static_cast<uint32_t>(segments.size());
-
-  // Every segment is checked, not just the last: a crash, a full disk or a
-  // hand-made copy can leave damage anywhere, and the log must start anyway.
-  uint64_t expected = 0;  // offsets only go up, across segments too
-  const SegmentFile* active = nullptr;
-  uint64_t active_end = 0;
-  bool dir_changed = false;
-  for (const SegmentFile& seg : segments) {
-    SegmentCheck c;
-    if (Status st = check_segment(seg, expected, c, report); !st.ok()) return st;
-    dir_changed |= !c.kept;
-    if (!c.kept) continue;
-    expected = c.next_offset;
-    active = &seg;
-    active_end = c.valid_end;
-  }
-  if (dir_changed && !io_->sync_dir(opts_.dir).ok()) sync_failed_ = true;
-
-  next_offset_ = written_offset_ = sync_asked_ = expected;
-  if (active == nullptr || active != &segments.back()) {
+  SegmentSet::Active active;
+  if (Status st = segments_.recover(report, active); !st.ok()) return st;
+  next_offset_ = written_offset_ = sync_asked_ = active.next_offset;
+  if (!active.found) {
     // Nothing usable, or the newest segment was set aside: start a fresh one
     // past every offset a set-aside segment may have held, so none is reused.
-    uint64_t base = segments.empty() ? expected : std::max(expected, segments.back().base_offset);
-    if (Status st = create_segment(base); !st.ok()) return st;
+    if (Status st = create_segment(active.new_base); !st.ok()) return st;
   } else {
-    if (Status st = io_->open(active->path, OpenMode::kReadWrite, file_); !st.ok()) return st;
-    active_base_ = active->base_offset;
+    if (Status st = io_->open(active.file.path, OpenMode::kReadWrite, file_); !st.ok()) return st;
+    active_base_ = active.file.base_offset;
+    active_created_ns_ = active.created_ns;
+    active_index_ = std::move(active.index);
     // What the last run wrote may still be only in the page cache.
     if (Status st = io_->datasync(file_); !st.ok()) return st;
-    submit_pos_ = written_pos_ = active_end;
+    submit_pos_ = written_pos_ = active.end;
   }
   sync_asked_ = next_offset_;
   probe_.next_offset.set(next_offset_);
-  if (!sync_failed_) probe_.durable_offset.set(next_offset_);
+  probe_.durable_offset.set(next_offset_);
   probe_.recovery_cut_bytes.add(report.truncated_bytes);
   report.next_offset = next_offset_;
-  return Status();
-}
-
-// Verifies one segment at open. A damaged tail is cut (the file stays); a
-// segment that can't be trusted from its first byte (bad header, a name that
-// disagrees with it, offsets overlapping the segment before) is renamed to
-// <name>.damaged, kept for inspection but no longer part of the log.
-Status PartitionLogImpl::check_segment(const SegmentFile& seg, uint64_t expected, SegmentCheck& c,
-                                       RecoveryReport& report) {
-  std::vector<uint8_t> bytes;
-  if (Status st = io_->read_all(seg.path, bytes); !st.ok()) return st;
-  FirstDamage damage;
-  SegmentReader reader(bytes, &damage);
-  SegmentHeader header;
-  bool header_ok = reader.read_header(header);
-  if (header_ok && header.base_offset != seg.base_offset) {
-    damage.corruption(0, "segment header base offset disagrees with the file name");
-    header_ok = false;
-  }
-  if (header_ok && header.base_offset < expected) {
-    damage.corruption(0, "segment overlaps the offsets of the segment before it");
-    header_ok = false;
-  }
-  auto note = [&report](const std::string& line) {
-    if (!report.detail.empty()) report.detail += "; ";
-    report.detail += line;
-  };
-  if (!header_ok) {
-    c.kept = false;
-    report.truncated_bytes += bytes.size();
-    ++report.set_aside;
-    if (bytes.empty()) {
-      note("segment " + seg.path.string() + ": empty file, removed");
-      return io_->remove(seg.path);
-    }
-    std::filesystem::path aside = seg.path;
-    aside += ".damaged";
-    note("segment " + seg.path.string() + ": " + damage.what + "; set aside as " + aside.filename().string() +
-         " (" + std::to_string(bytes.size()) + " bytes)");
-    return io_->rename(seg.path, aside);
-  }
-  BatchView batch;
-  while (reader.next_batch(batch)) {
-  }
-  c.kept = true;
-  c.valid_end = reader.valid_end();
-  c.next_offset = reader.next_offset();
-  if (!reader.damaged()) return Status();
-  uint64_t cut = bytes.size() - reader.valid_end();
-  FileHandle f;
-  if (Status st = io_->open(seg.path, OpenMode::kReadWrite, f); !st.ok()) return st;
-  Status st = io_->truncate(f, reader.valid_end());
-  if (st.ok()) st = io_->datasync(f);
-  io_->close(f);
-  if (!st.ok()) return st;
-  report.truncated_bytes += cut;
-  note("segment " + seg.path.string() + ": " + damage.what + " at byte " + std::to_string(damage.pos) + "; cut " +
-       std::to_string(cut) + " bytes, segment ends at offset " + std::to_string(reader.next_offset()));
   return Status();
 }
 
@@ -383,6 +290,16 @@ void PartitionLogImpl::poll(int64_t now_mono_ns) {
   reap(false);
   pump();
   if (opts_.durability == Durability::kInterval) maybe_sync(now_mono_ns);
+  if (now_mono_ns >= next_retention_ns_) {
+    // Age and retention need the wall clock, but only once a second.
+    next_retention_ns_ = now_mono_ns + 1'000'000'000;
+    int64_t now = wall_ns();
+    if (opts_.segment_ms > 0 && written_pos_ > kSegmentHeaderSize &&
+        now - active_created_ns_ >= static_cast<int64_t>(opts_.segment_ms) * 1'000'000) {
+      rotate_due_ = true;
+    }
+    segments_.enforce_retention(now, written_pos_);
+  }
 }
 
 // Non-blocking progress: account finished writes, repair after a failure, start
@@ -435,6 +352,8 @@ void PartitionLogImpl::settle() {
     probe_.datagrams_stored.add(b.datagrams);
     written_pos_ = b.file_pos + b.len;
     written_offset_ = b.header.end_offset();
+    active_index_.add_batch(b.file_pos, b.header);
+    probe_.log_bytes.set(segments_.sealed_bytes() + written_pos_);
     b.state = State::kFree;
     remove_from_queue(0);
   }
@@ -471,7 +390,7 @@ void PartitionLogImpl::submit_ready() {
     }
     if (writes_in_flight_ >= opts_.writes_in_flight) return;
     bool full = submit_pos_ > kSegmentHeaderSize && submit_pos_ + b.len > opts_.segment_bytes;
-    if (!file_.valid() || segment_broken_ || full) {
+    if (!file_.valid() || segment_broken_ || full || rotate_due_) {
       // Rotate only once everything before this batch is written and accounted.
       if (i != 0) return;
       if (Status st = rotate(b.header.base_offset); !st.ok()) {
@@ -590,6 +509,9 @@ Status PartitionLogImpl::create_segment(uint64_t base_offset) {
   }
   file_ = f;
   active_base_ = base_offset;
+  active_created_ns_ = h.created_ns;
+  active_index_ = SegmentIndex{opts_.partition, base_offset, kSegmentHeaderSize, base_offset, {}};
+  rotate_due_ = false;
   segment_broken_ = false;
   suspect_ = false;
   submit_pos_ = written_pos_ = kSegmentHeaderSize;
@@ -643,7 +565,10 @@ void PartitionLogImpl::mark_suspect() {
 Status PartitionLogImpl::rotate(uint64_t base_offset) {
   // A sealed segment is synced before it is left, whatever the policy, so
   // durable_offset can pass it. Its close error changes nothing already written.
-  sync_and_close_segment();
+  if (file_.valid()) {
+    sync_and_close_segment();
+    segments_.seal(active_index_, suspect_);
+  }
   return create_segment(base_offset);
 }
 

@@ -47,6 +47,9 @@ struct LogOptions {
   Durability durability = Durability::kInterval;
   uint32_t sync_interval_ms = 200;         // for kInterval
   bool preallocate = true;                 // fallocate each new segment to segment_bytes
+  uint64_t segment_ms = 0;                 // also rotate when the active segment is this old (0: never)
+  uint64_t retention_bytes = 0;            // delete the oldest sealed segments past this (0: keep all)
+  uint64_t retention_ms = 0;               // delete sealed segments sealed longer ago (0: keep all)
 };
 
 // What recovery found and did when the log was opened.
@@ -55,6 +58,7 @@ struct RecoveryReport {
   uint64_t next_offset = 0;       // offset the next record gets
   uint64_t truncated_bytes = 0;   // cut from damaged tails, plus the size of set-aside segments
   uint32_t set_aside = 0;         // segments removed (empty) or renamed to *.damaged
+  uint32_t indexes_rebuilt = 0;   // sealed segments whose .idx was missing or wrong
   std::string detail;             // one line for the log, empty if nothing was cut
 };
 
@@ -71,6 +75,8 @@ struct LogProbe {
   Counter segments_created;
   Counter segments_suspect;        // sealed early after a failed fdatasync (<base>.suspect)
   Counter recovery_cut_bytes;      // bytes recovery cut or set aside at open
+  Counter segments_deleted;        // by retention
+  Counter log_bytes;               // bytes in the partition's segments now (a gauge)
   Counter next_offset;             // offset the next appended record gets
   Counter durable_offset;          // records below this offset are durable
 };

@@ -101,6 +101,9 @@ Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& o
   if (mode == OpenMode::kCreateNew) flags |= O_CREAT | O_EXCL;
   if (mode == OpenMode::kCreateOrTruncate) flags |= O_CREAT | O_TRUNC;
   int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0 && errno == EACCES && mode == OpenMode::kReadWrite && ::chmod(path.c_str(), 0644) == 0) {
+    fd = ::open(path.c_str(), flags);  // a sealed segment recovery has to cut
+  }
   if (fd < 0) return os_error(mode == OpenMode::kReadWrite ? "open" : "create", path);
   out.native = fd;
   return Status();
