@@ -126,14 +126,17 @@ Status scrape_settled(const std::string& url, const Snapshot& before, uint64_t s
                       Snapshot& after) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   double last_seen = -1, last_accounted = -1;
+  int unchanged = 0;
   for (;;) {
     Status s = scrape(url, after);
     if (!s.ok()) return s;
     const double seen =
         after.received + after.dropped_in("kernel") - before.received - before.dropped_in("kernel");
     const double accounted = after.stored + after.dropped_total();
-    if (seen >= double(sent) && after.queue_depth == 0 && seen == last_seen && accounted == last_accounted)
-      return Status();
+    unchanged = seen == last_seen && accounted == last_accounted ? unchanged + 1 : 0;
+    // Settled: everything sent has arrived and the pipeline is idle — or nothing
+    // has moved for 2 s (datagrams lost before the daemon never arrive).
+    if (after.queue_depth == 0 && unchanged >= (seen >= double(sent) ? 1 : 8)) return Status();
     if (std::chrono::steady_clock::now() >= deadline) return Status();
     last_seen = seen;
     last_accounted = accounted;

@@ -33,7 +33,8 @@ Status scrape(const std::string& url, Snapshot& out);
 
 // Scrapes until the daemon has seen `sent` more datagrams than `before`
 // (received or dropped by the kernel), its queue is empty and two scrapes
-// in a row agree — or `timeout_s` passes (then the last scrape is returned).
+// in a row agree, or nothing has changed for 2 s (datagrams lost before the
+// daemon never arrive), or `timeout_s` passes; `after` is the last scrape.
 Status scrape_settled(const std::string& url, const Snapshot& before, uint64_t sent, double timeout_s,
                       Snapshot& after);
 
