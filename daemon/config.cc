@@ -52,6 +52,7 @@ struct Spec {
 // Indexed by Durability.
 constexpr std::string_view kDurabilities[] = {"none", "interval", "batch"};
 constexpr std::string_view kEngines[] = {"auto", "uring", "recvmmsg"};
+constexpr std::string_view kPrecisions[] = {"ns", "us", "ms", "s"};
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 
@@ -159,6 +160,13 @@ const Spec kSpecs[] = {
      .check = Check::kFormat,
      .description = "Wire format of the datagrams.",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.format; }},
+    {.section = kListener,
+     .name = "precision",
+     .check = Check::kChoice,
+     .choices = kPrecisions,
+     .description = "Unit of the timestamps in InfluxDB line protocol (format influx); a point "
+                    "without one takes the receive time truncated to this unit.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.precision; }},
     {.section = kListener,
      .name = "engine",
      .check = Check::kChoice,

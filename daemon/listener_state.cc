@@ -5,6 +5,7 @@ namespace ringest {
 ListenerState::ListenerState(uint16_t id_, const ListenerSettings& s, size_t shards)
     : id(id_), settings(s), allow(s.allow), probes(new ShardListenerProbe[shards]) {
   ParserOptions opts;
+  precision_from_name(s.precision, opts.precision_ns);  // config.cc admits only known names
   for (size_t i = 0; i < shards; ++i) {
     parsers.push_back(make_parser(s.format, opts));
     probes[i].parse_errors.reset(new Counter[parsers.back()->reasons().size()]);

@@ -33,9 +33,9 @@ LogOptions log_options(const StorageSettings& s, uint32_t partition) {
 }
 
 bool same_listener(const ListenerSettings& a, const ListenerSettings& b) {
-  return a.name == b.name && a.address == b.address && a.format == b.format && a.engine == b.engine &&
-         a.sockets == b.sockets && a.rcvbuf_bytes == b.rcvbuf_bytes && a.keep_raw == b.keep_raw &&
-         a.allow == b.allow && a.max_datagram_bytes == b.max_datagram_bytes;
+  return a.name == b.name && a.address == b.address && a.format == b.format && a.precision == b.precision &&
+         a.engine == b.engine && a.sockets == b.sockets && a.rcvbuf_bytes == b.rcvbuf_bytes &&
+         a.keep_raw == b.keep_raw && a.allow == b.allow && a.max_datagram_bytes == b.max_datagram_bytes;
 }
 
 }  // namespace

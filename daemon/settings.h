@@ -15,6 +15,7 @@ struct ListenerSettings {
   std::string name;                      // metric label; unique
   std::string address = "127.0.0.1:8125";  // host:port, [v6]:port
   std::string format = "statsd";
+  std::string precision = "ns";          // line protocol timestamps: ns | us | ms | s
   std::string engine = "auto";           // auto | uring | recvmmsg
   uint32_t sockets = 1;                  // SO_REUSEPORT sockets, one engine thread each
   uint32_t rcvbuf_bytes = 4u << 20;      // SO_RCVBUF asked for

@@ -197,6 +197,15 @@ TEST_CASE("config: unknown format is an error") {
   CHECK(err.rfind("ringest.toml:3: listener[0].format: unknown format \"carrier-pigeon\" (known: statsd", 0) == 0);
 }
 
+TEST_CASE("config: line protocol precision per listener") {
+  Settings s = load_ok("[[listener]]\nname = \"a\"\nformat = \"influx\"\nprecision = \"ms\"\n"
+                       "[[listener]]\nname = \"b\"\nformat = \"influx\"\n");
+  CHECK(s.listeners[0].precision == "ms");
+  CHECK(s.listeners[1].precision == "ns");
+  CHECK(error_of("[[listener]]\nprecision = \"min\"") ==
+        "ringest.toml:2: listener[0].precision: must be one of ns, us, ms, s (got \"min\")");
+}
+
 TEST_CASE("config: addresses") {
   for (std::string_view ok : {"127.0.0.1:8125", "0.0.0.0:0", "localhost:65535", "[::1]:8125",
                               "[::]:0", "[fe80::1%eth0]:8125", "metrics-host.example:9310"}) {
@@ -280,7 +289,7 @@ TEST_CASE("config: a listener allowlist takes CIDR blocks and names a bad one") 
 
 TEST_CASE("config: the table has every key once") {
   std::vector<SettingDoc> docs = setting_docs();
-  CHECK(docs.size() == 21);
+  CHECK(docs.size() == 22);
   for (size_t i = 0; i < docs.size(); ++i) {
     for (size_t j = i + 1; j < docs.size(); ++j) CHECK(docs[i].key != docs[j].key);
   }
