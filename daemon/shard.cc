@@ -1,5 +1,9 @@
 #include "daemon/shard.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
 #include "common/clock.h"
 #include "daemon/source_filter.h"
 
@@ -7,6 +11,7 @@ namespace ringest {
 namespace {
 constexpr size_t kBulk = 256;             // refs taken from the queue at once
 constexpr int64_t kLingerNs = 2'000'000;  // longest a record waits in an open batch while input flows
+constexpr int64_t kRejectLogIntervalNs = 10'000'000'000;
 }  // namespace
 
 ParserShard::ParserShard(uint32_t index, std::unique_ptr<PartitionLog> log, HandoffQueue& queue,
@@ -107,8 +112,21 @@ void ParserShard::point(const PointView& p) {
   }
 }
 
-void ParserShard::reject(uint16_t reason, uint32_t /*line*/, std::string_view text) {
+void ParserShard::reject(uint16_t reason, uint32_t line, std::string_view text) {
   probe_->parse_errors[reason].add();
+  ++rejected_unlogged_;
+  // One log line per interval at most, however hard a sender floods bad
+  // lines; the counters have every one.
+  if (int64_t now = mono_ns(); now >= next_reject_log_ns_) {
+    constexpr size_t kShown = 120;
+    std::string shown;
+    for (char c : text.substr(0, kShown)) shown += (c >= 0x20 && c < 0x7f) ? c : '?';  // untrusted bytes
+    spdlog::warn("listener '{}': {} line(s) rejected since the last report; latest: {} at line {}: \"{}{}\"",
+                 listener_->settings.name, rejected_unlogged_, listener_->reasons()[reason], line, shown,
+                 text.size() > kShown ? "..." : "");
+    rejected_unlogged_ = 0;
+    next_reject_log_ns_ = now + kRejectLogIntervalNs;
+  }
   if (listener_->settings.keep_raw && log_->append_raw(origin_, text)) {
     ++records_in_datagram_;
     probe_->raw.add();

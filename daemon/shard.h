@@ -69,6 +69,9 @@ class ParserShard final : PointSink {
   ListenerState* listener_ = nullptr;
   ShardListenerProbe* probe_ = nullptr;
   uint32_t records_in_datagram_ = 0;
+  // Rejected lines are logged at most once per interval, with a count.
+  uint64_t rejected_unlogged_ = 0;
+  int64_t next_reject_log_ns_ = 0;
   Status close_status_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
