@@ -21,5 +21,8 @@ Status FileIo::rename(const std::filesystem::path& from, const std::filesystem::
 Status FileIo::read_all(const std::filesystem::path& path, std::vector<uint8_t>& out) {
   return read_file(path, out);
 }
+Status FileIo::read_head(const std::filesystem::path& path, size_t n, std::vector<uint8_t>& out) {
+  return read_file(path, out, n);
+}
 
 }  // namespace ringest

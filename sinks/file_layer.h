@@ -84,6 +84,8 @@ class FileIo {
   // Replaces `to` with `from` (rename(2): atomic, durable after sync_dir).
   virtual Status rename(const std::filesystem::path& from, const std::filesystem::path& to);
   virtual Status read_all(const std::filesystem::path& path, std::vector<uint8_t>& out);
+  // The first `n` bytes (fewer if the file is shorter).
+  virtual Status read_head(const std::filesystem::path& path, size_t n, std::vector<uint8_t>& out);
 };
 
 // Synchronous operations. Each returns a Status naming the operation and path.
@@ -96,8 +98,9 @@ Status datasync_file(FileHandle f);
 Status preallocate_file(FileHandle f, uint64_t pos, uint64_t len);
 Status remove_file(const std::filesystem::path& path);
 Status rename_file(const std::filesystem::path& from, const std::filesystem::path& to);
-// Reads the whole file into `out` (replacing what it held).
-Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out);
+// Reads the whole file into `out` (replacing what it held), or only its first
+// `limit` bytes.
+Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit = SIZE_MAX);
 // Makes a file created or renamed in `dir` durable as an entry of `dir`.
 Status sync_directory(const std::filesystem::path& dir);
 // Takes write permission away (a sealed segment); best effort.

@@ -114,6 +114,13 @@ bool SegmentSet::trusted_by_index(const SegmentFile& seg, uint64_t expected, Che
       idx.entries.empty() || std::filesystem::exists(path(seg.base_offset, ".suspect"), ec)) {
     return false;
   }
+  // The header is cheap to check, and catches a segment replaced by another one.
+  std::vector<uint8_t> head;
+  const char* hwhy = nullptr;
+  if (!io_.read_head(seg.path, segfmt::kSegmentHeaderSize, head).ok() ||
+      !decode_segment_header(head, c.header, &hwhy) || c.header.base_offset != seg.base_offset) {
+    return false;
+  }
   c.kept = true;
   c.end = size;
   c.header.base_offset = seg.base_offset;

@@ -165,7 +165,7 @@ Status rename_file(const std::filesystem::path& from, const std::filesystem::pat
   return Status();
 }
 
-Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out) {
+Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit) {
   out.clear();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return os_error("open", path);
@@ -174,7 +174,7 @@ Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out) {
   if (::fstat(fd, &sb) != 0) {
     st = os_error("fstat", path);
   } else {
-    out.resize(static_cast<size_t>(sb.st_size));
+    out.resize(std::min(static_cast<size_t>(sb.st_size), limit));
     size_t got = 0;
     while (got < out.size()) {
       ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
