@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -51,6 +52,40 @@ def dump_records(dump, data):
     out = subprocess.run([dump, "--origin", data], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
     return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def check_dashboard_metrics(d):
+    """Every metric the shipped Grafana dashboard queries is one the daemon serves."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "configs", "grafana-dashboard.json")) as f:
+        dashboard = json.load(f)
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    wanted = {re.sub(r"_bucket$", "", n) for e in exprs for n in re.findall(r"\b((?:ringest|process)_[a-z_]+)", e)}
+    with urllib.request.urlopen(f"http://127.0.0.1:{d.metrics_port}/metrics", timeout=10) as r:
+        served = set(re.findall(r"^# TYPE (\S+) ", r.read().decode(), re.M))
+    missing = sorted(wanted - served)
+    assert not missing, f"dashboard queries metrics the daemon does not serve: {missing}"
+
+
+def test_unit_file():
+    """The systemd unit is what the service contract says, and systemd accepts it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "configs", "ringestd.service")) as f:
+        unit = f.read()
+    for line in ("Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "RestartPreventExitStatus=64 78",
+                 "AmbientCapabilities=CAP_NET_BIND_SERVICE", "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
+                 "User=ringest"):
+        assert line in unit.splitlines(), line
+    analyze = shutil.which("systemd-analyze")
+    if analyze:
+        path = os.path.join(tempfile.mkdtemp(prefix="ringest-unit-"), "ringestd.service")
+        with open(path, "w") as f:
+            f.write(unit.replace("/usr/local/bin/ringestd", "/bin/true"))
+        r = subprocess.run([analyze, "verify", path], capture_output=True, text=True)
+        assert r.returncode == 0 and not r.stderr.strip(), r.stderr
+        print("unit: systemd-analyze verify clean")
+    else:
+        print("unit: systemd-analyze not installed; checked the unit's lines only")
 
 
 def test_reload_and_notify(args):
@@ -97,6 +132,7 @@ def test_reload_and_notify(args):
     assert expect("WATCHDOG=1")  # WATCHDOG_USEC asks for pings
     assert http_status(d.metrics_port, "/-/ready") == 200
     assert http_status(d.metrics_port, "/-/healthy") == 200
+    check_dashboard_metrics(d)
 
     steady = d.ports["steady"]
     gen = subprocess.Popen([args.loadgen, "-t", f"127.0.0.1:{steady}", "-n", "200000", "-r", "50000"],
@@ -171,6 +207,7 @@ def main():
     ap.add_argument("--loadgen", required=True)
     ap.add_argument("--dump", required=True)
     args = ap.parse_args()
+    test_unit_file()
     test_reload_and_notify(args)
     test_sigterm_under_load_and_json_logs(args)
     print("service: ok")
