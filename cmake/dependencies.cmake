@@ -18,3 +18,5 @@ target_include_directories(concurrentqueue SYSTEM INTERFACE ${CONCURRENTQUEUE_DI
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   pkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing>=2.3)
 endif()
+pkg_check_modules(LIBZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(LIBLZ4 REQUIRED IMPORTED_TARGET liblz4)

@@ -94,14 +94,15 @@ struct BatchBuffer {
     dgram_max = std::numeric_limits<int64_t>::min();
   }
 
-  // Fills in and checksums the header over the complete datagrams only.
-  void seal() {
+  // Fills in and checksums the header over the complete datagrams only (their
+  // payload already compressed if `flags` says so).
+  void seal(uint8_t flags = segfmt::kCompressionNone) {
     header.length = static_cast<uint32_t>(len);
     header.payload_length = static_cast<uint32_t>(payload());
     header.record_count = records;
     header.min_time_ns = min_time;
     header.max_time_ns = max_time;
-    header.flags = segfmt::kCompressionNone;
+    header.flags = flags;
     seal_batch(header, data.get());
     state = State::kSealed;
   }

@@ -35,6 +35,9 @@ namespace ringest {
 using namespace segfmt;
 using State = BatchBuffer::State;
 
+// Smaller payloads rarely shrink enough to pay for the codec.
+constexpr size_t kMinCompressBytes = 256;
+
 namespace {
 
 class PartitionLogImpl final : public PartitionLog {
@@ -59,6 +62,7 @@ class PartitionLogImpl final : public PartitionLog {
   BatchBuffer* acquire();
   void split_at_datagram();
   void seal_open();
+  uint8_t compress(BatchBuffer& b);
 
   // Writing.
   void pump();
@@ -117,6 +121,7 @@ class PartitionLogImpl final : public PartitionLog {
   bool rotate_due_ = false;        // older than segment_ms: the next batch starts a new segment
   int64_t next_retention_ns_ = 0;  // monotonic
 
+  std::vector<uint8_t> compressed_;  // scratch for compress()
   Status drop_error_;  // why the last batch was dropped
   bool closed_ = false;
 };
@@ -278,9 +283,20 @@ void PartitionLogImpl::split_at_datagram() {
 void PartitionLogImpl::seal_open() {
   BatchBuffer* b = open_;
   open_ = nullptr;
-  b->seal();
+  b->seal(compress(*b));
   queue_.push_back(static_cast<uint32_t>(b - batches_.data()));
   submit_ready();
+}
+
+// Compresses the batch's payload in place when that makes it smaller; returns
+// the batch flags that say how it is stored.
+uint8_t PartitionLogImpl::compress(BatchBuffer& b) {
+  if (opts_.compression == Compression::kNone || b.payload() < kMinCompressBytes) return kCompressionNone;
+  std::span<const uint8_t> payload(b.data.get() + kBatchHeaderSize, b.payload());
+  if (!compress_payload(opts_.compression, payload, compressed_)) return kCompressionNone;
+  std::memcpy(b.data.get() + kBatchHeaderSize, compressed_.data(), compressed_.size());
+  b.len = kBatchHeaderSize + compressed_.size();
+  return static_cast<uint8_t>(opts_.compression);
 }
 
 // ---- Writing -----------------------------------------------------------------

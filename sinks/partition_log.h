@@ -32,6 +32,7 @@
 
 #include "common/counter.h"
 #include "common/status.h"
+#include "sinks/compression.h"
 #include "sinks/point.h"
 
 namespace ringest {
@@ -50,6 +51,7 @@ struct LogOptions {
   uint64_t segment_ms = 0;                 // also rotate when the active segment is this old (0: never)
   uint64_t retention_bytes = 0;            // delete the oldest sealed segments past this (0: keep all)
   uint64_t retention_ms = 0;               // delete sealed segments sealed longer ago (0: keep all)
+  Compression compression = Compression::kNone;  // per batch, when it makes the batch smaller
 };
 
 // What recovery found and did when the log was opened.

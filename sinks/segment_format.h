@@ -23,7 +23,7 @@
 //   0   4  length             whole batch, header included: 48 + payload length
 //   4   4  crc                CRC32C of bytes [8, length) of the batch
 //   8   1  format version     1
-//   9   1  flags              bits 0-2 compression (0 none; 1 zstd, 2 lz4 reserved),
+//   9   1  flags              bits 0-2 compression (0 none, 1 zstd, 2 lz4),
 //                             bits 3-7 zero
 //  10   2  header size        48
 //  12   4  record count       >= 1
@@ -31,7 +31,9 @@
 //                             base offset + i
 //  24   8  min time           smallest record time_ns in the batch (signed)
 //  32   8  max time           largest record time_ns in the batch (signed)
-//  40   4  payload length     bytes of payload as stored
+//  40   4  payload length     bytes of payload as stored (compressed: u32
+//                             uncompressed length, then a zstd frame or an
+//                             lz4 block that inflates to exactly that)
 //  44   4  reserved           zero
 //
 // Payload := record count records back to back (see sinks/record_codec.h):
@@ -96,8 +98,8 @@ inline constexpr uint32_t kMaxPayloadLength = kMaxBatchLength - kBatchHeaderSize
 // Flags.
 inline constexpr uint8_t kCompressionMask = 0x07;
 inline constexpr uint8_t kCompressionNone = 0;
-inline constexpr uint8_t kCompressionZstd = 1;  // reserved, not written by v1
-inline constexpr uint8_t kCompressionLz4 = 2;   // reserved, not written by v1
+inline constexpr uint8_t kCompressionZstd = 1;
+inline constexpr uint8_t kCompressionLz4 = 2;
 inline constexpr uint8_t kKnownFlags = kCompressionMask;
 
 // Record body.

@@ -5,6 +5,7 @@
 #include <string>
 #include <system_error>
 
+#include "sinks/compression.h"
 #include "sinks/crc32c.h"
 #include "sinks/file_layer.h"
 #include "sinks/segment_format.h"
@@ -44,11 +45,14 @@ bool SegmentReader::next_batch(BatchView& out) {
   if (crc32c::value(p + kBatchCrcFrom, h.length - kBatchCrcFrom) != h.crc) {
     return damage(pos_, "batch checksum mismatch");
   }
-  if ((h.flags & kCompressionMask) != kCompressionNone) {
-    return damage(pos_, "compressed batch (not supported by format version 1 readers)");
-  }
   if (h.base_offset < next_offset_) return damage(pos_, "batch offsets go backwards");
   std::span<const uint8_t> payload(p + kBatchHeaderSize, h.payload_length);
+  if (uint8_t codec = h.flags & kCompressionMask; codec != kCompressionNone) {
+    if (!decompress_payload(static_cast<Compression>(codec), payload, kMaxPayloadLength, inflated_, &why)) {
+      return damage(pos_, why);
+    }
+    payload = inflated_;
+  }
   if (!verify_records(h, payload, &why)) return damage(pos_, why);
   out.file_pos = pos_;
   out.header = h;

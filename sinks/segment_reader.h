@@ -34,7 +34,9 @@ class Reporter {
   virtual void corruption(uint64_t file_pos, std::string_view reason) = 0;
 };
 
-// A verified batch. `payload` points into the bytes given to the reader.
+// A verified batch. `payload` is the records: it points into the bytes given
+// to the reader, or for a compressed batch into the reader's own buffer, valid
+// until its next next_batch() call.
 struct BatchView {
   uint64_t file_pos = 0;  // where the batch header starts
   BatchHeader header;
@@ -73,6 +75,7 @@ class SegmentReader {
   bool header_read_ = false;
   bool damaged_ = false;
   RecordDecoder decoder_;
+  std::vector<uint8_t> inflated_;  // the last compressed batch's records
 };
 
 // Walks the records of a batch SegmentReader verified.

@@ -111,6 +111,7 @@ class CrashPoint {
     opts_.writes_in_flight = 1 + rng_() % 3;
     opts_.durability = static_cast<Durability>(rng_() % 3);
     opts_.sync_interval_ms = 5;
+    opts_.compression = static_cast<Compression>(rng_() % 3);
     loss_ = static_cast<DataLoss>(rng_() % 5);
   }
 
