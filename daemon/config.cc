@@ -51,6 +51,7 @@ struct Spec {
 
 // Indexed by Durability.
 constexpr std::string_view kDurabilities[] = {"none", "interval", "batch"};
+constexpr std::string_view kCompressions[] = {"none", "zstd", "lz4"};
 constexpr std::string_view kEngines[] = {"auto", "uring", "recvmmsg"};
 constexpr std::string_view kPrecisions[] = {"ns", "us", "ms", "s"};
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
@@ -102,6 +103,43 @@ const Spec kSpecs[] = {
      .max = 256,
      .description = "Asynchronous writes outstanding per partition.",
      .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.writes_in_flight; }},
+    {.section = "storage",
+     .name = "segment_ms",
+     .check = Check::kRange,
+     .min = 0,
+     .max = 366ull * 24 * 3'600'000,
+     .description = "Also seal the active segment when it is this many milliseconds old, at its "
+                    "next batch (0: by size only).",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.segment_ms; }},
+    {.section = "storage",
+     .name = "retention_bytes",
+     .check = Check::kRange,
+     .min = 0,
+     .max = 1024 * kTiB,
+     .description = "Per partition: delete the oldest sealed segments while the partition holds "
+                    "more than this (0: keep everything).",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.retention_bytes; }},
+    {.section = "storage",
+     .name = "retention_ms",
+     .check = Check::kRange,
+     .min = 0,
+     .max = 100ull * 366 * 24 * 3'600'000,
+     .description = "Delete sealed segments sealed more than this many milliseconds ago "
+                    "(0: keep everything).",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.retention_ms; }},
+    {.section = "storage",
+     .name = "compression",
+     .check = Check::kChoice,
+     .choices = kCompressions,
+     .description = "Compress each record batch (recorded in its flags) when that makes it "
+                    "smaller: none, zstd or lz4.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.compression; }},
+    {.section = "storage",
+     .name = "preallocate",
+     .check = Check::kNone,
+     .description = "Reserve each new segment's full size on disk (fallocate) so appends do not "
+                    "allocate blocks.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.preallocate; }},
     {.section = "receive",
      .name = "slot_bytes",
      .check = Check::kRange,

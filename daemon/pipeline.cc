@@ -29,6 +29,11 @@ LogOptions log_options(const StorageSettings& s, uint32_t partition) {
   o.writes_in_flight = s.writes_in_flight;
   o.durability = s.durability;
   o.sync_interval_ms = s.sync_interval_ms;
+  o.segment_ms = s.segment_ms;
+  o.retention_bytes = s.retention_bytes;
+  o.retention_ms = s.retention_ms;
+  parse_compression(s.compression, o.compression);  // the table checked the name
+  o.preallocate = s.preallocate;
   return o;
 }
 

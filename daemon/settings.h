@@ -37,6 +37,11 @@ struct StorageSettings {
   uint64_t segment_bytes = 128ull << 20;
   uint32_t batch_bytes = 256u << 10;
   uint32_t writes_in_flight = 4;
+  uint64_t segment_ms = 0;         // also seal a segment this old (0: by size only)
+  uint64_t retention_bytes = 0;    // per partition (0: keep everything)
+  uint64_t retention_ms = 0;       // sealed longer ago than this (0: keep everything)
+  std::string compression = "none";  // none | zstd | lz4, per batch
+  bool preallocate = true;         // fallocate each new segment to segment_bytes
 };
 
 struct Settings {
