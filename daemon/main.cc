@@ -7,6 +7,7 @@
 #include "daemon/config.h"
 #include "daemon/exit_codes.h"
 #include "daemon/logging.h"
+#include "daemon/parse_command.h"
 #include "daemon/run.h"
 #include "daemon/version.h"
 #include "rio/engine_factory.h"
@@ -24,13 +25,16 @@ int main(int argc, char** argv) {
                  "json or logfmt")
       ->check(CLI::IsMember({"text", "json", "logfmt"}))
       ->capture_default_str();
+  ParseCommand parse_command(app);
   app.footer(describe_settings());
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    return rc == 0 ? exit_code::kOk : exit_code::kUsage;
+    if (rc == 0) return exit_code::kOk;
+    return ParseCommand::named_in(argc, argv) ? ParseCommand::kUsage : exit_code::kUsage;
   }
+  if (parse_command.selected()) return parse_command.run();
 
   if (version) {
     std::printf("ringestd %s\n", RINGEST_VERSION);

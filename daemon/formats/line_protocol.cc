@@ -280,7 +280,7 @@ bool LineProtocolParser::parse_entry(std::string_view d, size_t& i, const ParseC
     if (key.empty() || i == d.size() || d[i] != '=') return fail(R::kInvalidField);
     if (high && !text::valid_utf8(key)) return fail(R::kInvalidUtf8);
     ++i;
-    if (i == d.size() || d[i] == ' ' || d[i] == ',') return fail(R::kInvalidField);
+    if (i == d.size() || d[i] == ',' || is_ws(d[i])) return fail(R::kInvalidField);  // no value
     Field f;
     const char c = d[i];
     if (c == '"') {
