@@ -11,6 +11,7 @@ Status Status::from_errno(int code, std::string what) {
 std::string Status::message() const {
   if (ok()) return "ok";
   if (code_ < 0) return what_;
+  if (!text_.empty()) return what_ + ": " + text_;
   return what_ + ": " + std::strerror(code_);
 }
 

@@ -16,6 +16,13 @@ class Status {
   // the OS error number (0 if none applies).
   static Status from_errno(int code, std::string what);
   static Status invalid(std::string what) { return Status(-1, std::move(what)); }
+  // An OS error whose text the platform edge looked up itself (Win32 and WSA
+  // codes, which strerror does not know).
+  static Status with_text(int code, std::string what, std::string text) {
+    Status st = from_errno(code, std::move(what));
+    st.text_ = std::move(text);
+    return st;
+  }
 
   bool ok() const { return code_ == 0; }
   explicit operator bool() const { return ok(); }
@@ -27,6 +34,7 @@ class Status {
   Status(int code, std::string what) : code_(code), what_(std::move(what)) {}
   int code_ = 0;
   std::string what_;
+  std::string text_;  // set by with_text()
 };
 
 }  // namespace ringest

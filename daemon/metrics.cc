@@ -170,6 +170,13 @@ void collect_log(const Pipeline& p, Families& fam) {
   Family durable("ringest_log_durable_offset", "Records below this offset are durable on disk (the watermark).",
                  MetricType::Gauge);
   Family next("ringest_log_next_offset", "Offset the next record gets.", MetricType::Gauge);
+  Family suspect("ringest_log_segments_suspect_total",
+                 "Segments sealed early after a failed fdatasync (never trusted as durable).", MetricType::Counter);
+  Family deleted("ringest_log_segments_deleted_total", "Sealed segments deleted by retention.",
+                 MetricType::Counter);
+  Family cut("ringest_log_recovery_cut_bytes_total", "Bytes recovery cut from damaged segments or set aside.",
+             MetricType::Counter);
+  Family size("ringest_log_size_bytes", "Bytes in the partition's segment files.", MetricType::Gauge);
   for (const auto& shard : p.shards()) {
     const LogProbe& lp = shard->log_probe();
     Labels part{{"partition", std::to_string(shard->index())}};
@@ -182,10 +189,15 @@ void collect_log(const Pipeline& p, Families& fam) {
     segments.add(part, double(lp.segments_created.get()));
     durable.add(part, double(lp.durable_offset.get()));
     next.add(part, double(lp.next_offset.get()));
+    suspect.add(part, double(lp.segments_suspect.get()));
+    deleted.add(part, double(lp.segments_deleted.get()));
+    cut.add(part, double(lp.recovery_cut_bytes.get()));
+    size.add(part, double(lp.log_bytes.get()));
   }
   Family depth("ringest_queue_depth", "Datagrams waiting for a parser shard.", MetricType::Gauge);
   depth.add({}, double(p.queue_depth()));
-  for (Family* f : {&stored, &records, &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth})
+  for (Family* f : {&stored, &records, &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth,
+                    &suspect, &deleted, &cut, &size})
     fam.add(*f);
 }
 

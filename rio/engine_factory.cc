@@ -5,6 +5,8 @@
 #if defined(__linux__)
 #include "rio/linux/recvmmsg_engine.h"
 #include "rio/linux/uring_engine.h"
+#elif defined(_WIN32)
+#include "rio/windows/iocp_engine.h"
 #endif
 
 namespace ringest::rio {
@@ -22,6 +24,11 @@ const Backend kBackends[] = {
      [](const EngineOptions& o) -> std::unique_ptr<Engine> { return std::make_unique<UringEngine>(o); }},
     {EngineKind::kRecvmmsg, [] { return std::string(); },
      [](const EngineOptions& o) -> std::unique_ptr<Engine> { return std::make_unique<RecvmmsgEngine>(o); }},
+};
+#elif defined(_WIN32)
+const Backend kBackends[] = {
+    {EngineKind::kIocp, &IocpEngine::probe_support,
+     [](const EngineOptions& o) -> std::unique_ptr<Engine> { return std::make_unique<IocpEngine>(o); }},
 };
 #endif
 

@@ -1,10 +1,15 @@
 // A plain blocking UDP sender for tests, loopback only.
 #pragma once
 
+#if defined(_WIN32)
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include <cstdint>
 #include <string_view>
@@ -12,6 +17,22 @@
 namespace ringest::test {
 
 class UdpSender {
+ public:
+#if defined(_WIN32)
+  using Fd = SOCKET;
+  static void close(Fd fd) { closesocket(fd); }
+  static constexpr int SOCK_CLOEXEC = 0;
+  using ssize_t = int;
+  struct Wsa {
+    Wsa() {
+      WSADATA d;
+      WSAStartup(MAKEWORD(2, 2), &d);
+    }
+  } wsa_;
+#else
+  using Fd = int;
+#endif
+
  public:
   explicit UdpSender(uint16_t port, bool v6 = false) : v6_(v6) {
     fd_ = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -29,7 +50,8 @@ class UdpSender {
   bool send(std::string_view payload) {
     const sockaddr* to = v6_ ? reinterpret_cast<const sockaddr*>(&to6_) : reinterpret_cast<const sockaddr*>(&to4_);
     socklen_t len = v6_ ? sizeof to6_ : sizeof to4_;
-    return sendto(fd_, payload.data(), payload.size(), 0, to, len) == static_cast<ssize_t>(payload.size());
+    return sendto(fd_, payload.data(), static_cast<int>(payload.size()), 0, to, len) ==
+           static_cast<ssize_t>(payload.size());
   }
   // The port this sender sends from (bound at the first send).
   uint16_t local_port() const {
@@ -42,7 +64,7 @@ class UdpSender {
 
  private:
   bool v6_;
-  int fd_;
+  Fd fd_;
   sockaddr_in to4_{};
   sockaddr_in6 to6_{};
 };

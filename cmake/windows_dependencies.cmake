@@ -1,0 +1,37 @@
+# Dependencies of the MinGW-w64 cross build (see toolchain-mingw-w64.cmake).
+# Header-only libraries come from Debian's /usr/include, but only through
+# links to their own directories: the rest of /usr/include is glibc's and must
+# never reach the MinGW compiler.
+find_package(Threads REQUIRED)
+
+set(RINGEST_HOST_HEADERS ${CMAKE_BINARY_DIR}/host-headers)
+foreach(dir concurrentqueue doctest CLI toml++ spdlog fmt)
+  if(NOT EXISTS /usr/include/${dir})
+    message(FATAL_ERROR "/usr/include/${dir} is missing: install the Debian package that ships it (./dev deps)")
+  endif()
+  file(MAKE_DIRECTORY ${RINGEST_HOST_HEADERS})
+  if(NOT EXISTS ${RINGEST_HOST_HEADERS}/${dir})
+    file(CREATE_LINK /usr/include/${dir} ${RINGEST_HOST_HEADERS}/${dir} SYMBOLIC)
+  endif()
+endforeach()
+
+# ringest_header_only(TARGET [DEFINITIONS...])
+function(ringest_header_only target)
+  add_library(${target} INTERFACE IMPORTED GLOBAL)
+  set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${RINGEST_HOST_HEADERS}
+                                             INTERFACE_SYSTEM_INCLUDE_DIRECTORIES ${RINGEST_HOST_HEADERS})
+  if(ARGN)
+    set_target_properties(${target} PROPERTIES INTERFACE_COMPILE_DEFINITIONS "${ARGN}")
+  endif()
+endfunction()
+
+ringest_header_only(concurrentqueue)
+ringest_header_only(doctest::doctest)
+ringest_header_only(CLI11::CLI11)
+ringest_header_only(tomlplusplus::tomlplusplus)
+# fmt and spdlog in header-only mode (Debian's spdlog uses the external fmt).
+ringest_header_only(fmt::fmt FMT_HEADER_ONLY)
+ringest_header_only(spdlog::spdlog FMT_HEADER_ONLY SPDLOG_HEADER_ONLY)
+
+# doctest's CMake helpers (tests/CMakeLists.txt includes them).
+list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/doctest)

@@ -1,0 +1,150 @@
+#include "rio/windows/udp_socket.h"
+
+#include <mstcpip.h>
+
+#include <cstring>
+#include <mutex>
+
+#include "common/host_port.h"
+
+#ifndef SIO_UDP_CONNRESET
+#define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
+#endif
+
+namespace ringest::rio::win_udp {
+
+Status winsock_start() {
+  static std::once_flag once;
+  static int result = 0;
+  std::call_once(once, [] {
+    WSADATA data;
+    result = WSAStartup(MAKEWORD(2, 2), &data);
+  });
+  if (result != 0) return os_status(static_cast<unsigned long>(result), "WSAStartup");
+  return {};
+}
+
+Status os_status(unsigned long code, const std::string& what) {
+  char text[256] = {};
+  DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, code, 0, text,
+                           sizeof text, nullptr);
+  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '.')) {
+    text[--n] = '\0';
+  }
+  std::string described = n > 0 ? std::string(text, n) : std::string("error");
+  described += " (" + std::to_string(code) + ")";
+  return Status::with_text(static_cast<int>(code), what, std::move(described));
+}
+
+Status resolve(const std::string& address, sockaddr_storage& sa, int& len) {
+  HostPort hp;
+  if (!split_host_port(address, hp)) return Status::invalid("bad address '" + address + "'");
+  std::memset(&sa, 0, sizeof sa);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&sa);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&sa);
+  if (inet_pton(AF_INET, hp.host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(hp.port);
+    len = sizeof(sockaddr_in);
+    return {};
+  }
+  if (inet_pton(AF_INET6, hp.host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(hp.port);
+    len = sizeof(sockaddr_in6);
+    return {};
+  }
+  if (hp.host == "localhost") return resolve("127.0.0.1:" + std::to_string(hp.port), sa, len);
+  return Status::invalid("bad address '" + address + "': host must be a numeric IPv4 or IPv6 address");
+}
+
+Status open_bound(const SocketSpec& spec, DWORD extra_flags, SOCKET& s, BoundSocket& bound) {
+  if (Status st = winsock_start(); !st) return st;
+  sockaddr_storage sa;
+  int len;
+  if (Status st = resolve(spec.address, sa, len); !st) return st;
+  s = WSASocketW(sa.ss_family, SOCK_DGRAM, IPPROTO_UDP, nullptr, 0,
+                 WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT | extra_flags);
+  if (s == INVALID_SOCKET) return os_status(WSAGetLastError(), "WSASocket");
+  auto fail = [&](const char* what) {
+    Status st = os_status(WSAGetLastError(), std::string(what) + " " + spec.address);
+    closesocket(s);
+    s = INVALID_SOCKET;
+    return st;
+  };
+  BOOL yes = TRUE;
+  if (spec.reuse_port &&
+      setsockopt(s, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof yes) != 0) {
+    return fail("SO_REUSEADDR");
+  }
+  int want = static_cast<int>(spec.rcvbuf_bytes);
+  if (want > 0 && setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&want), sizeof want) != 0) {
+    return fail("SO_RCVBUF");
+  }
+  BOOL no = FALSE;
+  DWORD ignored = 0;
+  // Best effort: without it a port-unreachable shows up as WSAECONNRESET.
+  WSAIoctl(s, SIO_UDP_CONNRESET, &no, sizeof no, nullptr, 0, &ignored, nullptr, nullptr);
+  if (bind(s, reinterpret_cast<sockaddr*>(&sa), len) != 0) return fail("bind");
+  int granted = 0;
+  int glen = sizeof granted;
+  getsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<char*>(&granted), &glen);
+  bound.rcvbuf_granted = static_cast<uint32_t>(granted);
+  bound.rcvbuf_capped = want > 0 && granted < want;
+  sockaddr_storage got;
+  int got_len = sizeof got;
+  getsockname(s, reinterpret_cast<sockaddr*>(&got), &got_len);
+  SourceAddress local;
+  to_source(reinterpret_cast<sockaddr*>(&got), local);
+  bound.port = local.port;
+  return {};
+}
+
+uint32_t queued_bytes(SOCKET s) {
+  u_long n = 0;
+  if (ioctlsocket(s, FIONREAD, &n) != 0) return 0;
+  return static_cast<uint32_t>(n);
+}
+
+uint64_t discard_queued(SOCKET s) {
+  static thread_local char scratch[65536];
+  u_long nonblocking = 1;
+  ioctlsocket(s, FIONBIO, &nonblocking);
+  uint64_t n = 0;
+  for (;;) {
+    if (recv(s, scratch, sizeof scratch, 0) >= 0) {
+      ++n;
+      continue;
+    }
+    int err = WSAGetLastError();
+    if (err == WSAEMSGSIZE) {
+      ++n;  // a datagram too long for the scratch buffer is still one datagram
+      continue;
+    }
+    if (is_transient(err)) continue;
+    return n;  // WSAEWOULDBLOCK: empty; anything else: nothing more to read
+  }
+}
+
+void to_source(const sockaddr* sa, SourceAddress& out) {
+  if (sa->sa_family == AF_INET) {
+    auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
+    out.family = SourceAddress::kIPv4;
+    out.port = ntohs(v4->sin_port);
+    std::memcpy(out.addr, &v4->sin_addr, 4);
+    std::memset(out.addr + 4, 0, 12);
+  } else if (sa->sa_family == AF_INET6) {
+    auto* v6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    out.family = SourceAddress::kIPv6;
+    out.port = ntohs(v6->sin6_port);
+    std::memcpy(out.addr, &v6->sin6_addr, 16);
+  } else {
+    out = SourceAddress{};
+  }
+}
+
+bool is_transient(int wsa_error) {
+  return wsa_error == WSAECONNRESET || wsa_error == WSAENETRESET;
+}
+
+}  // namespace ringest::rio::win_udp
