@@ -4,31 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <random>
 #include <string>
 
 #include "daemon/formats/statsd.h"
-
-namespace {
-// Counts operator new calls while `g_counting` is set (this test binary only).
-std::atomic<bool> g_counting{false};
-std::atomic<size_t> g_allocations{0};
-}  // namespace
-
-void* operator new(size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
+#include "tests/formats/counting_allocator.h"
 
 namespace ringest {
 namespace {
@@ -58,16 +39,12 @@ TEST_CASE("statsd: steady-state parsing does not allocate") {
     datagram += "gauge.x:+" + std::to_string(i) + "|g\n";
   }
   parser.parse(datagram, ParseContext{1}, sink);  // warm up
-  g_allocations = 0;
-  g_counting = true;
+  testing::start_counting();
   auto witness = std::make_unique<int>(1);  // the counter itself works
-  g_counting = false;
-  REQUIRE(g_allocations.load() == 1);
-  g_allocations = 0;
-  g_counting = true;
+  REQUIRE(testing::stop_counting() == 1);
+  testing::start_counting();
   for (int i = 0; i < 100; ++i) parser.parse(datagram, ParseContext{1}, sink);
-  g_counting = false;
-  CHECK(g_allocations.load() == 0);
+  CHECK(testing::stop_counting() == 0);
   CHECK(sink.points == 101 * 50 * 4);
   CHECK(sink.rejects == 101 * 50);
 }
@@ -90,9 +67,7 @@ TEST_CASE("statsd: random mutations of valid lines never crash, every line is ac
       size_t pos = s.empty() ? 0 : rng() % (s.size() + 1);
       char c = alphabet[rng() % (sizeof(alphabet) - 1)];
       switch (rng() % 3) {
-        case 0:
-          s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), c);
-          break;
+        case 0: s.insert(s.begin() + static_cast<std::ptrdiff_t>(pos), c); break;
         case 1:
           if (pos < s.size()) s.erase(pos, 1);
           break;
