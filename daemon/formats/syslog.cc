@@ -129,8 +129,9 @@ bool parse_rfc3339(std::string_view d, size_t& i, int64_t& out_ns) {
     return false;
   }
   int64_t secs = days_from_civil(y, mo, da) * 86400 + h * 3600 + mi * 60 + s - offset_s;
-  out_ns = secs * 1'000'000'000 + frac_ns;
-  return true;
+  // Points keep int64 nanoseconds: 1677-09-21 to 2262-04-11.
+  return !__builtin_mul_overflow(secs, int64_t{1'000'000'000}, &out_ns) &&
+         !__builtin_add_overflow(out_ns, frac_ns, &out_ns);
 }
 
 bool looks_like_5424(std::string_view d) {

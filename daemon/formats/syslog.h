@@ -120,7 +120,8 @@ namespace syslog_detail {
 // "<PRI>" at the start of `d`: 0..191, no leading zero. Advances `i`.
 bool parse_priority(std::string_view d, size_t& i, int& out);
 // An RFC 3339 timestamp as RFC 5424 restricts it (uppercase T and Z, at most
-// six fraction digits, real calendar dates). Advances `i` past it.
+// six fraction digits, real calendar dates), within int64 nanoseconds
+// (1677-09-21 .. 2262-04-11). Advances `i` past it.
 bool parse_rfc3339(std::string_view d, size_t& i, int64_t& out_ns);
 // Days since 1970-01-01 of a proleptic Gregorian date.
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -7,7 +7,9 @@
 //   PRI        "<0>".."<191>", no leading zero
 //   VERSION    1..999, no leading zero
 //   TIMESTAMP  "-" or RFC 3339: YYYY-MM-DDThh:mm:ss[.1-6 digits](Z|+hh:mm|-hh:mm),
-//              uppercase T and Z, a real calendar date, offset hours below 24
+//              uppercase T and Z, a real calendar date, offset hours below 24; a time
+//              outside int64 nanoseconds (after 2262-04-11) is rejected, as
+//              points cannot hold it (go-syslog, with Go's wider times, accepts it)
 //   HOSTNAME   "-" or 1..255, APP-NAME 1..48, PROCID 1..128, MSGID 1..32
 //              bytes of printable US-ASCII (33..126)
 //   SD         "-" or one or more [SD-ID *(SP NAME="VALUE")]: SD-ID and NAME

@@ -100,6 +100,18 @@ TEST_CASE("rfc5424: Telegraf's mapping of a full message") {
   CHECK(pt.time_ns == t);
 }
 
+TEST_CASE("rfc5424: a time beyond int64 nanoseconds is rejected, not wrapped (found by fuzz_rfc5424)") {
+  Rfc5424Parser p{ParserOptions{}};
+  RecordingSink s;
+  p.parse("<78>5 2610-01-15T00:04:01+00:00 host1 CROND 10391 - [sdid] some_message", ParseContext{0}, s);
+  p.parse("<78>5 2262-04-11T23:47:16.854775Z h a - - -", ParseContext{0}, s);
+  p.parse("<78>5 2262-04-11T23:47:16.854776Z h a - - -", ParseContext{0}, s);
+  REQUIRE(s.points.size() == 1);
+  CHECK(s.points[0].time_ns == 9'223'372'036'854'775'000);
+  REQUIRE(s.rejects.size() == 2);
+  CHECK(p.reasons()[s.rejects[0].reason] == "invalid_timestamp");
+}
+
 TEST_CASE("rfc5424: a message without a time takes the receive time; 2048-byte messages pass") {
   Rfc5424Parser p{ParserOptions{}};
   RecordingSink s;
