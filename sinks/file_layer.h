@@ -103,6 +103,9 @@ Status rename_file(const std::filesystem::path& from, const std::filesystem::pat
 Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit = SIZE_MAX);
 // Makes a file created or renamed in `dir` durable as an entry of `dir`.
 Status sync_directory(const std::filesystem::path& dir);
+// Makes what was written to the file so far durable, through a read-only
+// descriptor (for tools that must not write to the log).
+Status datasync_path(const std::filesystem::path& path);
 // Takes write permission away (a sealed segment); best effort.
 Status make_read_only(const std::filesystem::path& path);
 // Whether a Status from this layer means "disk full" (ENOSPC, EDQUOT).

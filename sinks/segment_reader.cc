@@ -9,6 +9,7 @@
 #include "sinks/crc32c.h"
 #include "sinks/file_layer.h"
 #include "sinks/segment_format.h"
+#include "sinks/segment_index.h"
 
 namespace ringest {
 
@@ -32,29 +33,36 @@ bool SegmentReader::read_header(SegmentHeader& out) {
   return true;
 }
 
+void SegmentReader::resume(uint64_t file_pos, uint64_t next_offset) {
+  header_read_ = true;
+  base_ = file_pos;
+  pos_ = 0;
+  next_offset_ = next_offset;
+}
+
 bool SegmentReader::next_batch(BatchView& out) {
   if (damaged_ || !header_read_) return false;
   const uint64_t left = bytes_.size() - pos_;
   if (left == 0) return false;  // clean end
-  if (left < kBatchHeaderSize) return damage(pos_, "truncated batch header");
+  if (left < kBatchHeaderSize) return damage(base_ + pos_, "truncated batch header");
   const uint8_t* p = bytes_.data() + pos_;
   BatchHeader h;
   const char* why = nullptr;
-  if (!decode_batch_header(p, h, &why)) return damage(pos_, why);
-  if (h.length > left) return damage(pos_, "batch runs past the end of the file");
+  if (!decode_batch_header(p, h, &why)) return damage(base_ + pos_, why);
+  if (h.length > left) return damage(base_ + pos_, "batch runs past the end of the file");
   if (crc32c::value(p + kBatchCrcFrom, h.length - kBatchCrcFrom) != h.crc) {
-    return damage(pos_, "batch checksum mismatch");
+    return damage(base_ + pos_, "batch checksum mismatch");
   }
-  if (h.base_offset < next_offset_) return damage(pos_, "batch offsets go backwards");
+  if (h.base_offset < next_offset_) return damage(base_ + pos_, "batch offsets go backwards");
   std::span<const uint8_t> payload(p + kBatchHeaderSize, h.payload_length);
   if (uint8_t codec = h.flags & kCompressionMask; codec != kCompressionNone) {
     if (!decompress_payload(static_cast<Compression>(codec), payload, kMaxPayloadLength, inflated_, &why)) {
-      return damage(pos_, why);
+      return damage(base_ + pos_, why);
     }
     payload = inflated_;
   }
-  if (!verify_records(h, payload, &why)) return damage(pos_, why);
-  out.file_pos = pos_;
+  if (!verify_records(h, payload, &why)) return damage(base_ + pos_, why);
+  out.file_pos = base_ + pos_;
   out.header = h;
   out.payload = payload;
   pos_ += h.length;
@@ -171,10 +179,42 @@ class ForwardingReporter : public Reporter {
 
 }  // namespace
 
-Status read_partition(const PartitionDir& p, LogVisitor& visitor) {
+namespace {
+
+// Where to start reading a segment for `range`, from its index if it has a
+// usable one: false if the whole segment is outside the range.
+bool start_for(const SegmentFile& seg, uint64_t size, const ReadRange& r, uint64_t& pos, uint64_t& offset) {
+  pos = 0;
+  std::filesystem::path idx_path = seg.path;
+  idx_path.replace_extension(idxfmt::kSuffix);
+  std::vector<uint8_t> bytes;
+  SegmentIndex idx;
+  const char* why = nullptr;
+  if (!read_file(idx_path, bytes).ok() || !decode_index(bytes, idx, &why) || idx.base_offset != seg.base_offset ||
+      idx.end_pos > size || idx.entries.empty()) {
+    return true;  // no shortcut: read it all
+  }
+  if (idx.next_offset <= r.from_offset || idx.max_time() < r.since_ns || idx.min_time() > r.until_ns) return false;
+  size_t k = 0;
+  for (size_t i = 0; i < idx.entries.size(); ++i) {
+    if (idx.entries[i].offset <= r.from_offset) k = i;
+  }
+  while (k < idx.entries.size() && idx.entries[k].max_time < r.since_ns) ++k;
+  if (k == 0) return true;  // from the start, header included
+  pos = idx.entries[k].pos;
+  offset = idx.entries[k].offset;
+  return true;
+}
+
+}  // namespace
+
+Status read_partition(const PartitionDir& p, LogVisitor& visitor, const ReadRange& range) {
   std::vector<uint8_t> bytes;
   uint64_t expected = 0;  // offsets only go up, across segments too
-  for (const SegmentFile& seg : p.segments) {
+  for (size_t i = 0; i < p.segments.size(); ++i) {
+    const SegmentFile& seg = p.segments[i];
+    // Every offset in a segment is below the next segment's base.
+    if (i + 1 < p.segments.size() && p.segments[i + 1].base_offset <= range.from_offset) continue;
     if (Status st = read_file(seg.path, bytes); !st.ok()) return st;
     ForwardingReporter reporter(visitor, seg.path);
     SegmentReader reader(bytes, &reporter);
@@ -189,15 +229,33 @@ Status read_partition(const PartitionDir& p, LogVisitor& visitor) {
       continue;
     }
     visitor.on_segment(seg, header);
+    uint64_t pos = 0, offset = 0;
+    if (!start_for(seg, bytes.size(), range, pos, offset)) {
+      expected = seg.base_offset;
+      continue;
+    }
+    std::span<const uint8_t> from(bytes);
+    SegmentReader tail(from.subspan(pos), &reporter);
+    SegmentReader& r = pos == 0 ? reader : tail;
+    if (pos != 0) tail.resume(pos, offset);
     BatchView batch;
-    while (reader.next_batch(batch)) {
+    while (r.next_batch(batch)) {
+      if (batch.header.end_offset() <= range.from_offset || batch.header.max_time_ns < range.since_ns ||
+          batch.header.min_time_ns > range.until_ns) {
+        continue;
+      }
       visitor.on_batch(seg, batch);
       BatchRecords records(batch);
       RecordView rec;
-      uint64_t offset = 0;
-      while (records.next(rec, offset)) visitor.on_record(p.partition, offset, rec);
+      uint64_t off = 0;
+      while (records.next(rec, off)) {
+        if (off < range.from_offset || rec.point.time_ns < range.since_ns || rec.point.time_ns > range.until_ns) {
+          continue;
+        }
+        visitor.on_record(p.partition, off, rec);
+      }
     }
-    expected = reader.next_offset();
+    expected = r.next_offset();
   }
   return Status();
 }

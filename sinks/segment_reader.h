@@ -52,6 +52,10 @@ class SegmentReader {
   // Checks the segment header; call once, first. False (and reported) if it is
   // truncated or damaged: nothing in the file can be trusted then.
   bool read_header(SegmentHeader& out);
+  // Instead of read_header(): `bytes` is the file from byte `file_pos` on, where
+  // a batch with offsets from `next_offset` starts (a position an index or an
+  // earlier read gave). Positions reported stay file positions.
+  void resume(uint64_t file_pos, uint64_t next_offset);
   // The next verified batch. False at the clean end of the segment, or at the
   // first damaged batch (reported; every later call returns false too).
   bool next_batch(BatchView& out);
@@ -59,7 +63,7 @@ class SegmentReader {
   bool damaged() const { return damaged_; }
   // Bytes from the start of the file to the end of the last verified batch (or
   // of the header): the length to cut the file to if it is damaged.
-  uint64_t valid_end() const { return pos_; }
+  uint64_t valid_end() const { return base_ + pos_; }
   // The offset the record after the last verified batch gets (the header's base
   // offset if there is no batch yet).
   uint64_t next_offset() const { return next_offset_; }
@@ -70,7 +74,8 @@ class SegmentReader {
 
   std::span<const uint8_t> bytes_;
   Reporter* reporter_;
-  uint64_t pos_ = 0;
+  uint64_t base_ = 0;  // file position of bytes_[0]
+  uint64_t pos_ = 0;   // in bytes_
   uint64_t next_offset_ = 0;
   bool header_read_ = false;
   bool damaged_ = false;
@@ -122,11 +127,21 @@ class LogVisitor {
   virtual void on_damage(const std::filesystem::path& file, uint64_t file_pos, std::string_view reason) = 0;
 };
 
-// Reads every segment of `p` in order and hands every verified record to
-// `visitor`. Damage stops the segment it is in (reported); reading goes on with
-// the next segment. Also damage: a segment header whose base offset disagrees
-// with the file name, or offsets that go backwards. Returns an error only when a
-// file can't be read at all.
-Status read_partition(const PartitionDir& p, LogVisitor& visitor);
+// Which records read_partition hands out: offset >= from_offset and
+// since_ns <= time <= until_ns.
+struct ReadRange {
+  uint64_t from_offset = 0;
+  int64_t since_ns = INT64_MIN;
+  int64_t until_ns = INT64_MAX;
+};
+
+// Reads every segment of `p` in order and hands every verified record in
+// `range` to `visitor`. Damage stops the segment it is in (reported); reading
+// goes on with the next segment. Also damage: a segment header whose base
+// offset disagrees with the file name, or offsets that go backwards. Segments
+// and spans that the sparse index (sinks/segment_index.h) shows to be outside
+// the range are not read at all. Returns an error only when a file can't be
+// read at all.
+Status read_partition(const PartitionDir& p, LogVisitor& visitor, const ReadRange& range = {});
 
 }  // namespace ringest

@@ -1,41 +1,57 @@
 // ringest-dump: reads a data directory (or one partition directory) with the
-// same reader the daemon's recovery uses, verifies every checksum, and prints
-// one JSON line per record, or only counts (--count) or a summary (--verify).
+// same reader the daemon's recovery uses. Subcommands:
+//   list DIR            every segment: offsets, times, size, state, index
+//   verify DIR          every CRC and record; a summary, damage on stderr
+//   print DIR           records as JSON lines or line protocol, optionally
+//                       --from-offset, --since/--until (through the sparse
+//                       index), --follow to tail a live log
+//   count DIR           records per partition
+//   backup DIR DEST     a consistent copy while the daemon runs
+// `ringest-dump DIR [--count|--verify]` is the older spelling of print/count/verify.
 // Damage goes to stderr with file and byte position.
 //
 // Exit: 0 all intact, 1 damage found (or a file could not be read), 2 usage.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <string>
 
+#include "sinks/file_layer.h"
 #include "sinks/point_json.h"
-#include "sinks/segment_reader.h"
+#include "sinks/segment_index.h"
+#include "tools/dump.h"
+
+namespace ringest::dump {
 
 namespace {
 
-using namespace ringest;
-
 enum class Mode { kRecords, kCount, kVerify };
 
-class Dumper : public LogVisitor {
- public:
-  Dumper(Mode mode, bool origin) : mode_(mode), origin_(origin) {}
+void append_lp_escaped(std::string& out, std::string_view s, std::string_view special) {
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (special.find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+}
 
-  void on_segment(const SegmentFile&, const SegmentHeader&) override { ++segments_; }
-  void on_batch(const SegmentFile&, const BatchView&) override { ++batches_; }
+void append_lp_string(std::string& out, std::string_view s) {
+  out += '"';
+  append_lp_escaped(out, s, "\"\\");
+  out += '"';
+}
 
-  void on_record(uint32_t partition, uint64_t offset, const RecordView& r) override {
-    ++per_partition_[partition];
-    ++records_;
-    if (mode_ != Mode::kRecords) return;
-    line_.clear();
-    line_ += "{\"partition\":";
-    line_ += std::to_string(partition);
-    line_ += ",\"offset\":";
-    line_ += std::to_string(offset);
-    line_ += ',';
+}  // namespace
+
+void RecordPrinter::print(uint32_t partition, uint64_t offset, const RecordView& r) {
+  line_.clear();
+  if (format_ == Format::kJson) {
+    line_ += "{\"partition\":" + std::to_string(partition) + ",\"offset\":" + std::to_string(offset) + ',';
     if (r.kind == RecordKind::kRaw) {
       line_ += "\"raw\":";
       append_json_string(line_, r.raw);
@@ -49,9 +65,56 @@ class Dumper : public LogVisitor {
       }
     }
     line_ += "}\n";
-    std::fwrite(line_.data(), 1, line_.size(), stdout);
+  } else if (r.kind == RecordKind::kRaw) {
+    // A line that did not parse has no measurement: it is shown as one.
+    line_ += "ringest_raw,partition=" + std::to_string(partition) + " offset=" + std::to_string(offset) + "u,raw=";
+    append_lp_string(line_, r.raw);
+    line_ += ' ' + std::to_string(r.point.time_ns) + '\n';
+  } else {
+    append_lp_escaped(line_, r.point.measurement, ", ");
+    for (const Tag& t : r.point.tags) {
+      line_ += ',';
+      append_lp_escaped(line_, t.key, ",= ");
+      line_ += '=';
+      append_lp_escaped(line_, t.value, ",= ");
+    }
+    char sep = ' ';
+    for (const Field& f : r.point.fields) {
+      line_ += sep;
+      sep = ',';
+      append_lp_escaped(line_, f.key, ",= ");
+      line_ += '=';
+      switch (f.type) {
+        case FieldType::kFloat: {
+          char buf[32];
+          std::snprintf(buf, sizeof buf, "%.17g", f.f);
+          line_ += buf;
+          break;
+        }
+        case FieldType::kInt: line_ += std::to_string(f.i) + 'i'; break;
+        case FieldType::kUint: line_ += std::to_string(f.u) + 'u'; break;
+        case FieldType::kString: append_lp_string(line_, f.s); break;
+        case FieldType::kBool: line_ += f.b ? "true" : "false"; break;
+      }
+    }
+    line_ += ' ' + std::to_string(r.point.time_ns) + '\n';
   }
+  std::fwrite(line_.data(), 1, line_.size(), stdout);
+}
 
+namespace {
+
+class Dumper : public LogVisitor {
+ public:
+  Dumper(Mode mode, RecordPrinter& printer) : mode_(mode), printer_(printer) {}
+
+  void on_segment(const SegmentFile&, const SegmentHeader&) override { ++segments_; }
+  void on_batch(const SegmentFile&, const BatchView&) override { ++batches_; }
+  void on_record(uint32_t partition, uint64_t offset, const RecordView& r) override {
+    ++per_partition_[partition];
+    ++records_;
+    if (mode_ == Mode::kRecords) printer_.print(partition, offset, r);
+  }
   void on_damage(const std::filesystem::path& file, uint64_t pos, std::string_view reason) override {
     ++damage_;
     std::fprintf(stderr, "ringest-dump: %s: damage at byte %llu: %.*s\n", file.c_str(),
@@ -85,16 +148,153 @@ class Dumper : public LogVisitor {
 
  private:
   Mode mode_;
-  bool origin_;
-  std::string line_;
+  RecordPrinter& printer_;
   std::map<uint32_t, uint64_t> per_partition_;
   uint64_t segments_ = 0, batches_ = 0, records_ = 0, damage_ = 0;
 };
 
-}  // namespace
+int read_all(const std::string& dir, Mode mode, RecordPrinter& printer, const ReadRange& range) {
+  std::vector<PartitionDir> partitions;
+  if (Status st = list_partitions(dir, partitions); !st.ok()) {
+    std::fprintf(stderr, "ringest-dump: %s\n", st.message().c_str());
+    return 1;
+  }
+  Dumper dumper(mode, printer);
+  int rc = 0;
+  for (const PartitionDir& p : partitions) {
+    dumper.add_partition(p.partition);
+    if (Status st = read_partition(p, dumper, range); !st.ok()) {
+      std::fprintf(stderr, "ringest-dump: %s\n", st.message().c_str());
+      rc = 1;
+    }
+  }
+  if (mode == Mode::kCount) dumper.print_counts();
+  if (mode == Mode::kVerify) dumper.print_summary(partitions.size());
+  std::fflush(stdout);
+  return dumper.damage() > 0 ? 1 : rc;
+}
 
-int main(int argc, char** argv) {
-  CLI::App app{"Read a ringest data directory, verify every checksum and print its records as JSON lines."};
+// list: one JSON line per segment file (and per set-aside .damaged file).
+int list(const std::string& dir) {
+  std::vector<PartitionDir> partitions;
+  if (Status st = list_partitions(dir, partitions); !st.ok()) {
+    std::fprintf(stderr, "ringest-dump: %s\n", st.message().c_str());
+    return 1;
+  }
+  int rc = 0;
+  for (const PartitionDir& p : partitions) {
+    for (size_t i = 0; i < p.segments.size(); ++i) {
+      const SegmentFile& seg = p.segments[i];
+      std::vector<uint8_t> bytes;
+      if (!read_file(seg.path, bytes).ok()) continue;  // deleted by retention meanwhile
+      SegmentReader reader(bytes, nullptr);
+      SegmentHeader h;
+      SegmentIndex idx;
+      bool header = reader.read_header(h);
+      BatchView b;
+      while (header && reader.next_batch(b)) idx.add_batch(b.file_pos, b.header);
+      std::filesystem::path side = seg.path;
+      std::error_code ec;
+      bool has_index = std::filesystem::exists(side.replace_extension(idxfmt::kSuffix), ec);
+      bool suspect = std::filesystem::exists(side.replace_extension(".suspect"), ec);
+      const char* state = !header || reader.damaged() ? "damaged"
+                          : suspect                   ? "suspect"
+                          : i + 1 == p.segments.size() ? "active"
+                                                       : "sealed";
+      if (!header || reader.damaged()) rc = 1;
+      std::printf(
+          "{\"partition\":%u,\"segment\":\"%s\",\"base_offset\":%llu,\"next_offset\":%llu,\"records\":%llu,"
+          "\"min_time_ns\":%lld,\"max_time_ns\":%lld,\"bytes\":%zu,\"valid_bytes\":%llu,\"state\":\"%s\","
+          "\"index\":%s}\n",
+          p.partition, seg.path.filename().c_str(), static_cast<unsigned long long>(seg.base_offset),
+          static_cast<unsigned long long>(reader.next_offset()),
+          static_cast<unsigned long long>(reader.next_offset() - seg.base_offset),
+          static_cast<long long>(idx.entries.empty() ? 0 : idx.min_time()),
+          static_cast<long long>(idx.entries.empty() ? 0 : idx.max_time()), bytes.size(),
+          static_cast<unsigned long long>(reader.valid_end()), state, has_index ? "true" : "false");
+    }
+  }
+  std::fflush(stdout);
+  return rc;
+}
+
+// Nanoseconds since the epoch, given as a number or as UTC "YYYY-MM-DDTHH:MM:SS[.frac]Z".
+bool parse_time(const std::string& s, int64_t& out) {
+  char* end = nullptr;
+  long long n = std::strtoll(s.c_str(), &end, 10);
+  if (!s.empty() && *end == '\0') {
+    out = n;
+    return true;
+  }
+  std::tm tm{};
+  int frac_at = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &frac_at) != 6) {
+    return false;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  int64_t ns = 0, scale = 100'000'000;
+  const char* p = s.c_str() + frac_at;
+  if (*p == '.') {
+    for (++p; *p >= '0' && *p <= '9'; ++p, scale /= 10) ns += (*p - '0') * scale;
+  }
+  if (std::string_view(p) != "Z") return false;
+  out = static_cast<int64_t>(timegm(&tm)) * 1'000'000'000 + ns;
+  return true;
+}
+
+int usage(CLI::App& app, const CLI::ParseError& e) {
+  int rc = app.exit(e);
+  return rc == 0 ? 0 : 2;
+}
+
+int subcommand(int argc, char** argv) {
+  std::string cmd = argv[1];
+  CLI::App app{"ringest-dump " + cmd};
+  app.name("ringest-dump " + cmd);
+  std::string dir, dest, format = "json", since, until;
+  bool origin = false, follow_log = false;
+  ReadRange range;
+  app.add_option("DIR", dir, "data directory (holding <partition>/ directories) or one partition directory")
+      ->required();
+  if (cmd == "backup") {
+    app.add_option("DEST", dest, "directory to copy into (created; must not hold a log already)")->required();
+  }
+  if (cmd == "print") {
+    app.add_option("--format", format, "json (one object per line) or line (InfluxDB line protocol)")
+        ->check(CLI::IsMember({"json", "line"}));
+    app.add_option("--from-offset", range.from_offset, "only records at or after this offset (each partition)");
+    app.add_option("--since", since, "only records with time >= this (ns since the epoch, or UTC 2026-01-02T03:04:05Z)");
+    app.add_option("--until", until, "only records with time <= this");
+    app.add_flag("--origin", origin, "add listener, source and receive_ns to JSON point records");
+    app.add_flag("--follow", follow_log, "keep printing records as they are appended (until interrupted)");
+  }
+  try {
+    app.parse(argc - 1, argv + 1);
+    if (!since.empty() && !parse_time(since, range.since_ns)) throw CLI::ValidationError("--since", "bad time " + since);
+    if (!until.empty() && !parse_time(until, range.until_ns)) throw CLI::ValidationError("--until", "bad time " + until);
+  } catch (const CLI::ParseError& e) {
+    return usage(app, e);
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::fprintf(stderr, "ringest-dump: %s: not a directory\n", dir.c_str());
+    return 2;
+  }
+  RecordPrinter printer(format == "line" ? Format::kLine : Format::kJson, origin);
+  if (cmd == "list") return list(dir);
+  if (cmd == "verify") return read_all(dir, Mode::kVerify, printer, range);
+  if (cmd == "count") return read_all(dir, Mode::kCount, printer, range);
+  if (cmd == "backup") return backup(dir, dest);
+  if (follow_log) return follow(dir, range, printer);
+  return read_all(dir, Mode::kRecords, printer, range);
+}
+
+int legacy(int argc, char** argv) {
+  CLI::App app{
+      "Read a ringest data directory, verify every checksum and print its records as JSON lines.\n"
+      "Subcommands: list, verify, print, count, backup (ringest-dump SUBCOMMAND --help)."};
   std::string dir;
   bool count = false, verify = false, origin = false;
   app.add_option("DIR", dir, "data directory (holding <partition>/ directories) or one partition directory")
@@ -105,37 +305,27 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     if (count && verify) throw CLI::ValidationError("--count and --verify", "choose one");
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
+    return usage(app, e);
   }
-
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     std::fprintf(stderr, "ringest-dump: %s: not a directory\n", dir.c_str());
     return 2;
   }
-  std::vector<PartitionDir> partitions;
-  if (Status st = list_partitions(dir, partitions); !st.ok()) {
-    std::fprintf(stderr, "ringest-dump: %s\n", st.message().c_str());
-    return 1;
-  }
-  Mode mode = count ? Mode::kCount : verify ? Mode::kVerify : Mode::kRecords;
-  Dumper dumper(mode, origin);
-  int rc = 0;
-  for (const PartitionDir& p : partitions) {
-    dumper.add_partition(p.partition);
-    if (Status st = read_partition(p, dumper); !st.ok()) {
-      std::fprintf(stderr, "ringest-dump: %s\n", st.message().c_str());
-      rc = 1;
+  RecordPrinter printer(Format::kJson, origin);
+  return read_all(dir, count ? Mode::kCount : verify ? Mode::kVerify : Mode::kRecords, printer, {});
+}
+
+}  // namespace
+}  // namespace ringest::dump
+
+int main(int argc, char** argv) {
+  if (argc > 1) {
+    std::string_view first = argv[1];
+    for (std::string_view c : {"list", "verify", "print", "count", "backup"}) {
+      if (first == c) return ringest::dump::subcommand(argc, argv);
     }
   }
-  if (mode == Mode::kCount) dumper.print_counts();
-  if (mode == Mode::kVerify) dumper.print_summary(partitions.size());
-  std::fflush(stdout);
-  return dumper.damage() > 0 ? 1 : rc;
+  return ringest::dump::legacy(argc, argv);
 }

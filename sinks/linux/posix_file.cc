@@ -192,6 +192,15 @@ Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, s
   return st;
 }
 
+Status datasync_path(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return os_error("open", path);
+  Status st;
+  if (::fdatasync(fd) != 0) st = os_error("fdatasync", path);
+  ::close(fd);
+  return st;
+}
+
 Status make_read_only(const std::filesystem::path& path) {
   if (::chmod(path.c_str(), 0444) != 0) return os_error("chmod", path);
   return Status();
