@@ -13,10 +13,14 @@ constexpr int kZstdLevel = 1;  // the log is write-heavy: the fastest level
 }  // namespace
 
 bool parse_compression(std::string_view name, Compression& out) {
-  if (name == "none") out = Compression::kNone;
-  else if (name == "zstd") out = Compression::kZstd;
-  else if (name == "lz4") out = Compression::kLz4;
-  else return false;
+  if (name == "none")
+    out = Compression::kNone;
+  else if (name == "zstd")
+    out = Compression::kZstd;
+  else if (name == "lz4")
+    out = Compression::kLz4;
+  else
+    return false;
   return true;
 }
 
@@ -31,8 +35,9 @@ const char* to_string(Compression c) {
 
 bool compress_payload(Compression c, std::span<const uint8_t> in, std::vector<uint8_t>& out) {
   if (c == Compression::kNone || in.size() > INT32_MAX) return false;
-  size_t bound = c == Compression::kZstd ? ZSTD_compressBound(in.size())
-                                         : static_cast<size_t>(LZ4_compressBound(static_cast<int>(in.size())));
+  size_t bound = c == Compression::kZstd
+                     ? ZSTD_compressBound(in.size())
+                     : static_cast<size_t>(LZ4_compressBound(static_cast<int>(in.size())));
   out.resize(kPrefix + bound);
   coding::put_u32(out.data(), static_cast<uint32_t>(in.size()));
   size_t n = 0;
@@ -40,8 +45,9 @@ bool compress_payload(Compression c, std::span<const uint8_t> in, std::vector<ui
     n = ZSTD_compress(out.data() + kPrefix, bound, in.data(), in.size(), kZstdLevel);
     if (ZSTD_isError(n)) return false;
   } else {
-    int r = LZ4_compress_default(reinterpret_cast<const char*>(in.data()), reinterpret_cast<char*>(out.data() + kPrefix),
-                                 static_cast<int>(in.size()), static_cast<int>(bound));
+    int r = LZ4_compress_default(reinterpret_cast<const char*>(in.data()),
+                                 reinterpret_cast<char*>(out.data() + kPrefix), static_cast<int>(in.size()),
+                                 static_cast<int>(bound));
     if (r <= 0) return false;
     n = static_cast<size_t>(r);
   }
@@ -63,8 +69,9 @@ bool decompress_payload(Compression c, std::span<const uint8_t> in, size_t max_l
   }
   if (c == Compression::kLz4) {
     if (body.size() > INT32_MAX) return (*why = "lz4 payload does not decompress"), false;
-    int n = LZ4_decompress_safe(reinterpret_cast<const char*>(body.data()), reinterpret_cast<char*>(out.data()),
-                                static_cast<int>(body.size()), static_cast<int>(len));
+    int n =
+        LZ4_decompress_safe(reinterpret_cast<const char*>(body.data()), reinterpret_cast<char*>(out.data()),
+                            static_cast<int>(body.size()), static_cast<int>(len));
     if (n < 0 || static_cast<uint32_t>(n) != len) return (*why = "lz4 payload does not decompress"), false;
     return true;
   }

@@ -6,15 +6,27 @@ namespace ringest {
 Status FileIo::open(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
   return open_file(path, mode, out);
 }
-Status FileIo::close(FileHandle& f) { return close_file(f); }
-Status FileIo::truncate(FileHandle f, uint64_t size) { return truncate_file(f, size); }
+Status FileIo::close(FileHandle& f) {
+  return close_file(f);
+}
+Status FileIo::truncate(FileHandle f, uint64_t size) {
+  return truncate_file(f, size);
+}
 Status FileIo::write_at(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes) {
   return write_file_at(f, pos, bytes);
 }
-Status FileIo::datasync(FileHandle f) { return datasync_file(f); }
-Status FileIo::preallocate(FileHandle f, uint64_t pos, uint64_t len) { return preallocate_file(f, pos, len); }
-Status FileIo::sync_dir(const std::filesystem::path& dir) { return sync_directory(dir); }
-Status FileIo::remove(const std::filesystem::path& path) { return remove_file(path); }
+Status FileIo::datasync(FileHandle f) {
+  return datasync_file(f);
+}
+Status FileIo::preallocate(FileHandle f, uint64_t pos, uint64_t len) {
+  return preallocate_file(f, pos, len);
+}
+Status FileIo::sync_dir(const std::filesystem::path& dir) {
+  return sync_directory(dir);
+}
+Status FileIo::remove(const std::filesystem::path& path) {
+  return remove_file(path);
+}
 Status FileIo::rename(const std::filesystem::path& from, const std::filesystem::path& to) {
   return rename_file(from, to);
 }

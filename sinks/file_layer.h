@@ -27,8 +27,8 @@ struct FileHandle {
 enum class IoOp : uint8_t { kWrite, kDatasync };
 
 enum class OpenMode : uint8_t {
-  kCreateNew,  // create; fail if it exists
-  kReadWrite,  // open an existing file for writing (a read-only one is made writable)
+  kCreateNew,         // create; fail if it exists
+  kReadWrite,         // open an existing file for writing (a read-only one is made writable)
   kCreateOrTruncate,  // create or empty an existing file (index files)
 };
 

@@ -97,7 +97,6 @@ class PartitionLogImpl final : public PartitionLog {
   std::unique_ptr<FileIo> io_;
   SegmentSet segments_;  // the sealed segments
 
-
   FileHandle file_;              // the active segment
   uint64_t submit_pos_ = 0;      // where the next batch is written
   uint64_t written_pos_ = 0;     // end of the gap-free written prefix
@@ -122,7 +121,7 @@ class PartitionLogImpl final : public PartitionLog {
   int64_t next_retention_ns_ = 0;  // monotonic
 
   std::vector<uint8_t> compressed_;  // scratch for compress()
-  Status drop_error_;  // why the last batch was dropped
+  Status drop_error_;                // why the last batch was dropped
   bool closed_ = false;
 };
 
@@ -168,7 +167,7 @@ Status PartitionLogImpl::recover(RecoveryReport& report) {
   }
   sync_asked_ = next_offset_;
   probe_.next_offset.set(next_offset_);
-  probe_.durable_offset.set(next_offset_);
+  if (!sync_failed_) probe_.durable_offset.set(next_offset_);
   probe_.recovery_cut_bytes.add(report.truncated_bytes);
   report.next_offset = next_offset_;
   return Status();

@@ -190,17 +190,19 @@ bool start_for(const SegmentFile& seg, uint64_t size, const ReadRange& r, uint64
   std::vector<uint8_t> bytes;
   SegmentIndex idx;
   const char* why = nullptr;
-  if (!read_file(idx_path, bytes).ok() || !decode_index(bytes, idx, &why) || idx.base_offset != seg.base_offset ||
-      idx.end_pos > size || idx.entries.empty()) {
+  if (!read_file(idx_path, bytes).ok() || !decode_index(bytes, idx, &why) ||
+      idx.base_offset != seg.base_offset || idx.end_pos != size || idx.entries.empty()) {
     return true;  // no shortcut: read it all
   }
-  if (idx.next_offset <= r.from_offset || idx.max_time() < r.since_ns || idx.min_time() > r.until_ns) return false;
+  if (idx.next_offset <= r.from_offset || idx.max_time() < r.since_ns || idx.min_time() > r.until_ns)
+    return false;
   size_t k = 0;
   for (size_t i = 0; i < idx.entries.size(); ++i) {
     if (idx.entries[i].offset <= r.from_offset) k = i;
   }
   while (k < idx.entries.size() && idx.entries[k].max_time < r.since_ns) ++k;
-  if (k == 0) return true;  // from the start, header included
+  if (k == idx.entries.size()) return false;              // no span from the offset on reaches `since`
+  if (k == 0 || idx.entries[k].pos >= size) return true;  // from the start, header included
   pos = idx.entries[k].pos;
   offset = idx.entries[k].offset;
   return true;
@@ -249,7 +251,8 @@ Status read_partition(const PartitionDir& p, LogVisitor& visitor, const ReadRang
       RecordView rec;
       uint64_t off = 0;
       while (records.next(rec, off)) {
-        if (off < range.from_offset || rec.point.time_ns < range.since_ns || rec.point.time_ns > range.until_ns) {
+        if (off < range.from_offset || rec.point.time_ns < range.since_ns ||
+            rec.point.time_ns > range.until_ns) {
           continue;
         }
         visitor.on_record(p.partition, off, rec);

@@ -128,7 +128,8 @@ bool SegmentSet::trusted_by_index(const SegmentFile& seg, uint64_t expected, Che
   return true;
 }
 
-Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, Check& c, RecoveryReport& report) {
+Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, Check& c,
+                         RecoveryReport& report) {
   if (!last && trusted_by_index(seg, expected, c)) return Status();
   std::vector<uint8_t> bytes;
   if (Status st = io_.read_all(seg.path, bytes); !st.ok()) return st;
@@ -173,9 +174,9 @@ Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, C
     io_.close(f);
     if (!st.ok()) return st;
     report.truncated_bytes += cut;
-    note(report, "segment " + seg.path.string() + ": " + damage.what + " at byte " + std::to_string(damage.pos) +
-                     "; cut " + std::to_string(cut) + " bytes, segment ends at offset " +
-                     std::to_string(reader.next_offset()));
+    note(report, "segment " + seg.path.string() + ": " + damage.what + " at byte " +
+                     std::to_string(damage.pos) + "; cut " + std::to_string(cut) +
+                     " bytes, segment ends at offset " + std::to_string(reader.next_offset()));
   }
   if (last) return Status();
   // A sealed segment read the long way: its index was missing or wrong.
@@ -195,7 +196,8 @@ Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, C
 Status SegmentSet::write_index(const SegmentIndex& index) {
   std::vector<uint8_t> bytes = encode_index(index);
   FileHandle f;
-  if (Status st = io_.open(path(index.base_offset, idxfmt::kSuffix), OpenMode::kCreateOrTruncate, f); !st.ok()) {
+  if (Status st = io_.open(path(index.base_offset, idxfmt::kSuffix), OpenMode::kCreateOrTruncate, f);
+      !st.ok()) {
     return st;
   }
   Status st = io_.write_at(f, 0, bytes);

@@ -32,7 +32,7 @@ class SegmentSet {
   SegmentSet(const LogOptions& opts, FileIo& io, LogProbe& probe) : opts_(opts), io_(io), probe_(probe) {}
 
   struct Active {
-    bool found = false;        // false: start a new segment at new_base
+    bool found = false;  // false: start a new segment at new_base
     SegmentFile file;
     uint64_t end = 0;          // file size after any cut
     int64_t created_ns = 0;    // from its header

@@ -11,6 +11,8 @@
 // Damage goes to stderr with file and byte position.
 //
 // Exit: 0 all intact, 1 damage found (or a file could not be read), 2 usage.
+#include "tools/dump.h"
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <ctime>
@@ -21,7 +23,6 @@
 #include "sinks/file_layer.h"
 #include "sinks/point_json.h"
 #include "sinks/segment_index.h"
-#include "tools/dump.h"
 
 namespace ringest::dump {
 
@@ -67,7 +68,8 @@ void RecordPrinter::print(uint32_t partition, uint64_t offset, const RecordView&
     line_ += "}\n";
   } else if (r.kind == RecordKind::kRaw) {
     // A line that did not parse has no measurement: it is shown as one.
-    line_ += "ringest_raw,partition=" + std::to_string(partition) + " offset=" + std::to_string(offset) + "u,raw=";
+    line_ +=
+        "ringest_raw,partition=" + std::to_string(partition) + " offset=" + std::to_string(offset) + "u,raw=";
     append_lp_string(line_, r.raw);
     line_ += ' ' + std::to_string(r.point.time_ns) + '\n';
   } else {
@@ -197,8 +199,8 @@ int list(const std::string& dir) {
       std::error_code ec;
       bool has_index = std::filesystem::exists(side.replace_extension(idxfmt::kSuffix), ec);
       bool suspect = std::filesystem::exists(side.replace_extension(".suspect"), ec);
-      const char* state = !header || reader.damaged() ? "damaged"
-                          : suspect                   ? "suspect"
+      const char* state = !header || reader.damaged()  ? "damaged"
+                          : suspect                    ? "suspect"
                           : i + 1 == p.segments.size() ? "active"
                                                        : "sealed";
       if (!header || reader.damaged()) rc = 1;
@@ -264,16 +266,20 @@ int subcommand(int argc, char** argv) {
   if (cmd == "print") {
     app.add_option("--format", format, "json (one object per line) or line (InfluxDB line protocol)")
         ->check(CLI::IsMember({"json", "line"}));
-    app.add_option("--from-offset", range.from_offset, "only records at or after this offset (each partition)");
-    app.add_option("--since", since, "only records with time >= this (ns since the epoch, or UTC 2026-01-02T03:04:05Z)");
+    app.add_option("--from-offset", range.from_offset,
+                   "only records at or after this offset (each partition)");
+    app.add_option("--since", since,
+                   "only records with time >= this (ns since the epoch, or UTC 2026-01-02T03:04:05Z)");
     app.add_option("--until", until, "only records with time <= this");
     app.add_flag("--origin", origin, "add listener, source and receive_ns to JSON point records");
     app.add_flag("--follow", follow_log, "keep printing records as they are appended (until interrupted)");
   }
   try {
     app.parse(argc - 1, argv + 1);
-    if (!since.empty() && !parse_time(since, range.since_ns)) throw CLI::ValidationError("--since", "bad time " + since);
-    if (!until.empty() && !parse_time(until, range.until_ns)) throw CLI::ValidationError("--until", "bad time " + until);
+    if (!since.empty() && !parse_time(since, range.since_ns))
+      throw CLI::ValidationError("--since", "bad time " + since);
+    if (!until.empty() && !parse_time(until, range.until_ns))
+      throw CLI::ValidationError("--until", "bad time " + until);
   } catch (const CLI::ParseError& e) {
     return usage(app, e);
   }

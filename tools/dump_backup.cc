@@ -99,8 +99,9 @@ int backup(const std::filesystem::path& dir, const std::filesystem::path& dest) 
     if (Status st = sync_directory(to); !st.ok()) fail(st);
   }
   if (Status st = sync_directory(dest); !st.ok()) fail(st);
-  std::printf("{\"ok\":%s,\"partitions\":%zu,\"segments\":%llu,\"records_at_least\":%llu}\n", rc == 0 ? "true" : "false",
-              parts.size(), static_cast<unsigned long long>(files), static_cast<unsigned long long>(records));
+  std::printf("{\"ok\":%s,\"partitions\":%zu,\"segments\":%llu,\"records_at_least\":%llu}\n",
+              rc == 0 ? "true" : "false", parts.size(), static_cast<unsigned long long>(files),
+              static_cast<unsigned long long>(records));
   return rc;
 }
 

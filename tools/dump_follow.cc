@@ -6,9 +6,9 @@
 // longer the newest is reported and the next segment is read.
 #include <algorithm>
 #include <chrono>
-#include <memory>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -55,7 +55,8 @@ class Tail {
     SegmentReader reader(bytes, nullptr);
     if (pos_ == 0) {
       SegmentHeader h;
-      if (!reader.read_header(h)) return bytes.size() < segfmt::kSegmentHeaderSize;  // maybe still being created
+      if (!reader.read_header(h))
+        return bytes.size() < segfmt::kSegmentHeaderSize;  // maybe still being created
       next_offset_ = h.base_offset;
     } else {
       reader.resume(pos_, next_offset_);
@@ -66,7 +67,8 @@ class Tail {
       RecordView r;
       uint64_t off = 0;
       while (records.next(r, off)) {
-        if (off < range_.from_offset || r.point.time_ns < range_.since_ns || r.point.time_ns > range_.until_ns) {
+        if (off < range_.from_offset || r.point.time_ns < range_.since_ns ||
+            r.point.time_ns > range_.until_ns) {
           continue;
         }
         printer_.print(partition_, off, r);
@@ -79,8 +81,8 @@ class Tail {
   }
 
   void damaged_at(const SegmentFile& s) {
-    std::fprintf(stderr, "ringest-dump: %s: damage at byte %llu; going on with the next segment\n", s.path.c_str(),
-                 static_cast<unsigned long long>(pos_));
+    std::fprintf(stderr, "ringest-dump: %s: damage at byte %llu; going on with the next segment\n",
+                 s.path.c_str(), static_cast<unsigned long long>(pos_));
   }
 
   uint32_t partition_;

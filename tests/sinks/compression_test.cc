@@ -39,7 +39,8 @@ TEST_CASE_TEMPLATE_DEFINE("compression: codec round trip and damage", T, codec_r
   CHECK(back == plain);
   // A stated length above the limit, a cut body, flipped bytes: refused, never trusted.
   CHECK_FALSE(decompress_payload(c, packed, plain.size() - 1, back, &why));
-  CHECK_FALSE(decompress_payload(c, std::span(packed).first(packed.size() / 2), segfmt::kMaxPayloadLength, back, &why));
+  CHECK_FALSE(decompress_payload(c, std::span(packed).first(packed.size() / 2), segfmt::kMaxPayloadLength,
+                                 back, &why));
   std::mt19937_64 rng(7);
   for (int i = 0; i < 200; ++i) {
     auto bad = packed;
@@ -53,8 +54,12 @@ TEST_CASE_TEMPLATE_DEFINE("compression: codec round trip and damage", T, codec_r
   for (auto& b : noise) b = static_cast<uint8_t>(rng());
   CHECK_FALSE(compress_payload(c, noise, packed));
 }
-struct Zstd { static constexpr Compression value = Compression::kZstd; };
-struct Lz4 { static constexpr Compression value = Compression::kLz4; };
+struct Zstd {
+  static constexpr Compression value = Compression::kZstd;
+};
+struct Lz4 {
+  static constexpr Compression value = Compression::kLz4;
+};
 TEST_CASE_TEMPLATE_APPLY(codec_round_trip, std::tuple<Zstd, Lz4>);
 
 TEST_CASE("compression: names") {
@@ -87,7 +92,8 @@ uint64_t write_log(const std::filesystem::path& dir, Compression c) {
   for (uint64_t n = 0; n < 2000; ++n) {
     test::OwnedRecord r = n % 10 == 9 ? test::sample_raw(n) : test::sample_point(n);
     auto v = r.views();
-    REQUIRE((r.kind == RecordKind::kRaw ? log->append_raw(v.origin, r.raw) : log->append_point(v.origin, v.point)));
+    REQUIRE((r.kind == RecordKind::kRaw ? log->append_raw(v.origin, r.raw)
+                                        : log->append_point(v.origin, v.point)));
     log->end_datagram();
     log->poll(mono_ns());
   }

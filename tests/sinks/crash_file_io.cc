@@ -10,7 +10,9 @@ namespace ringest::test {
 
 namespace {
 
-Status power_off(const char* what) { return Status::from_errno(EIO, std::string(what) + " (power cut)"); }
+Status power_off(const char* what) {
+  return Status::from_errno(EIO, std::string(what) + " (power cut)");
+}
 
 }  // namespace
 
@@ -25,7 +27,9 @@ const char* to_string(DataLoss d) {
   return "?";
 }
 
-DiskModel::DiskModel(std::filesystem::path dir) : dir_(std::move(dir)) { restore(); }
+DiskModel::DiskModel(std::filesystem::path dir) : dir_(std::move(dir)) {
+  restore();
+}
 
 void DiskModel::plan_crash(uint64_t op, DataLoss loss, uint64_t seed) {
   crash_at_ = op;
@@ -185,7 +189,9 @@ Status CrashFileIo::write_at(FileHandle f, uint64_t pos, std::span<const uint8_t
   return write(f, pos, bytes, no_space);
 }
 
-Status CrashFileIo::datasync(FileHandle f) { return sync(f); }
+Status CrashFileIo::datasync(FileHandle f) {
+  return sync(f);
+}
 
 Status CrashFileIo::preallocate(FileHandle /*f*/, uint64_t /*pos*/, uint64_t /*len*/) {
   // KEEP_SIZE: no byte a reader sees changes.

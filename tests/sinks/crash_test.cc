@@ -9,7 +9,6 @@
 // starts at seed S, so a failure printed as "seed S" replays with
 // RINGEST_CRASH_POINTS=1 RINGEST_CRASH_SEED=S.
 #include <doctest/doctest.h>
-
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -37,7 +36,8 @@ uint64_t env_or(const char* name, uint64_t fallback) {
 
 std::vector<uint8_t> encode(const test::OwnedRecord& r) {
   auto v = r.views();
-  size_t body = r.kind == RecordKind::kRaw ? raw_body_size(v.origin, r.raw) : point_body_size(v.origin, v.point);
+  size_t body =
+      r.kind == RecordKind::kRaw ? raw_body_size(v.origin, r.raw) : point_body_size(v.origin, v.point);
   std::vector<uint8_t> out(record_size(body));
   if (r.kind == RecordKind::kRaw) {
     encode_raw_record(out.data(), body, v.origin, r.raw);
@@ -90,7 +90,8 @@ std::map<std::string, FileId> segment_files(const std::filesystem::path& dir) {
   for (const SegmentFile& s : segs) {
     struct stat st;
     REQUIRE(::stat(s.path.c_str(), &st) == 0);
-    out[s.path.filename().string()] = FileId{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size)};
+    out[s.path.filename().string()] =
+        FileId{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size)};
   }
   return out;
 }
@@ -116,8 +117,9 @@ class CrashPoint {
   }
 
   void run() {
-    INFO("seed " << seed_ << ": " << std::string(test::to_string(loss_)) << ", durability " << int(opts_.durability)
-                 << ", segment " << opts_.segment_bytes << ", batch " << opts_.batch_bytes);
+    INFO("seed " << seed_ << ": " << std::string(test::to_string(loss_)) << ", durability "
+                 << int(opts_.durability) << ", segment " << opts_.segment_bytes << ", batch "
+                 << opts_.batch_bytes);
     // First run: power goes somewhere in the middle of the workload.
     model_.plan_crash(1 + rng_() % 200, loss_, seed_);
     if (auto log = open()) {
@@ -147,7 +149,8 @@ class CrashPoint {
       REQUIRE_MESSAGE(it != expected_.records.end(), "offset " << off << " was never appended");
       CHECK_MESSAGE(it->second == bytes, "offset " << off << " differs from what was appended");
     }
-    for (uint64_t off : expected_.required) CHECK_MESSAGE(back.records.count(off), "durable offset " << off << " lost");
+    for (uint64_t off : expected_.required)
+      CHECK_MESSAGE(back.records.count(off), "durable offset " << off << " lost");
     CHECK(last->close().ok());
   }
 
@@ -182,7 +185,8 @@ class CrashPoint {
     CHECK(log->probe().recovery_cut_bytes.get() == cut);
     // Offsets from here on are handed out again; none of them may have been durable.
     for (auto it = expected_.records.lower_bound(report.next_offset); it != expected_.records.end();) {
-      CHECK_MESSAGE(!expected_.required.count(it->first), "durable offset " << it->first << " cut by recovery");
+      CHECK_MESSAGE(!expected_.required.count(it->first),
+                    "durable offset " << it->first << " cut by recovery");
       it = expected_.records.erase(it);
     }
     return log;
@@ -196,7 +200,8 @@ class CrashPoint {
         uint64_t serial = expected_.serial++;
         test::OwnedRecord r = serial % 7 == 6 ? test::sample_raw(serial) : test::sample_point(serial);
         auto v = r.views();
-        bool ok = r.kind == RecordKind::kRaw ? log.append_raw(v.origin, r.raw) : log.append_point(v.origin, v.point);
+        bool ok = r.kind == RecordKind::kRaw ? log.append_raw(v.origin, r.raw)
+                                             : log.append_point(v.origin, v.point);
         REQUIRE(ok);
         expected_.records[off] = encode(r);
       }

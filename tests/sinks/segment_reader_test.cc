@@ -338,7 +338,8 @@ TEST_CASE("segment reader: length above the maximum, even with a valid checksum"
   uint32_t len = coding::get_u32(s.bytes.data() + last);
   uint32_t huge = kMaxBatchLength + 8;
   coding::put_u32(s.bytes.data() + last + kBatchLengthAt, huge);
-  coding::put_u32(s.bytes.data() + last + kBatchPayloadLengthAt, huge - static_cast<uint32_t>(kBatchHeaderSize));
+  coding::put_u32(s.bytes.data() + last + kBatchPayloadLengthAt,
+                  huge - static_cast<uint32_t>(kBatchHeaderSize));
   reseal(s.bytes, last, len);
   s.bytes.resize(last + huge, 0);  // even with the bytes there, the length is refused
   Result r = read_all(s.bytes);
