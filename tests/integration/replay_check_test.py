@@ -31,6 +31,29 @@ def unaccounted(report):
     return int(m.group(1))
 
 
+def check_cli(args):
+    """--help names every option with an explanation; bad input is a usage error
+    or an unreadable capture, with one clear line."""
+    for tool in (args.replay, args.loadgen):
+        rc, out, _ = run([tool, "--help"])
+        assert rc == 0
+        options = re.findall(r"^\s+(?:-\w,)?(--[\w-]+)", out, re.M)
+        assert len(options) >= 8, out
+        for opt in options:
+            line = next(l for l in out.splitlines() if re.match(rf"^\s+(-\w,)?{opt}\b", l))
+            idx = out.splitlines().index(line)
+            text = line.split(opt, 1)[1] + " " + out.splitlines()[idx + 1]
+            assert re.search(r"[A-Za-z]{3,} [a-z]{2,}", text), f"{tool} {opt} has no explanation"
+    rc, _, err = run([args.replay, "/nonexistent.pcap", "--target", "127.0.0.1:9"])
+    assert rc == 66 and "/nonexistent.pcap" in err, (rc, err)
+    rc, _, err = run([args.replay, "/nonexistent.pcap", "--map", "x=1"])
+    assert rc == 64 and "--map" in err, (rc, err)
+    rc, _, err = run([args.replay, "/nonexistent.pcap"])
+    assert rc == 64 and "--target" in err, (rc, err)
+    rc, _, err = run([args.loadgen, "--mix", "statsd=1,nope=2", "-n", "1"])
+    assert rc == 64 and "nope" in err, (rc, err)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ringestd", required=True)
@@ -40,6 +63,7 @@ def main():
     ap.add_argument("--count", type=int, default=20000)
     args = ap.parse_args()
 
+    check_cli(args)
     work = tempfile.mkdtemp(prefix="ringest-replay-it-")
     pcap = os.path.join(work, "statsd.pcap")
     rc, out, err = run([args.loadgen, "--write-pcap", pcap, "--count", str(args.count), "--lines", "3",

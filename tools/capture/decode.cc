@@ -142,6 +142,7 @@ Skip decode_ipv6(std::span<const uint8_t> p, bool cut, IpPacket& out) {
       out.fragmented = out.more_fragments || out.frag_offset != 0;  // else an atomic fragment
       next = rest[0];
       rest = rest.subspan(8);
+      if (out.frag_offset != 0) break;  // the rest is the middle of the datagram, not headers
       continue;
     }
     if (rest.size() < 8) return Skip::kIpv6HeaderLength;

@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
   app.add_option("--seq-start", o.seq_start, "First sequence number")->capture_default_str();
-  app.add_option("-f,--format", o.format, "statsd, statsd-plain, influx, graphite, syslog5424 or syslog3164")
+  app.add_option("-f,--format", o.format, "Payload format of every datagram (see Formats below)")
       ->check(CLI::IsMember({"statsd", "statsd-plain", "influx", "graphite", "syslog5424", "syslog3164"}))
       ->capture_default_str();
   app.add_option("--mix", o.mix,
