@@ -7,6 +7,7 @@
 #include "rio/linux/uring_engine.h"
 #elif defined(_WIN32)
 #include "rio/windows/iocp_engine.h"
+#include "rio/windows/rio_engine.h"
 #endif
 
 namespace ringest::rio {
@@ -27,6 +28,12 @@ const Backend kBackends[] = {
 };
 #elif defined(_WIN32)
 const Backend kBackends[] = {
+    {EngineKind::kRio, &RioEngine::probe_support,
+     [](const EngineOptions& o) -> std::unique_ptr<Engine> {
+       RIO_EXTENSION_FUNCTION_TABLE table;
+       RioEngine::load_table(table);  // the probe already saw it load
+       return std::make_unique<RioEngine>(o, table);
+     }},
     {EngineKind::kIocp, &IocpEngine::probe_support,
      [](const EngineOptions& o) -> std::unique_ptr<Engine> { return std::make_unique<IocpEngine>(o); }},
 };

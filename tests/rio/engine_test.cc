@@ -15,7 +15,7 @@
 #define RINGEST_KERNEL_DROP_ENGINES UringEngine, RecvmmsgEngine
 #elif defined(_WIN32)
 #include "tests/rio/windows_engines.h"
-#define RINGEST_ENGINES IocpEngine
+#define RINGEST_ENGINES IocpEngine, RioEngineOverDouble
 #endif
 
 namespace ringest::rio {
