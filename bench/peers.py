@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+"""ringestd side by side with the daemons users run today, under the same load
+from ringest-loadgen: rsyslog (imudp → file, 4 MiB receive buffer), collectd
+(statsd plugin) and Etsy StatsD (node, a backend that does nothing).
+
+Loads: 1-line StatsD datagrams, 21-line StatsD datagrams (statsd-plain, which
+every StatsD peer understands), RFC 5424 syslog lines. For each daemon and
+load, a ladder of offered rates, 3 s each, against one running daemon.
+
+Loss per step: datagrams the kernel dropped on the daemon's socket (the drops
+column of /proc/net/udp{,6}, a delta), or, where the daemon counts what it
+kept — ringestd's stored datagrams, rsyslog's lines in its output file — sent
+minus kept, whichever is larger. CPU: utime + stime of the daemon's process
+(/proc/PID/stat) over the step, divided by datagrams (and lines) received.
+
+Prints one markdown table and writes a PNG chart of CPU per datagram against
+offered rate. Run it through bench/peers, which installs the peers first."""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from daemon_harness import Daemon, metric_sum  # noqa: E402
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+LOSS_LIMIT = 0.001
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def proc_cpu_ns(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1_000_000_000 // CLK_TCK
+
+
+def socket_state(port):
+    """(drops, queued bytes) summed over every UDP socket bound to `port`."""
+    drops = queued = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if int(f[1].split(":")[1], 16) == port:
+                queued += int(f[4].split(":")[1], 16)
+                drops += int(f[-1])
+    return drops, queued
+
+
+def wait_port(port, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if bound(port):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on UDP port {port}")
+
+
+def bound(port):
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        for line in open(table).read().splitlines()[1:]:
+            if int(line.split()[1].split(":")[1], 16) == port:
+                return True
+    return False
+
+
+class Peer:
+    """A daemon under test: start(), pid, port, kept() (or None), stop()."""
+    name = "?"
+
+    def kept(self):
+        return None
+
+
+class Ringestd(Peer):
+    name = "ringestd"
+
+    def __init__(self, build, fmt, work):
+        os.makedirs(work, exist_ok=True)
+        self.d = Daemon(f"{build}/daemon/ringestd", workdir=work, listeners=[("in", "127.0.0.1:0", fmt)])
+
+    def start(self):
+        self.d.start()
+        self.pid, self.port = self.d.proc.pid, self.d.ports["in"]
+
+    def kept(self):
+        m = self.d.metrics()
+        return metric_sum(m, "ringest_stored_datagrams_total")
+
+    def stop(self):
+        self.d.stop()
+
+
+class Process(Peer):
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Rsyslog(Process):
+    name = "rsyslog"
+
+    def __init__(self, work):
+        os.makedirs(work, exist_ok=True)
+        self.work, self.port = work, free_port()
+        self.out = os.path.join(work, "out.log")
+        conf = os.path.join(work, "rsyslog.conf")
+        with open(conf, "w") as f:
+            f.write(f'global(workDirectory="{work}")\n'
+                    'module(load="imudp")\n'
+                    f'input(type="imudp" address="127.0.0.1" port="{self.port}" rcvbufSize="4m")\n'
+                    'template(name="line" type="string" string="%msg%\\n")\n'
+                    f'*.* action(type="omfile" file="{self.out}" template="line")\n')
+        self.cmd = ["rsyslogd", "-n", "-f", conf, "-i", os.path.join(work, "rsyslogd.pid")]
+
+    def start(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        wait_port(self.port)
+
+    def kept(self):
+        try:
+            with open(self.out, "rb") as f:
+                return sum(buf.count(b"\n") for buf in iter(lambda: f.read(1 << 20), b""))
+        except FileNotFoundError:
+            return 0
+
+
+class Collectd(Process):
+    name = "collectd"
+
+    def __init__(self, work):
+        os.makedirs(work, exist_ok=True)
+        self.port = free_port()
+        conf = os.path.join(work, "collectd.conf")
+        with open(conf, "w") as f:
+            f.write(f'Hostname "bench"\nFQDNLookup false\nInterval 10\nBaseDir "{work}"\n'
+                    f'PIDFile "{work}/collectd.pid"\nPluginDir "/usr/lib/collectd"\n'
+                    'TypesDB "/usr/share/collectd/types.db"\nLoadPlugin statsd\n'
+                    f'<Plugin statsd>\n  Host "127.0.0.1"\n  Port "{self.port}"\n</Plugin>\n')
+        self.cmd = ["collectd", "-f", "-C", conf]
+
+    def start(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        wait_port(self.port)
+
+
+class EtsyStatsd(Process):
+    name = "etsy-statsd"
+
+    def __init__(self, npm_dir, work):
+        os.makedirs(work, exist_ok=True)
+        self.port = free_port()
+        backend = os.path.join(work, "null_backend.js")
+        with open(backend, "w") as f:
+            f.write("exports.init = function (startup, config, events) { return true; };\n")
+        conf = os.path.join(work, "statsd.js")
+        with open(conf, "w") as f:
+            f.write(json.dumps({"port": self.port, "address": "127.0.0.1", "backends": [backend],
+                                "flushInterval": 10000, "mgmt_port": free_port()}))
+        self.cmd = ["node", os.path.join(npm_dir, "node_modules", "statsd", "stats.js"), conf]
+
+    def start(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        wait_port(self.port)
+
+
+LOADS = {
+    "statsd 1 line": ("statsd-plain", 1),
+    "statsd 21 lines": ("statsd-plain", 21),
+    "syslog 5424": ("syslog5424", 1),
+}
+
+
+def step(build, peer, fmt, lines, rate, seconds):
+    count = int(rate * seconds) if rate else 1_000_000
+    drops0, _ = socket_state(peer.port)
+    kept0 = peer.kept()
+    cpu0 = proc_cpu_ns(peer.pid)
+    out = subprocess.run([f"{build}/tools/ringest-loadgen", "-t", f"127.0.0.1:{peer.port}", "-n", str(count),
+                          "-r", str(rate), "-f", fmt, "-l", str(lines)], check=True, capture_output=True,
+                         text=True).stdout
+    rep = json.loads(out)
+    # Settle: the socket queue drained and the daemon's own count stopped moving.
+    last = None
+    for _ in range(60):
+        time.sleep(0.5)
+        drops, queued = socket_state(peer.port)
+        kept = peer.kept()
+        if queued == 0 and (kept, drops) == last:
+            break
+        last = (kept, drops)
+    cpu = proc_cpu_ns(peer.pid) - cpu0
+    sent = rep["sent"]
+    lost = drops - drops0
+    if kept is not None:
+        # rsyslog keeps lines; ringestd counts datagrams.
+        lost = max(lost, sent - (kept - kept0))
+    got = max(sent - lost, 0)
+    return {"offered": rate, "achieved": rep["rate"], "sent": sent, "lost": lost, "loss": lost / sent if sent else 0,
+            "cpu_ns_dgram": cpu / got if got else 0, "cpu_ns_line": cpu / got / lines if got else 0}
+
+
+def make_peers(build, npm_dir, fmt, work):
+    peers = [Ringestd(build, "syslog" if fmt.startswith("syslog") else "statsd", os.path.join(work, "ringestd"))]
+    if fmt.startswith("syslog"):
+        peers.append(Rsyslog(os.path.join(work, "rsyslog")))
+    else:
+        peers += [Collectd(os.path.join(work, "collectd")), EtsyStatsd(npm_dir, os.path.join(work, "statsd"))]
+    return peers
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build", nargs="?", default="build/release")
+    ap.add_argument("--npm-dir", default="build/peers", help="where `npm install statsd` put node_modules")
+    ap.add_argument("--rates", default="10000,25000,50000,100000,200000,0",
+                    help="offered datagrams/s; 0 = loadgen flat out")
+    ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--chart", default="docs/img/peers-cpu.png")
+    ap.add_argument("--json", default="", help="also write every step here")
+    args = ap.parse_args()
+    rates = [int(r) for r in args.rates.split(",")]
+    results = {}
+    for load, (fmt, lines) in LOADS.items():
+        work = tempfile.mkdtemp(prefix="ringest-peers-")
+        for peer in make_peers(args.build, args.npm_dir, fmt, work):
+            try:
+                peer.start()
+            except Exception as e:  # a peer that cannot run here is reported, not fatal
+                print(f"{load:16} {peer.name:12} could not start: {str(e).splitlines()[0]}", flush=True)
+                results[(load, peer.name)] = None
+                continue
+            rows = []
+            try:
+                for rate in rates:
+                    r = step(args.build, peer, fmt, lines, rate, args.seconds)
+                    rows.append(r)
+                    print(f"{load:16} {peer.name:12} offered {rate or 'max':>7} achieved {r['achieved']:>9,.0f}/s "
+                          f"lost {r['lost']:>8} ({100 * r['loss']:.2f}%) cpu {r['cpu_ns_dgram']:>8,.0f} ns/datagram",
+                          flush=True)
+            finally:
+                peer.stop()
+            results[(load, peer.name)] = rows
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(results)
+    chart(results, args.chart)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({f"{k[0]}|{k[1]}": v for k, v in results.items()}, f, indent=1)
+
+
+def print_table(results):
+    print()
+    print("| load | daemon | highest offered rate with loss < 0.1% (datagrams/s) | CPU ns per datagram there "
+          "| CPU ns per line there | top rate offered (datagrams/s) | loss at top rate |")
+    print("|---|---|---|---|---|---|---|")
+    for (load, name), rows in results.items():
+        if rows is None:
+            print(f"| {load} | {name} | could not run | | | | |")
+            continue
+        ok = [r for r in rows if r["loss"] < LOSS_LIMIT]
+        best = max(ok, key=lambda r: r["achieved"]) if ok else None
+        top = max(rows, key=lambda r: r["achieved"])
+        b = (f"{best['achieved']:,.0f} | {best['cpu_ns_dgram']:,.0f} | {best['cpu_ns_line']:,.0f}" if best
+             else "none | | ")
+        print(f"| {load} | {name} | {b} | {top['achieved']:,.0f} | {100 * top['loss']:.2f}% |")
+
+
+def chart(results, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("no matplotlib: chart skipped (apt-get install python3-matplotlib)")
+        return
+    loads = list(LOADS)
+    fig, axes = plt.subplots(1, len(loads), figsize=(5 * len(loads), 4))
+    for ax, load in zip(axes, loads):
+        for (l, name), rows in results.items():
+            if l != load or not rows:
+                continue
+            pts = sorted((r["achieved"], r["cpu_ns_dgram"]) for r in rows if r["cpu_ns_dgram"] > 0)
+            ax.plot([p[0] / 1000 for p in pts], [p[1] / 1000 for p in pts], marker="o", label=name)
+        ax.set_title(load)
+        ax.set_xlabel("offered rate (thousand datagrams/s)")
+        ax.set_ylabel("daemon CPU per datagram (µs)")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=100)
+    print(f"chart: {path}")
+
+
+if __name__ == "__main__":
+    main()
