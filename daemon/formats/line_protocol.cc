@@ -212,6 +212,12 @@ std::string_view LineProtocolParser::token(std::string_view d, size_t& i, int cl
   high_bit = (bits & 0x80) != 0;
   std::string_view raw = d.substr(start, i - start);
   if (!escaped) return raw;
+  if (raw.size() > kMaxEntryBytes - scratch_used_) {
+    // Only a string spanning lines in an input larger than any datagram
+    // (`ringestd parse` of a big file) gets here; the entry is rejected.
+    scratch_full_ = true;
+    return raw;
+  }
   char* out = scratch_.get() + scratch_used_;
   size_t n = 0;
   for (size_t k = 0; k < raw.size(); ++k) {
@@ -240,6 +246,7 @@ bool LineProtocolParser::parse_entry(std::string_view d, size_t& i, const ParseC
     if (len > kMaxEntryBytes) return fail(R::kEntryTooLong);
   }
   scratch_used_ = 0;
+  scratch_full_ = false;
   bool high = false;
   const std::string_view measurement = token(d, i, kMeasurement, high);
   if (measurement.empty() || measurement[0] == '#') return fail(R::kInvalidMeasurement);
@@ -354,6 +361,7 @@ bool LineProtocolParser::parse_entry(std::string_view d, size_t& i, const ParseC
     }
   }
 
+  if (scratch_full_) return fail(R::kEntryTooLong);
   PointView p;
   p.measurement = measurement;
   p.tags = std::span<const Tag>(tags_.data(), n_tags);

@@ -21,7 +21,7 @@ namespace ringest {
 
 // Why an entry was rejected; values index LineProtocolParser::reasons().
 enum class LineProtocolReason : uint16_t {
-  kEntryTooLong = 0,     // longer than kMaxEntryBytes
+  kEntryTooLong = 0,     // longer than kMaxEntryBytes (its line, or its unescaped text)
   kInvalidMeasurement,   // empty, starts with '#' (a comment with a control character), bad byte
   kInvalidTag,           // no '=', empty key or value, a space after ',', a bad byte
   kDuplicateTag,         // the same tag key twice
@@ -62,6 +62,7 @@ class LineProtocolParser final : public Parser {
   std::array<Field, kMaxFields> fields_;
   std::unique_ptr<char[]> scratch_;  // kMaxEntryBytes: unescaped text never outgrows its entry
   size_t scratch_used_ = 0;
+  bool scratch_full_ = false;  // an entry's unescaped text did not fit: it is rejected
 };
 
 }  // namespace ringest
