@@ -35,3 +35,25 @@ ringest_header_only(spdlog::spdlog FMT_HEADER_ONLY SPDLOG_HEADER_ONLY)
 
 # doctest's CMake helpers (tests/CMakeLists.txt includes them).
 list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/doctest)
+
+# zstd and lz4, compiled from Debian's own source packages, the versions the
+# Linux build links (cmake/windows_cross.sh fetches them; a new Debian version
+# is a new directory). Without them the log (sinks/) is left out.
+set(RINGEST_ZSTD_SOURCE "" CACHE PATH "Debian libzstd source tree (apt-get source)")
+set(RINGEST_LZ4_SOURCE "" CACHE PATH "Debian lz4 source tree (apt-get source)")
+if(EXISTS "${RINGEST_ZSTD_SOURCE}/lib/zstd.h" AND EXISTS "${RINGEST_LZ4_SOURCE}/lib/lz4.h")
+  enable_language(C)
+  file(GLOB zstd_sources ${RINGEST_ZSTD_SOURCE}/lib/common/*.c ${RINGEST_ZSTD_SOURCE}/lib/compress/*.c
+       ${RINGEST_ZSTD_SOURCE}/lib/decompress/*.c)
+  add_library(ringest_zstd STATIC ${zstd_sources})
+  target_compile_definitions(ringest_zstd PRIVATE ZSTD_DISABLE_ASM)
+  target_include_directories(ringest_zstd SYSTEM PUBLIC ${RINGEST_ZSTD_SOURCE}/lib)
+  target_compile_options(ringest_zstd PRIVATE -w)
+  add_library(PkgConfig::LIBZSTD ALIAS ringest_zstd)
+
+  add_library(ringest_lz4 STATIC ${RINGEST_LZ4_SOURCE}/lib/lz4.c ${RINGEST_LZ4_SOURCE}/lib/lz4hc.c
+              ${RINGEST_LZ4_SOURCE}/lib/lz4frame.c ${RINGEST_LZ4_SOURCE}/lib/xxhash.c)
+  target_include_directories(ringest_lz4 SYSTEM PUBLIC ${RINGEST_LZ4_SOURCE}/lib)
+  target_compile_options(ringest_lz4 PRIVATE -w)
+  add_library(PkgConfig::LIBLZ4 ALIAS ringest_lz4)
+endif()

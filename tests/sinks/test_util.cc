@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 #include <stdlib.h>
+#if defined(_WIN32)
+#include <process.h>
+#endif
 
 #include <cstring>
 #include <fstream>
@@ -10,10 +13,17 @@
 namespace ringest::test {
 
 TempDir::TempDir() {
+#if defined(_WIN32)
+  static int n = 0;
+  path_ = std::filesystem::temp_directory_path() /
+          ("ringest-sinks-" + std::to_string(::_getpid()) + "-" + std::to_string(++n));
+  REQUIRE(std::filesystem::create_directories(path_));
+#else
   char tmpl[] = "/tmp/ringest-sinks-XXXXXX";
   const char* p = ::mkdtemp(tmpl);
   REQUIRE(p != nullptr);
   path_ = p;
+#endif
 }
 
 TempDir::~TempDir() {

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The Windows side of ringest, built here: a MinGW-w64 cross build whose tests
+# run under Wine. ./dev windows calls this; it can also run on its own.
+#   cmake/windows_cross.sh deps     install the cross toolchain and Wine
+#   cmake/windows_cross.sh sources  fetch the C libraries' Debian source packages (cached)
+#   cmake/windows_cross.sh build    cross-build into build/windows
+#   cmake/windows_cross.sh test     build, then run the Windows tests under Wine
+#
+# The C libraries the log needs (zstd, lz4) are compiled from the very
+# versions Debian ships for Linux, fetched with `apt-get source` into
+# $RINGEST_CACHE/src/<package>-<version>; a new Debian version means a new
+# directory, so the cache never serves a stale library.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 dpkg-dev)
+# Whose Debian source packages to compile, named by the -dev package Linux builds with.
+SOURCE_OF=(libzstd-dev liblz4-dev)
+CACHE=${RINGEST_CACHE:-$HOME/.cache/ringest}
+JOBS=${JOBS:-$(nproc)}
+WINE=/usr/lib/wine/wine64
+WINESERVER=/usr/lib/wine/wineserver
+export WINEPREFIX=${WINEPREFIX:-$CACHE/wine} WINEDEBUG=${WINEDEBUG:--all}
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+deps() {
+  local missing=()
+  for p in "${WINDOWS_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  as_root apt-get update -q
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Source entries mirroring the machine's own binary entries (deb -> deb-src),
+# so `apt-get source` asks the same archive the packages came from.
+ensure_deb_src() {
+  local out=/etc/apt/sources.list.d/ringest-deb-src.sources
+  [ -e "$out" ] && return 0
+  local tmp
+  tmp=$(mktemp)
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -e "$f" ] || continue
+    sed -n 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb-src/; p' "$f" >>"$tmp"
+    printf '\n' >>"$tmp"
+  done
+  if [ -e /etc/apt/sources.list ]; then
+    local list=/etc/apt/sources.list.d/ringest-deb-src.list
+    sed -n 's/^deb \(.*\)$/deb-src \1/p' /etc/apt/sources.list | as_root tee "$list" >/dev/null
+  fi
+  grep -q '^Types: deb-src' "$tmp" && as_root cp "$tmp" "$out"
+  rm -f "$tmp"
+  as_root apt-get update -q
+}
+
+sources() {
+  mkdir -p "$CACHE/src"
+  for bin in "${SOURCE_OF[@]}"; do
+    local src version
+    src=$(dpkg-query -W -f='${source:Package}' "$bin")
+    version=$(dpkg-query -W -f='${source:Version}' "$bin")
+    local dir="$CACHE/src/$src-$version"
+    [ -d "$dir" ] && continue
+    ensure_deb_src
+    log "fetching the $src $version source package"
+    local work
+    work=$(mktemp -d)
+    (cd "$work" && apt-get source -q --only-source "$src=$version" >/dev/null)
+    local extracted
+    extracted=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -1)
+    mv "$extracted" "$dir"
+    rm -rf "$work"
+  done
+}
+
+# The cached source tree of the Debian package that built `bin`.
+source_dir() {
+  printf '%s/src/%s-%s' "$CACHE" "$(dpkg-query -W -f='${source:Package}' "$1")" \
+    "$(dpkg-query -W -f='${source:Version}' "$1")"
+}
+
+build() {
+  deps
+  sources
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B build/windows -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64.cmake -DRINGEST_ZSTD_SOURCE="$(source_dir libzstd-dev)" -DRINGEST_LZ4_SOURCE="$(source_dir liblz4-dev)" \
+    "${launcher[@]}" >/dev/null
+  cmake --build build/windows -j "$JOBS"
+}
+
+run_tests() {
+  build
+  log "Windows tests under Wine"
+  # A persistent wineserver makes each launch cheap; stop it however we leave.
+  "$WINESERVER" -p
+  trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
+  (cd build/windows && ctest --output-on-failure -j1 --timeout 600)
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  sources) sources ;;
+  build) build ;;
+  test) run_tests ;;
+  *) sed -n '2,8p' "$0"; exit 64 ;;
+esac

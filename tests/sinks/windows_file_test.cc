@@ -1,0 +1,114 @@
+// The Windows file layer: overlapped writes completed on a completion port,
+// FlushFileBuffers ordered after the writes before it, preallocation.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "sinks/file_layer.h"
+#include "test_util.h"
+
+namespace ringest {
+namespace {
+
+std::vector<IoCompletion> reap_all(FileIo& io, size_t n) {
+  std::vector<IoCompletion> got;
+  IoCompletion buf[4];
+  while (got.size() < n) {
+    size_t k = io.reap(buf, true);
+    REQUIRE(k > 0);
+    got.insert(got.end(), buf, buf + k);
+  }
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("windows file layer: several overlapped writes in flight land where they were aimed") {
+  test::TempDir dir;
+  auto io = FileIo::create(8);
+  CHECK(std::string(io->backend()) == "overlapped");
+  FileHandle f;
+  REQUIRE(open_file(dir.path() / "a.seg", OpenMode::kCreateNew, f).ok());
+  std::vector<std::vector<uint8_t>> chunks;
+  for (int i = 0; i < 8; ++i) chunks.emplace_back(4096, static_cast<uint8_t>('a' + i));
+  // Submitted back to front, so completion order can't hide a wrong offset.
+  for (int i = 7; i >= 0; --i) REQUIRE(io->submit_write(f, uint64_t(i) * 4096, chunks[i].data(), 4096, i).ok());
+  CHECK(io->outstanding() == 8);
+  CHECK_FALSE(io->submit_write(f, 0, chunks[0].data(), 1, 99).ok());  // a ninth: refused, nothing started
+  std::vector<IoCompletion> done = reap_all(*io, 8);
+  std::vector<uint64_t> tags;
+  for (const IoCompletion& c : done) {
+    CHECK(c.status.ok());
+    CHECK(c.op == IoOp::kWrite);
+    tags.push_back(c.tag);
+  }
+  std::sort(tags.begin(), tags.end());
+  CHECK(tags == std::vector<uint64_t>{0, 1, 2, 3, 4, 5, 6, 7});
+  CHECK(io->outstanding() == 0);
+  REQUIRE(close_file(f).ok());
+  std::vector<uint8_t> back;
+  REQUIRE(read_file(dir.path() / "a.seg", back).ok());
+  REQUIRE(back.size() == 8 * 4096);
+  for (int i = 0; i < 8; ++i) CHECK(back[size_t(i) * 4096 + 17] == 'a' + i);
+}
+
+TEST_CASE("windows file layer: a datasync completes after the writes submitted before it") {
+  test::TempDir dir;
+  auto io = FileIo::create(8);
+  FileHandle f;
+  REQUIRE(open_file(dir.path() / "b.seg", OpenMode::kCreateNew, f).ok());
+  std::vector<uint8_t> data(65536, 'x');
+  REQUIRE(io->submit_write(f, 0, data.data(), data.size(), 1).ok());
+  REQUIRE(io->submit_write(f, data.size(), data.data(), data.size(), 2).ok());
+  REQUIRE(io->submit_datasync(f, 3).ok());
+  std::vector<IoCompletion> done = reap_all(*io, 3);
+  REQUIRE(done.size() == 3);
+  CHECK(done.back().op == IoOp::kDatasync);
+  CHECK(done.back().tag == 3);
+  CHECK(done.back().status.ok());
+  uint64_t size = 0;
+  REQUIRE(file_size(f, size).ok());
+  CHECK(size == 2 * data.size());
+  REQUIRE(close_file(f).ok());
+}
+
+TEST_CASE("windows file layer: preallocation keeps the size; truncate and rename work on open segments") {
+  test::TempDir dir;
+  FileHandle f;
+  REQUIRE(open_file(dir.path() / "c.seg", OpenMode::kCreateNew, f).ok());
+  std::vector<uint8_t> head(100, 'h');
+  REQUIRE(write_file_at(f, 0, head).ok());
+  REQUIRE(preallocate_file(f, 100, 1 << 20).ok());
+  uint64_t size = 0;
+  REQUIRE(file_size(f, size).ok());
+  CHECK(size == 100);
+  REQUIRE(truncate_file(f, 40).ok());
+  REQUIRE(file_size(f, size).ok());
+  CHECK(size == 40);
+  REQUIRE(close_file(f).ok());
+  REQUIRE(make_read_only(dir.path() / "c.seg").ok());
+  // A sealed segment reopened for writing (recovery cuts it) becomes writable.
+  REQUIRE(open_file(dir.path() / "c.seg", OpenMode::kReadWrite, f).ok());
+  REQUIRE(close_file(f).ok());
+  REQUIRE(rename_file(dir.path() / "c.seg", dir.path() / "d.seg").ok());
+  REQUIRE(sync_directory(dir.path()).ok());
+  std::vector<uint8_t> back;
+  REQUIRE(read_file(dir.path() / "d.seg", back).ok());
+  CHECK(back == std::vector<uint8_t>(40, 'h'));
+  REQUIRE(remove_file(dir.path() / "d.seg").ok());
+  CHECK_FALSE(read_file(dir.path() / "d.seg", back).ok());
+}
+
+TEST_CASE("windows file layer: creating an existing segment fails and says why") {
+  test::TempDir dir;
+  FileHandle f;
+  REQUIRE(open_file(dir.path() / "e.seg", OpenMode::kCreateNew, f).ok());
+  REQUIRE(close_file(f).ok());
+  Status st = open_file(dir.path() / "e.seg", OpenMode::kCreateNew, f);
+  CHECK_FALSE(st.ok());
+  CHECK(st.message().find("create") != std::string::npos);
+  CHECK_FALSE(is_no_space(st));
+}
+
+}  // namespace ringest
