@@ -156,6 +156,7 @@ TEST_CASE("port filter and port map") {
 
 TEST_CASE("fragmented datagrams are reassembled before sending; broken ones are counted") {
   const Bytes whole = udp(40000, 8125, std::string(100, 'f'));  // 108 bytes
+  const Bytes whole6 = udp(40000, 8125, std::string(60, '6'));  // 68 bytes
   auto piece = [&](uint16_t id, uint32_t b, uint32_t e) {
     return ipv4(Bytes(whole.begin() + b, whole.begin() + e), 17, id, b, e < whole.size());
   };
@@ -165,6 +166,10 @@ TEST_CASE("fragmented datagrams are reassembled before sending; broken ones are 
                                   piece(2, 0, 48),                     // never completes
                                   ipv4(udp(1, 8125, "plain")),         // an ordinary datagram
                                   ipv4(Bytes(30, 0), 6, 3, 0, true),   // a TCP fragment
+                                  ipv6(Bytes(whole6.begin(), whole6.begin() + 48), 44,
+                                       {17, 0, 0x00, 0x01, 0, 0, 0, 7}),  // IPv6: offset 0, more
+                                  ipv6(Bytes(whole6.begin() + 48, whole6.end()), 44,
+                                       {17, 0, 0x00, 0x30, 0, 0, 0, 7}),  // offset 48, last
                               });
   UdpReceiver rx;
   FakeClock clock;
@@ -173,11 +178,11 @@ TEST_CASE("fragmented datagrams are reassembled before sending; broken ones are 
   o.schedule.timing = replay::Timing::kFlatOut;
   o.target = rx.target();
   const replay::ReplayReport r = run(o, clock);
-  CHECK(r.frames == 5);
-  CHECK(r.datagrams == 2);
-  CHECK(r.fragments_merged == 1);
+  CHECK(r.frames == 7);
+  CHECK(r.datagrams == 3);
+  CHECK(r.fragments_merged == 2);
   CHECK(r.skipped[size_t(capture::Skip::kFragmentIncomplete)] == 1);
   CHECK(r.skipped[size_t(capture::Skip::kNotUdp)] == 1);
-  CHECK(rx.drain() == std::vector<std::string>{std::string(100, 'f'), "plain"});
+  CHECK(rx.drain() == std::vector<std::string>{std::string(100, 'f'), "plain", std::string(60, '6')});
   fs::remove(path);
 }
