@@ -308,7 +308,7 @@ def chart(results, path):
             pts = sorted((r["achieved"], r["cpu_ns_dgram"]) for r in rows if r["cpu_ns_dgram"] > 0)
             ax.plot([p[0] / 1000 for p in pts], [p[1] / 1000 for p in pts], marker="o", label=name)
         ax.set_title(load)
-        ax.set_xlabel("offered rate (thousand datagrams/s)")
+        ax.set_xlabel("offered rate, as the sender reached it (thousand datagrams/s)")
         ax.set_ylabel("daemon CPU per datagram (µs)")
         ax.set_yscale("log")
         ax.grid(True, which="both", alpha=0.3)
