@@ -194,6 +194,16 @@ void collect_log(const Pipeline& p, Families& fam) {
     cut.add(part, double(lp.recovery_cut_bytes.get()));
     size.add(part, double(lp.log_bytes.get()));
   }
+  Family latency("ringest_receive_to_durable_seconds",
+                 "From receive to durable on disk, sampled: the oldest record of every 10 ms, per partition.",
+                 MetricType::Histogram);
+  for (const auto& shard : p.shards()) {
+    const DurableLatency& dl = shard->durable_latency();
+    std::vector<double> bounds(DurableLatency::kBounds.begin(), DurableLatency::kBounds.end());
+    std::vector<uint64_t> counts;
+    for (size_t b = 0; b <= bounds.size(); ++b) counts.push_back(dl.bucket(b));
+    latency.add_histogram({{"partition", std::to_string(shard->index())}}, bounds, counts, dl.sum_seconds());
+  }
   Family depth("ringest_queue_depth", "Datagrams waiting for a parser shard.", MetricType::Gauge);
   depth.add({}, double(p.queue_depth()));
   for (Family* f : {&stored, &records, &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth,

@@ -55,6 +55,7 @@ void ParserShard::run() {
       last_flush = now;
     }
     log_->poll(now);
+    latency_.tick(now, wall_ns(), log_->probe().next_offset.get(), log_->probe().durable_offset.get());
     // Other shards may hold refs from the same bulk; only an empty queue ends us.
     if (n == 0 && stopping && queue_.size_approx() == 0) break;
   }
@@ -92,6 +93,7 @@ void ParserShard::parse_one(const DatagramRef& ref) {
   listener_->parsers[index_]->parse(pool.payload(ref.slot), ParseContext{meta.receive_ns}, *this);
   if (records_in_datagram_ > 0) {
     log_->end_datagram();
+    latency_.appended(meta.receive_ns);
   } else {
     probe_->parse_dropped.add();
   }

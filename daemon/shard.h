@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/counter.h"
+#include "daemon/durable_latency.h"
 #include "daemon/formats/parser.h"
 #include "daemon/handoff.h"
 #include "daemon/listener_state.h"
@@ -46,6 +47,7 @@ class ParserShard final : PointSink {
 
   uint32_t index() const { return index_; }
   const LogProbe& log_probe() const { return log_->probe(); }
+  const DurableLatency& durable_latency() const { return latency_; }
 
  private:
   void run();
@@ -69,6 +71,7 @@ class ParserShard final : PointSink {
   ListenerState* listener_ = nullptr;
   ShardListenerProbe* probe_ = nullptr;
   uint32_t records_in_datagram_ = 0;
+  DurableLatency latency_;
   // Rejected lines are logged at most once per interval, with a count.
   uint64_t rejected_unlogged_ = 0;
   int64_t next_reject_log_ns_ = 0;
