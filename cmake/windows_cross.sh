@@ -100,6 +100,11 @@ run_tests() {
   # A persistent wineserver makes each launch cheap; stop it however we leave.
   "$WINESERVER" -p
   trap '"$WINESERVER" -k 2>/dev/null || true' EXIT
+  # The first launch starts Wine's own services (services.exe, winedevice.exe,
+  # ...), which live as long as the wineserver and keep the standard handles
+  # they inherited: start them here, detached, or they would hold ctest's
+  # output pipes open and every test would run into its timeout.
+  "$WINE" cmd.exe /c exit </dev/null >/dev/null 2>&1
   (cd build/windows && ctest --output-on-failure -j1 --timeout 600)
 }
 
