@@ -17,6 +17,21 @@ void* operator new(size_t n) {
 void* operator new[](size_t n) {
   return operator new(n);
 }
+// The nothrow forms too (std::stable_sort's buffer uses them): every form
+// must come from this file, or a sanitizer sees new and free mismatched.
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  return std::malloc(n ? n : 1);
+}
+void* operator new[](size_t n, const std::nothrow_t& t) noexcept {
+  return operator new(n, t);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 void operator delete(void* p) noexcept {
   std::free(p);
 }
