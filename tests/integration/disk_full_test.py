@@ -1,0 +1,86 @@
+"""Disk full on a real file system: ringestd's data directory on a small tmpfs.
+While the disk is full, ingestion goes on and every datagram that can't be
+stored is counted under reason="disk_full" (sent == stored + dropped); once
+space returns, appends resume within a second, without a restart; the log
+verifies clean (no partial batch was left behind).
+
+Needs root (mount); exits 77 (skipped) without it."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from daemon_harness import Daemon, metric_sum
+
+SKIP = 77
+
+
+def stored(d):
+    return metric_sum(d.metrics(), "ringest_stored_datagrams_total")
+
+
+def main():
+    ap_args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
+    ringestd, loadgen, dump = ap_args["--ringestd"], ap_args["--loadgen"], ap_args["--dump"]
+    work = tempfile.mkdtemp(prefix="ringest-full-")
+    data = os.path.join(work, "data")
+    os.makedirs(data)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", data]).returncode:
+        print("disk full: skipped (needs root to mount a small tmpfs)")
+        return SKIP
+    d = None
+    try:
+        d = Daemon(ringestd, workdir=work, parser_threads=1).start()
+        port = d.ports["statsd"]
+        # Fill the file system, leaving a little room.
+        filler = os.path.join(data, "filler")
+        with open(filler, "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\1" * 4096)
+            except OSError:
+                pass
+        gen = subprocess.run([loadgen, "--target", f"127.0.0.1:{port}", "--count", "50000", "--rate", "50000",
+                              "--lines", "4"], check=True, capture_output=True)
+        m = d.wait_quiet(50000)
+        full = metric_sum(m, "ringest_dropped_datagrams_total", reason="disk_full")
+        other = metric_sum(m, "ringest_dropped_datagrams_total") - full
+        assert full > 0, "nothing was counted as disk_full on a full file system"
+        assert metric_sum(m, "ringest_stored_datagrams_total") + full + other == 50000, "sent != stored + dropped"
+
+        # Space comes back while datagrams keep coming: appends resume within a second.
+        gen = subprocess.Popen([loadgen, "--target", f"127.0.0.1:{port}", "--count", "100000", "--rate", "20000",
+                                "--seq-start", "1000000"], stdout=subprocess.DEVNULL)
+        time.sleep(1.0)
+        before = stored(d)
+        os.remove(filler)
+        freed = time.time()
+        resumed = None
+        while time.time() - freed < 3:
+            if stored(d) > before + 100:
+                resumed = time.time() - freed
+                break
+            time.sleep(0.05)
+        gen.wait(30)
+        assert resumed is not None and resumed < 1.0, f"appends resumed after {resumed} s"
+        assert d.stop() == 0
+        d = None
+        v = subprocess.run([dump, "verify", data], capture_output=True, text=True)
+        assert v.returncode == 0, f"verify: {v.stdout} {v.stderr}"
+        print(f"disk full: {int(full)} datagrams counted disk_full; resumed {resumed:.2f} s after space returned: ok")
+        return 0
+    finally:
+        if d is not None and d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait()
+        subprocess.run(["umount", data])
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except AssertionError as e:
+        print(f"disk full: FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
