@@ -123,17 +123,21 @@ Status datasync_file(FileHandle f) {
 Status preallocate_file(FileHandle f, uint64_t pos, uint64_t len) {
   if (len == 0) return Status();
   FILE_STANDARD_INFO now{};
-  if (!GetFileInformationByHandleEx(handle_of(f), FileStandardInfo, &now, sizeof now)) {
-    return win32_status(GetLastError(), "preallocate segment");
+  if (GetFileInformationByHandleEx(handle_of(f), FileStandardInfo, &now, sizeof now) &&
+      static_cast<uint64_t>(now.AllocationSize.QuadPart) >= pos + len) {
+    return Status();
   }
   // Reserves clusters without moving the end of file (the KEEP_SIZE of fallocate).
-  if (static_cast<uint64_t>(now.AllocationSize.QuadPart) >= pos + len) return Status();
   FILE_ALLOCATION_INFO want{};
   want.AllocationSize.QuadPart = static_cast<LONGLONG>(pos + len);
   if (!SetFileInformationByHandle(handle_of(f), FileAllocationInfo, &want, sizeof want)) {
     DWORD err = GetLastError();
-    // A file system that can't reserve just allocates as the appends come.
-    if (err != ERROR_INVALID_FUNCTION && err != ERROR_NOT_SUPPORTED) return win32_status(err, "preallocate segment");
+    // A file system (or Wine) that can't reserve just allocates as the appends
+    // come; an unknown information class reads as an invalid parameter.
+    if (err != ERROR_INVALID_FUNCTION && err != ERROR_NOT_SUPPORTED && err != ERROR_CALL_NOT_IMPLEMENTED &&
+        err != ERROR_INVALID_PARAMETER) {
+      return win32_status(err, "preallocate segment");
+    }
   }
   return Status();
 }

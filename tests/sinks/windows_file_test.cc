@@ -79,7 +79,9 @@ TEST_CASE("windows file layer: preallocation keeps the size; truncate and rename
   REQUIRE(open_file(dir.path() / "c.seg", OpenMode::kCreateNew, f).ok());
   std::vector<uint8_t> head(100, 'h');
   REQUIRE(write_file_at(f, 0, head).ok());
-  REQUIRE(preallocate_file(f, 100, 1 << 20).ok());
+  Status pre = preallocate_file(f, 100, 1 << 20);
+  INFO(pre.message());
+  REQUIRE(pre.ok());
   uint64_t size = 0;
   REQUIRE(file_size(f, size).ok());
   CHECK(size == 100);
