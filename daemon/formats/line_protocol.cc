@@ -357,7 +357,7 @@ bool LineProtocolParser::parse_entry(std::string_view d, size_t& i, const ParseC
         bool digits = ts.find('-', 1) == std::string_view::npos && ts != "-";
         return fail(digits ? R::kTimestampOutOfRange : R::kInvalidTimestamp);
       }
-      if (__builtin_mul_overflow(t, precision_ns_, &time_ns)) return fail(R::kTimestampOutOfRange);
+      if (!text::scale(t, precision_ns_, time_ns)) return fail(R::kTimestampOutOfRange);
     }
   }
 

@@ -22,7 +22,10 @@
 // year and '-' in rsyslog's forwarding format).
 #include "daemon/formats/syslog.h"
 
+#include <cstdint>
 #include <cstring>
+
+#include "daemon/formats/text.h"
 
 namespace ringest {
 namespace {
@@ -130,8 +133,9 @@ bool parse_rfc3339(std::string_view d, size_t& i, int64_t& out_ns) {
   }
   int64_t secs = days_from_civil(y, mo, da) * 86400 + h * 3600 + mi * 60 + s - offset_s;
   // Points keep int64 nanoseconds: 1677-09-21 to 2262-04-11.
-  return !__builtin_mul_overflow(secs, int64_t{1'000'000'000}, &out_ns) &&
-         !__builtin_add_overflow(out_ns, frac_ns, &out_ns);
+  if (!text::scale(secs, 1'000'000'000, out_ns) || out_ns > INT64_MAX - frac_ns) return false;
+  out_ns += frac_ns;
+  return true;
 }
 
 bool looks_like_5424(std::string_view d) {

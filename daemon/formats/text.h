@@ -23,4 +23,13 @@ bool parse_float(std::string_view s, double& out);
 bool parse_int(std::string_view s, int64_t& out);
 bool parse_uint(std::string_view s, uint64_t& out);
 
+// v * unit into `out` (unit > 0); false when it does not fit an int64.
+// Portable (no compiler builtins), for MSVC builds too.
+inline bool scale(int64_t v, int64_t unit, int64_t& out) {
+  constexpr int64_t kMax = INT64_MAX, kMin = INT64_MIN;
+  if (v > kMax / unit || v < kMin / unit) return false;
+  out = v * unit;
+  return true;
+}
+
 }  // namespace ringest::text
