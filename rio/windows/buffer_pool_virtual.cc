@@ -1,8 +1,8 @@
-#include "rio/buffer_pool.h"
-
 #include <windows.h>
 
 #include <new>
+
+#include "rio/buffer_pool.h"
 
 namespace ringest::rio {
 

@@ -33,12 +33,13 @@ Status IocpEngine::start() {
   if (!iocp_) return win_udp::os_status(GetLastError(), "CreateIoCompletionPort");
   for (uint16_t s = 0; s < socks_.size(); ++s) {
     HANDLE h = reinterpret_cast<HANDLE>(socks_.socket(s));
-    if (!CreateIoCompletionPort(h, iocp_, s, 0)) return win_udp::os_status(GetLastError(), "associate socket");
+    if (!CreateIoCompletionPort(h, iocp_, s, 0))
+      return win_udp::os_status(GetLastError(), "associate socket");
   }
   GUID id = WSAID_WSARECVMSG;
   DWORD got = 0;
-  if (WSAIoctl(socks_.socket(0), SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &recvmsg_, sizeof recvmsg_,
-               &got, nullptr, nullptr) != 0) {
+  if (WSAIoctl(socks_.socket(0), SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &recvmsg_,
+               sizeof recvmsg_, &got, nullptr, nullptr) != 0) {
     return win_udp::os_status(WSAGetLastError(), "WSAIoctl(WSARecvMsg)");
   }
   free_.reserve(pool_.slots());
@@ -94,7 +95,8 @@ uint32_t IocpEngine::poll(DatagramHandler& handler, int timeout_ms) {
   // At most one batch per socket per poll, taken in chunks of one batch.
   for (uint16_t round = 0; round < socks_.size(); ++round) {
     DWORD wait = round == 0 ? static_cast<DWORD>(std::max(timeout_ms, 0)) : 0;
-    if (!GetQueuedCompletionStatusEx(iocp_, entries_.data(), static_cast<ULONG>(entries_.size()), &n, wait, FALSE))
+    if (!GetQueuedCompletionStatusEx(iocp_, entries_.data(), static_cast<ULONG>(entries_.size()), &n, wait,
+                                     FALSE))
       break;  // WAIT_TIMEOUT: nothing (more) finished
     int64_t now = wall_ns();
     for (ULONG i = 0; i < n; ++i) handle(entries_[i], now);
@@ -152,7 +154,8 @@ void IocpEngine::cancel_all() {
   // already holds a datagram was received but never handed out.
   for (int idle = 0; outstanding_ > 0 && idle < 50;) {
     ULONG n = 0;
-    if (!GetQueuedCompletionStatusEx(iocp_, entries_.data(), static_cast<ULONG>(entries_.size()), &n, 20, FALSE)) {
+    if (!GetQueuedCompletionStatusEx(iocp_, entries_.data(), static_cast<ULONG>(entries_.size()), &n, 20,
+                                     FALSE)) {
       ++idle;
       continue;
     }
@@ -179,7 +182,8 @@ std::string IocpEngine::probe_support() {
   GUID id = WSAID_WSARECVMSG;
   LPFN_WSARECVMSG fn = nullptr;
   DWORD got = 0;
-  int r = WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &fn, sizeof fn, &got, nullptr, nullptr);
+  int r =
+      WSAIoctl(s, SIO_GET_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &fn, sizeof fn, &got, nullptr, nullptr);
   std::string why = r == 0 ? "" : win_udp::os_status(WSAGetLastError(), "WSAIoctl(WSARecvMsg)").message();
   closesocket(s);
   return why;

@@ -5,7 +5,8 @@
 // a slot is posted again only when the pipeline releases it.
 #pragma once
 
-#include <winsock2.h>
+#include <winsock2.h>  // first: the other Winsock headers need it
+
 #include <mswsock.h>
 
 #include <string>
@@ -58,11 +59,11 @@ class IocpEngine final : public Engine {
   win_udp::SocketSet socks_;
   HANDLE iocp_ = nullptr;
   LPFN_WSARECVMSG recvmsg_ = nullptr;
-  std::vector<Recv> recv_;       // one per slot
-  std::vector<uint32_t> free_;   // slots the engine may post
-  std::vector<uint32_t> posted_; // receives outstanding, per socket
-  std::vector<bool> starved_;    // per socket: no receive posted and no free slot
-  uint32_t depth_ = 0;           // receives to keep posted per socket
+  std::vector<Recv> recv_;        // one per slot
+  std::vector<uint32_t> free_;    // slots the engine may post
+  std::vector<uint32_t> posted_;  // receives outstanding, per socket
+  std::vector<bool> starved_;     // per socket: no receive posted and no free slot
+  uint32_t depth_ = 0;            // receives to keep posted per socket
   uint32_t outstanding_ = 0;
   std::vector<OVERLAPPED_ENTRY> entries_;
   std::vector<uint32_t> out_;

@@ -6,17 +6,18 @@
 // copies circulating elsewhere carry wrong GUIDs, ioctl codes and flags.
 #pragma once
 
-#include <winsock2.h>
-#include <ws2tcpip.h>
+#include <winsock2.h>  // first: the other Winsock headers need it
+
 #include <mswsock.h>
+#include <ws2tcpip.h>
 
 #include <cstddef>
 
 #ifndef RIO_CORRUPT_CQ
 
-typedef struct RIO_BUFFERID_t* RIO_BUFFERID, **PRIO_BUFFERID;
-typedef struct RIO_CQ_t* RIO_CQ, **PRIO_CQ;
-typedef struct RIO_RQ_t* RIO_RQ, **PRIO_RQ;
+typedef struct RIO_BUFFERID_t *RIO_BUFFERID, **PRIO_BUFFERID;
+typedef struct RIO_CQ_t *RIO_CQ, **PRIO_CQ;
+typedef struct RIO_RQ_t *RIO_RQ, **PRIO_RQ;
 
 typedef struct _RIORESULT {
   LONG Status;
@@ -46,7 +47,8 @@ typedef struct _RIO_BUF {
 typedef enum _RIO_NOTIFICATION_COMPLETION_TYPE {
   RIO_EVENT_COMPLETION = 1,
   RIO_IOCP_COMPLETION = 2,
-} RIO_NOTIFICATION_COMPLETION_TYPE, *PRIO_NOTIFICATION_COMPLETION_TYPE;
+} RIO_NOTIFICATION_COMPLETION_TYPE,
+    *PRIO_NOTIFICATION_COMPLETION_TYPE;
 
 typedef struct _RIO_NOTIFICATION_COMPLETION {
   RIO_NOTIFICATION_COMPLETION_TYPE Type;
@@ -66,13 +68,15 @@ typedef struct _RIO_NOTIFICATION_COMPLETION {
 typedef BOOL(PASCAL* LPFN_RIORECEIVE)(RIO_RQ SocketQueue, PRIO_BUF pData, ULONG DataBufferCount, DWORD Flags,
                                       PVOID RequestContext);
 typedef int(PASCAL* LPFN_RIORECEIVEEX)(RIO_RQ SocketQueue, PRIO_BUF pData, ULONG DataBufferCount,
-                                       PRIO_BUF pLocalAddress, PRIO_BUF pRemoteAddress, PRIO_BUF pControlContext,
-                                       PRIO_BUF pFlags, DWORD Flags, PVOID RequestContext);
+                                       PRIO_BUF pLocalAddress, PRIO_BUF pRemoteAddress,
+                                       PRIO_BUF pControlContext, PRIO_BUF pFlags, DWORD Flags,
+                                       PVOID RequestContext);
 typedef BOOL(PASCAL* LPFN_RIOSEND)(RIO_RQ SocketQueue, PRIO_BUF pData, ULONG DataBufferCount, DWORD Flags,
                                    PVOID RequestContext);
 typedef BOOL(PASCAL* LPFN_RIOSENDEX)(RIO_RQ SocketQueue, PRIO_BUF pData, ULONG DataBufferCount,
-                                     PRIO_BUF pLocalAddress, PRIO_BUF pRemoteAddress, PRIO_BUF pControlContext,
-                                     PRIO_BUF pFlags, DWORD Flags, PVOID RequestContext);
+                                     PRIO_BUF pLocalAddress, PRIO_BUF pRemoteAddress,
+                                     PRIO_BUF pControlContext, PRIO_BUF pFlags, DWORD Flags,
+                                     PVOID RequestContext);
 typedef VOID(PASCAL* LPFN_RIOCLOSECOMPLETIONQUEUE)(RIO_CQ CQ);
 typedef RIO_CQ(PASCAL* LPFN_RIOCREATECOMPLETIONQUEUE)(DWORD QueueSize,
                                                       PRIO_NOTIFICATION_COMPLETION NotificationCompletion);
@@ -85,7 +89,8 @@ typedef VOID(PASCAL* LPFN_RIODEREGISTERBUFFER)(RIO_BUFFERID BufferId);
 typedef INT(PASCAL* LPFN_RIONOTIFY)(RIO_CQ CQ);
 typedef RIO_BUFFERID(PASCAL* LPFN_RIOREGISTERBUFFER)(PCHAR DataBuffer, DWORD DataLength);
 typedef BOOL(PASCAL* LPFN_RIORESIZECOMPLETIONQUEUE)(RIO_CQ CQ, DWORD QueueSize);
-typedef BOOL(PASCAL* LPFN_RIORESIZEREQUESTQUEUE)(RIO_RQ RQ, DWORD MaxOutstandingReceive, DWORD MaxOutstandingSend);
+typedef BOOL(PASCAL* LPFN_RIORESIZEREQUESTQUEUE)(RIO_RQ RQ, DWORD MaxOutstandingReceive,
+                                                 DWORD MaxOutstandingSend);
 
 // The 13 entry points in their documented order, after cbSize.
 typedef struct _RIO_EXTENSION_FUNCTION_TABLE {
@@ -106,7 +111,12 @@ typedef struct _RIO_EXTENSION_FUNCTION_TABLE {
 } RIO_EXTENSION_FUNCTION_TABLE, *PRIO_EXTENSION_FUNCTION_TABLE;
 
 // {8509E081-96DD-4005-B165-9E2EE8C79E3F}
-#define WSAID_MULTIPLE_RIO {0x8509e081, 0x96dd, 0x4005, {0xb1, 0x65, 0x9e, 0x2e, 0xe8, 0xc7, 0x9e, 0x3f}}
+#define WSAID_MULTIPLE_RIO                           \
+  {                                                  \
+    0x8509e081, 0x96dd, 0x4005, {                    \
+      0xb1, 0x65, 0x9e, 0x2e, 0xe8, 0xc7, 0x9e, 0x3f \
+    }                                                \
+  }
 
 #endif  // RIO_CORRUPT_CQ
 
@@ -120,7 +130,8 @@ typedef struct _RIO_EXTENSION_FUNCTION_TABLE {
 // The ABI, whoever declared it.
 static_assert(SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER == 0xC8000024u);
 static_assert(WSA_FLAG_REGISTERED_IO == 0x100);
-static_assert(RIO_MSG_DONT_NOTIFY == 1 && RIO_MSG_DEFER == 2 && RIO_MSG_WAITALL == 4 && RIO_MSG_COMMIT_ONLY == 8);
+static_assert(RIO_MSG_DONT_NOTIFY == 1 && RIO_MSG_DEFER == 2 && RIO_MSG_WAITALL == 4 &&
+              RIO_MSG_COMMIT_ONLY == 8);
 static_assert(RIO_CORRUPT_CQ == 0xFFFFFFFFu);
 static_assert(RIO_IOCP_COMPLETION == 2 && RIO_EVENT_COMPLETION == 1);
 static_assert(sizeof(RIORESULT) == 24);

@@ -41,7 +41,8 @@ Status RioEngine::start() {
 Status RioEngine::create_queues() {
   iocp_ = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
   if (!iocp_) return win_udp::os_status(GetLastError(), "CreateIoCompletionPort");
-  buffer_ = rio_.RIORegisterBuffer(reinterpret_cast<PCHAR>(pool_.data()), static_cast<DWORD>(pool_.size_bytes()));
+  buffer_ =
+      rio_.RIORegisterBuffer(reinterpret_cast<PCHAR>(pool_.data()), static_cast<DWORD>(pool_.size_bytes()));
   if (buffer_ == RIO_INVALID_BUFFERID) return win_udp::os_status(WSAGetLastError(), "RIORegisterBuffer");
   depth_ = std::max<uint32_t>(1, pool_.slots() / socks_.size());
   // Every request queue charges its receives and its one send against the
@@ -102,7 +103,8 @@ uint32_t RioEngine::poll(DatagramHandler& handler, int timeout_ms) {
     DWORD bytes = 0;
     ULONG_PTR key = 0;
     OVERLAPPED* ov = nullptr;
-    BOOL ok = GetQueuedCompletionStatus(iocp_, &bytes, &key, &ov, static_cast<DWORD>(std::max(timeout_ms, 0)));
+    BOOL ok =
+        GetQueuedCompletionStatus(iocp_, &bytes, &key, &ov, static_cast<DWORD>(std::max(timeout_ms, 0)));
     if (!ok && ov == nullptr) return 0;  // timed out: still armed
     armed_ = false;                      // the notification fired: it is one-shot
   }
@@ -183,14 +185,16 @@ void RioEngine::discard_and_close() {
 
 std::string RioEngine::load_table(RIO_EXTENSION_FUNCTION_TABLE& out) {
   if (Status st = win_udp::winsock_start(); !st) return st.message();
-  SOCKET s = WSASocketW(AF_INET, SOCK_DGRAM, IPPROTO_UDP, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_REGISTERED_IO);
-  if (s == INVALID_SOCKET) return win_udp::os_status(WSAGetLastError(), "WSASocket(WSA_FLAG_REGISTERED_IO)").message();
+  SOCKET s =
+      WSASocketW(AF_INET, SOCK_DGRAM, IPPROTO_UDP, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_REGISTERED_IO);
+  if (s == INVALID_SOCKET)
+    return win_udp::os_status(WSAGetLastError(), "WSASocket(WSA_FLAG_REGISTERED_IO)").message();
   GUID id = WSAID_MULTIPLE_RIO;
   out = RIO_EXTENSION_FUNCTION_TABLE{};
   out.cbSize = sizeof out;
   DWORD got = 0;
-  int r = WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &out, sizeof out, &got, nullptr,
-                   nullptr);
+  int r = WSAIoctl(s, SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER, &id, sizeof id, &out, sizeof out, &got,
+                   nullptr, nullptr);
   std::string why;
   if (r != 0) {
     why = win_udp::os_status(WSAGetLastError(), "WSAIoctl(WSAID_MULTIPLE_RIO)").message();

@@ -14,8 +14,8 @@ Status SocketSet::add(const SocketSpec& spec, DWORD extra_flags, BoundSocket& bo
   return {};
 }
 
-void SocketSet::accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, uint32_t offset, uint32_t length,
-                         int64_t now_ns) {
+void SocketSet::accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, uint32_t offset,
+                         uint32_t length, int64_t now_ns) {
   if (name) {
     to_source(name, meta.source);
   } else {

@@ -78,7 +78,8 @@ Status open_bound(const SocketSpec& spec, DWORD extra_flags, SOCKET& s, BoundSoc
     return fail("SO_REUSEADDR");
   }
   int want = static_cast<int>(spec.rcvbuf_bytes);
-  if (want > 0 && setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&want), sizeof want) != 0) {
+  if (want > 0 &&
+      setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&want), sizeof want) != 0) {
     return fail("SO_RCVBUF");
   }
   BOOL no = FALSE;

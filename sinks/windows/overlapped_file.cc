@@ -108,7 +108,8 @@ class OverlappedFileIo final : public FileIo {
     op.ov.OffsetHigh = static_cast<DWORD>(at >> 32);
     DWORD chunk = static_cast<DWORD>(std::min<size_t>(op.len - op.done, 1u << 30));
     // Success or ERROR_IO_PENDING: the completion port gets a packet either way.
-    if (WriteFile(op.h, op.data + op.done, chunk, nullptr, &op.ov) || GetLastError() == ERROR_IO_PENDING) return;
+    if (WriteFile(op.h, op.data + op.done, chunk, nullptr, &op.ov) || GetLastError() == ERROR_IO_PENDING)
+      return;
     finish(slot, GetLastError());
   }
 

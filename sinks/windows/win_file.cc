@@ -65,12 +65,13 @@ using win_io::handle_of;
 using win_io::win32_status;
 
 Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
-  DWORD disposition = mode == OpenMode::kCreateNew ? CREATE_NEW
+  DWORD disposition = mode == OpenMode::kCreateNew   ? CREATE_NEW
                       : mode == OpenMode::kReadWrite ? OPEN_EXISTING
                                                      : CREATE_ALWAYS;
   auto open = [&] {
-    return CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                       nullptr, disposition, FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, nullptr);
+    return CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
+                       FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, disposition,
+                       FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, nullptr);
   };
   HANDLE h = open();
   if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_ACCESS_DENIED && mode == OpenMode::kReadWrite &&
@@ -78,7 +79,8 @@ Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& o
     h = open();  // a sealed segment recovery has to cut
   }
   if (h == INVALID_HANDLE_VALUE) {
-    return win32_status(GetLastError(), std::string(mode == OpenMode::kReadWrite ? "open " : "create ") + path.string());
+    return win32_status(GetLastError(),
+                        std::string(mode == OpenMode::kReadWrite ? "open " : "create ") + path.string());
   }
   out.native = reinterpret_cast<intptr_t>(h);
   return Status();
@@ -163,8 +165,8 @@ Status rename_file(const std::filesystem::path& from, const std::filesystem::pat
 
 Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit) {
   out.clear();
-  HANDLE h = CreateFileW(path.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
-                         OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+  HANDLE h = CreateFileW(path.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                         nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) return win32_status(GetLastError(), "open " + path.string());
   Status st;
   LARGE_INTEGER size;
@@ -204,8 +206,9 @@ Status sync_directory(const std::filesystem::path& dir) {
   // NTFS journals its metadata: an entry created or renamed with write-through
   // (rename_file) is durable without flushing the directory, which Windows
   // allows only to administrators. Flushing is tried, and not required.
-  HANDLE h = CreateFileW(dir.c_str(), GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                         nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+  HANDLE h = CreateFileW(dir.c_str(), GENERIC_READ | GENERIC_WRITE,
+                         FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
+                         FILE_FLAG_BACKUP_SEMANTICS, nullptr);
   if (h == INVALID_HANDLE_VALUE) {
     DWORD err = GetLastError();
     if (err == ERROR_ACCESS_DENIED) return Status();

@@ -94,7 +94,8 @@ struct RioDoubleApi {
 
   static void notify(Cq& c) {
     c.armed = false;
-    PostQueuedCompletionStatus(c.notify.Iocp.IocpHandle, 0, reinterpret_cast<ULONG_PTR>(c.notify.Iocp.CompletionKey),
+    PostQueuedCompletionStatus(c.notify.Iocp.IocpHandle, 0,
+                               reinterpret_cast<ULONG_PTR>(c.notify.Iocp.CompletionKey),
                                static_cast<OVERLAPPED*>(c.notify.Iocp.Overlapped));
   }
 
@@ -243,7 +244,8 @@ struct RioDoubleApi {
     if (!data) return;  // deregistered under a posted receive: leave it
     sockaddr_storage from{};
     int from_len = sizeof from;
-    int n = recvfrom(r.s, data, static_cast<int>(p.data.Length), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+    int n = recvfrom(r.s, data, static_cast<int>(p.data.Length), 0, reinterpret_cast<sockaddr*>(&from),
+                     &from_len);
     RIORESULT res{};
     res.SocketContext = reinterpret_cast<uintptr_t>(r.context);
     res.RequestContext = reinterpret_cast<uintptr_t>(p.context);

@@ -33,7 +33,8 @@ TEST_CASE("windows file layer: several overlapped writes in flight land where th
   std::vector<std::vector<uint8_t>> chunks;
   for (int i = 0; i < 8; ++i) chunks.emplace_back(4096, static_cast<uint8_t>('a' + i));
   // Submitted back to front, so completion order can't hide a wrong offset.
-  for (int i = 7; i >= 0; --i) REQUIRE(io->submit_write(f, uint64_t(i) * 4096, chunks[i].data(), 4096, i).ok());
+  for (int i = 7; i >= 0; --i)
+    REQUIRE(io->submit_write(f, uint64_t(i) * 4096, chunks[i].data(), 4096, i).ok());
   CHECK(io->outstanding() == 8);
   CHECK_FALSE(io->submit_write(f, 0, chunks[0].data(), 1, 99).ok());  // a ninth: refused, nothing started
   std::vector<IoCompletion> done = reap_all(*io, 8);
