@@ -21,6 +21,9 @@ JOBS=${JOBS:-$(nproc)}
 WINE=/usr/lib/wine/wine64
 WINESERVER=/usr/lib/wine/wineserver
 export WINEPREFIX=${WINEPREFIX:-$CACHE/wine} WINEDEBUG=${WINEDEBUG:--all}
+# No .NET (Mono) or HTML (Gecko) runtime: a new prefix would otherwise offer to
+# download them, and wait for an answer nobody gives.
+export WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-mscoree,mshtml=}
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
