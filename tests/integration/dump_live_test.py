@@ -31,7 +31,8 @@ def main():
 
     d = Daemon(args.ringestd).start()
     port = d.ports["statsd"]
-    follow_out = tempfile.TemporaryFile(mode="w+")
+    follow_path = os.path.join(d.dir, "follow.jsonl")
+    follow_out = open(follow_path, "w")
     follow = subprocess.Popen([args.dump, "print", d.data, "--follow"], stdout=follow_out, stderr=subprocess.PIPE,
                               text=True)
     gen = subprocess.Popen([args.loadgen, "--target", f"127.0.0.1:{port}", "--count", "100000", "--rate", "50000",
@@ -43,16 +44,23 @@ def main():
     gen.wait(60)
     d.wait_quiet(1)
     assert d.stop() == 0
-    time.sleep(1.0)  # a few more follow rounds after the last write
-    follow.terminate()
-    follow.wait(10)
-
     final = subprocess.run([args.dump, "print", d.data], capture_output=True, text=True, check=True).stdout
     log = by_key(final.splitlines())
     assert log, "nothing stored"
 
-    follow_out.seek(0)
-    followed = follow_out.read().splitlines()
+    # Give --follow the time it needs to reach the end (a sanitizer build is
+    # slow), then stop it; it must not print more than the log holds.
+    def followed_lines():
+        with open(follow_path) as f:
+            return f.read().splitlines()
+    deadline = time.time() + 120
+    while len(followed_lines()) < len(log) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)  # a few more follow rounds after the end
+    follow.terminate()
+    follow.wait(10)
+    follow_out.close()
+    followed = followed_lines()
     assert len(followed) == len(log), f"--follow printed {len(followed)} records, the log holds {len(log)}"
     assert by_key(followed) == log, "--follow printed records that differ from the log"
 
