@@ -6,7 +6,8 @@
 #   cmake/windows_cross.sh build    cross-build into build/windows
 #   cmake/windows_cross.sh test     build, then run the Windows tests under Wine
 #
-# The C libraries the log needs (zstd, lz4) are compiled from the very
+# The C and C++ libraries the log and the metrics endpoint need (zstd, lz4,
+# prometheus-cpp's core, civetweb) are compiled from the very
 # versions Debian ships for Linux, fetched with `apt-get source` into
 # $RINGEST_CACHE/src/<package>-<version>; a new Debian version means a new
 # directory, so the cache never serves a stale library.
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 dpkg-dev)
 # Whose Debian source packages to compile, named by the -dev package Linux builds with.
-SOURCE_OF=(libzstd-dev liblz4-dev)
+SOURCE_OF=(libzstd-dev liblz4-dev prometheus-cpp-dev libcivetweb-dev)
 CACHE=${RINGEST_CACHE:-$HOME/.cache/ringest}
 JOBS=${JOBS:-$(nproc)}
 WINE=/usr/lib/wine/wine64
@@ -93,6 +94,7 @@ build() {
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
   cmake -S . -B build/windows -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64.cmake -DRINGEST_ZSTD_SOURCE="$(source_dir libzstd-dev)" -DRINGEST_LZ4_SOURCE="$(source_dir liblz4-dev)" \
+    -DRINGEST_PROMETHEUS_SOURCE="$(source_dir prometheus-cpp-dev)" -DRINGEST_CIVETWEB_SOURCE="$(source_dir libcivetweb-dev)" \
     "${launcher[@]}" >/dev/null
   cmake --build build/windows -j "$JOBS"
 }

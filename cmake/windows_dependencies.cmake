@@ -57,3 +57,34 @@ if(EXISTS "${RINGEST_ZSTD_SOURCE}/lib/zstd.h" AND EXISTS "${RINGEST_LZ4_SOURCE}/
   target_compile_options(ringest_lz4 PRIVATE -w)
   add_library(PkgConfig::LIBLZ4 ALIAS ringest_lz4)
 endif()
+
+# prometheus-cpp's core (the text exposition format) and civetweb (the HTTP
+# server behind /metrics), compiled from Debian's source packages the same way.
+# Without them the daemon is left out of the cross build.
+set(RINGEST_PROMETHEUS_SOURCE "" CACHE PATH "Debian prometheus-cpp source tree (apt-get source)")
+set(RINGEST_CIVETWEB_SOURCE "" CACHE PATH "Debian civetweb source tree (apt-get source)")
+if(EXISTS "${RINGEST_PROMETHEUS_SOURCE}/core/include/prometheus/text_serializer.h"
+   AND EXISTS "${RINGEST_CIVETWEB_SOURCE}/src/civetweb.c")
+  enable_language(C)
+  file(GLOB prometheus_sources ${RINGEST_PROMETHEUS_SOURCE}/core/src/*.cc
+       ${RINGEST_PROMETHEUS_SOURCE}/core/src/detail/*.cc)
+  add_library(ringest_prometheus_core STATIC ${prometheus_sources})
+  # The header CMake's generate_export_header writes in prometheus-cpp's own
+  # build: a static library exports nothing.
+  set(prometheus_generated ${CMAKE_BINARY_DIR}/prometheus-generated)
+  file(WRITE ${prometheus_generated}/prometheus/detail/core_export.h
+       "#pragma once\n#define PROMETHEUS_CPP_CORE_EXPORT\n#define PROMETHEUS_CPP_CORE_NO_EXPORT\n")
+  target_include_directories(ringest_prometheus_core SYSTEM PUBLIC ${RINGEST_PROMETHEUS_SOURCE}/core/include
+                             ${prometheus_generated})
+  target_include_directories(ringest_prometheus_core PRIVATE ${RINGEST_PROMETHEUS_SOURCE}/core/src)
+  target_compile_options(ringest_prometheus_core PRIVATE -w)
+  add_library(prometheus-cpp::core ALIAS ringest_prometheus_core)
+
+  # Plain HTTP only, no CGI, files or scripting: what a metrics endpoint needs.
+  add_library(ringest_civetweb STATIC ${RINGEST_CIVETWEB_SOURCE}/src/civetweb.c)
+  target_compile_definitions(ringest_civetweb PRIVATE NO_SSL NO_CGI NO_FILES USE_IPV6)
+  target_include_directories(ringest_civetweb SYSTEM PUBLIC ${RINGEST_CIVETWEB_SOURCE}/include)
+  target_compile_options(ringest_civetweb PRIVATE -w)
+  target_link_libraries(ringest_civetweb PUBLIC ws2_32)
+  add_library(civetweb::civetweb ALIAS ringest_civetweb)
+endif()

@@ -52,7 +52,8 @@ struct Spec {
 // Indexed by Durability.
 constexpr std::string_view kDurabilities[] = {"none", "interval", "batch"};
 constexpr std::string_view kCompressions[] = {"none", "zstd", "lz4"};
-constexpr std::string_view kEngines[] = {"auto", "uring", "recvmmsg"};
+// Linux builds uring and recvmmsg, Windows rio and iocp (rio/engine_factory.cc).
+constexpr std::string_view kEngines[] = {"auto", "uring", "recvmmsg", "rio", "iocp"};
 constexpr std::string_view kPrecisions[] = {"ns", "us", "ms", "s"};
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
@@ -209,7 +210,8 @@ const Spec kSpecs[] = {
      .name = "engine",
      .check = Check::kChoice,
      .choices = kEngines,
-     .description = "Receive engine; auto picks the best one that works here and logs it.",
+     .description = "Receive engine; auto picks the best one that works here and logs it. uring and "
+                    "recvmmsg exist on Linux, rio (Registered I/O) and iocp on Windows.",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.engine; }},
     {.section = kListener,
      .name = "sockets",

@@ -1,10 +1,13 @@
 #include "daemon/logging.h"
 
 #include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 namespace ringest {
 namespace {
@@ -53,22 +56,48 @@ bool set_log_level(const std::string& level) {
   return true;
 }
 
-bool setup_logging(const std::string& level, const std::string& format) {
+bool setup_logging(const LoggingOptions& o, std::string* error) {
+  auto fail = [&](std::string why) {
+    if (error) *error = std::move(why);
+    return false;
+  };
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   formatter->add_flag<EscapedMessage>('*').add_flag<JournalPriority>('&');
-  if (format == "json") {
+  if (o.format == "json") {
     formatter->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l","msg":"%*"})");
-  } else if (format == "logfmt") {
+  } else if (o.format == "logfmt") {
     formatter->set_pattern(R"(time=%Y-%m-%dT%H:%M:%S.%e%z level=%l msg="%*")");
-  } else if (format == "text") {
-    formatter->set_pattern(std::getenv("JOURNAL_STREAM") ? "%&%v" : "%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  } else if (o.format == "text") {
+    bool journal = o.file.empty() && std::getenv("JOURNAL_STREAM");
+    formatter->set_pattern(journal ? "%&%v" : "%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   } else {
-    return false;
+    return fail("unknown log format '" + o.format + "'");
   }
-  auto logger = std::make_shared<spdlog::logger>("ringestd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  logger->set_formatter(std::move(formatter));
+  auto level = spdlog::level::from_str(o.level);
+  if (level == spdlog::level::off && o.level != "off") return fail("unknown log level '" + o.level + "'");
+
+  spdlog::sink_ptr main_sink;
+  if (o.file.empty()) {
+    main_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  } else {
+    try {
+      main_sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(o.file, o.file_max_bytes, o.file_keep);
+    } catch (const spdlog::spdlog_ex& e) {
+      return fail("log file " + o.file + ": " + e.what());
+    }
+  }
+  main_sink->set_formatter(std::move(formatter));
+  std::vector<spdlog::sink_ptr> sinks{main_sink};
+  if (o.system_log) {
+    o.system_log->set_level(spdlog::level::warn);
+    sinks.push_back(o.system_log);
+  }
+  auto logger = std::make_shared<spdlog::logger>("ringestd", sinks.begin(), sinks.end());
+  // A file is read after a crash: every line is written through.
+  if (!o.file.empty()) logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);
-  return set_log_level(level);
+  spdlog::set_level(level);
+  return true;
 }
 
 }  // namespace ringest

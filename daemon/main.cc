@@ -9,13 +9,14 @@
 #include "daemon/logging.h"
 #include "daemon/parse_command.h"
 #include "daemon/run.h"
+#include "daemon/service_host.h"
 #include "daemon/version.h"
 #include "rio/engine_factory.h"
 
 int main(int argc, char** argv) {
   using namespace ringest;
   CLI::App app{"ringestd — UDP telemetry ingestion daemon (StatsD/DogStatsD into a checksummed segment log)"};
-  std::string config_path, check_path, log_level, log_format = "text";
+  std::string config_path, check_path, log_level, log_format = "text", log_file;
   bool version = false;
   app.add_option("-c,--config", config_path, "Run with this TOML configuration file")->check(CLI::ExistingFile);
   app.add_option("--check", check_path, "Validate a configuration file and exit (0 valid, 78 invalid)");
@@ -25,7 +26,9 @@ int main(int argc, char** argv) {
                  "json or logfmt")
       ->check(CLI::IsMember({"text", "json", "logfmt"}))
       ->capture_default_str();
+  app.add_option("--log-file", log_file, "Log to this file (rotated at 64 MiB, 3 kept) instead of stderr");
   ParseCommand parse_command(app);
+  ServiceCommand service_command(app);
   app.footer(describe_settings());
   try {
     app.parse(argc, argv);
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
     return ParseCommand::named_in(argc, argv) ? ParseCommand::kUsage : exit_code::kUsage;
   }
   if (parse_command.selected()) return parse_command.run();
+  if (service_command.selected()) return service_command.run();
 
   if (version) {
     std::printf("ringestd %s\n", RINGEST_VERSION);
@@ -53,15 +57,31 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "ringestd: --config FILE is required (or --check FILE, --version, --help)\n");
     return exit_code::kUsage;
   }
-  ConfigResult r = load_config(config_path);
-  if (!r.ok()) {
-    std::fprintf(stderr, "%s\n", r.error.c_str());
-    return exit_code::kConfig;
-  }
-  if (!setup_logging(log_level.empty() ? r.settings->log_level : log_level, log_format)) {
-    std::fprintf(stderr, "ringestd: bad --log-level '%s'\n", log_level.c_str());
+
+  // A service has no console: it logs to its file (and warnings to the system
+  // log) from the first line on, so even a bad configuration is reported.
+  const bool as_service = started_by_service_manager();
+  LoggingOptions log{log_level.empty() ? "info" : log_level, log_format, log_file,
+                 64 << 20, 3, as_service ? system_log_sink("ringestd") : nullptr};
+  std::string log_error;
+  if ((as_service || !log_file.empty()) && !setup_logging(log, &log_error)) {
+    std::fprintf(stderr, "ringestd: %s\n", log_error.c_str());
     return exit_code::kUsage;
   }
-  spdlog::info("ringestd {} starting with {}", RINGEST_VERSION, config_path);
-  return run_daemon(*r.settings, config_path);
+  auto daemon = [&]() -> int {
+    ConfigResult r = load_config(config_path);
+    if (!r.ok()) {
+      if (as_service) spdlog::critical("{}", r.error);
+      else std::fprintf(stderr, "%s\n", r.error.c_str());
+      return exit_code::kConfig;
+    }
+    if (log_level.empty()) log.level = r.settings->log_level;
+    if (!setup_logging(log, &log_error)) {
+      std::fprintf(stderr, "ringestd: %s\n", log_error.c_str());
+      return exit_code::kUsage;
+    }
+    spdlog::info("ringestd {} starting with {}{}", RINGEST_VERSION, config_path, as_service ? " as a service" : "");
+    return run_daemon(*r.settings, config_path);
+  };
+  return as_service ? run_as_service(daemon) : daemon();
 }

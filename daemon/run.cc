@@ -1,13 +1,12 @@
 #include "daemon/run.h"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <time.h>
 
 #include <chrono>
 
 #include "common/clock.h"
 #include "daemon/config.h"
+#include "daemon/control.h"
 #include "daemon/exit_codes.h"
 #include "daemon/logging.h"
 #include "daemon/metrics.h"
@@ -57,15 +56,9 @@ void reload(const std::string& path, Pipeline& pipeline, DaemonStatus& status, S
 }  // namespace
 
 int run_daemon(const Settings& settings, const std::string& config_path) {
-  // Signals are taken synchronously by this thread alone: block them before
-  // any other thread exists so every thread inherits the mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  sigaddset(&sigs, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-
+  // Stop and reload requests are taken by this thread alone: take them over
+  // before any other thread exists.
+  ControlRequests control;
   ServiceNotifier notify;
   DaemonStatus status;
   // The HTTP endpoint comes up first, so /-/ready answers 503 until the
@@ -94,20 +87,15 @@ int run_daemon(const Settings& settings, const std::string& config_path) {
 
   const int64_t watchdog_ms = notify.watchdog_interval_ms();
   for (;;) {
-    int sig = 0;
-    if (watchdog_ms > 0) {
-      notify.watchdog();
-      timespec ts{watchdog_ms / 1000, (watchdog_ms % 1000) * 1'000'000};
-      sig = sigtimedwait(&sigs, nullptr, &ts);
-      if (sig < 0) continue;  // timeout: time for the next watchdog ping
-    } else if (sigwait(&sigs, &sig) != 0) {
-      continue;
-    }
-    if (sig == SIGHUP) {
+    if (watchdog_ms > 0) notify.watchdog();
+    ControlRequest request = control.wait(watchdog_ms > 0 ? watchdog_ms : -1);
+    if (request == ControlRequest::kNone) continue;  // time for the next watchdog ping
+    if (request == ControlRequest::kReload) {
+      spdlog::info("{}: reloading {}", control.source(), config_path);
       reload(config_path, *pipeline, status, notify);
       continue;
     }
-    spdlog::info("{}: draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    spdlog::info("{}: draining", control.source());
     break;
   }
   status.draining.store(true);

@@ -1,22 +1,25 @@
 // ServiceNotifier: tells a service manager what the daemon is doing — on
 // Linux the sd_notify protocol (READY, RELOADING, STOPPING, STATUS, WATCHDOG)
-// over $NOTIFY_SOCKET, with no dependency on libsystemd or a running systemd.
-// Without a manager every call does nothing.
+// over $NOTIFY_SOCKET, with no dependency on libsystemd or a running systemd;
+// on Windows SetServiceStatus (RUNNING, STOP_PENDING) when the service
+// control manager started the process. Without a manager every call does
+// nothing.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace ringest {
 
 class ServiceNotifier {
  public:
-  ServiceNotifier();  // reads the environment
+  ServiceNotifier();  // finds the manager, if any
   ~ServiceNotifier();
   ServiceNotifier(const ServiceNotifier&) = delete;
   ServiceNotifier& operator=(const ServiceNotifier&) = delete;
 
-  bool active() const { return fd_ >= 0; }
+  bool active() const { return channel_ != nullptr; }
   void ready(const std::string& status);
   void reloading();
   void stopping();
@@ -27,8 +30,8 @@ class ServiceNotifier {
 
  private:
   void send(const std::string& message);
-  int fd_ = -1;
-  std::string address_;
+  struct Channel;  // the platform's line to its service manager
+  std::unique_ptr<Channel> channel_;
   int64_t watchdog_ms_ = 0;
 };
 

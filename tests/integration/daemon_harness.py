@@ -40,8 +40,9 @@ def metric_sum(metrics, name, **match):
 
 class Daemon:
     def __init__(self, ringestd, workdir=None, listeners=None, extra="", parser_threads=2,
-                 durability="interval"):
+                 durability="interval", launcher=()):
         self.ringestd = ringestd
+        self.launcher = list(launcher)  # e.g. [wine64] for ringestd.exe
         self.dir = workdir or tempfile.mkdtemp(prefix="ringest-it-")
         self.data = os.path.join(self.dir, "data")
         listeners = listeners or [("statsd", "127.0.0.1:0", "statsd")]
@@ -67,7 +68,7 @@ class Daemon:
         self.start_args = []
 
     def start(self):
-        self.proc = subprocess.Popen([self.ringestd, "--config", self.config] + self.start_args, stderr=subprocess.PIPE,
+        self.proc = subprocess.Popen(self.launcher + [self.ringestd, "--config", self.config] + self.start_args, stderr=subprocess.PIPE,
                                      stdout=subprocess.DEVNULL, text=True)
         ready = threading.Event()
 

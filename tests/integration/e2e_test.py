@@ -1,10 +1,15 @@
 """End to end: ringestd on loopback takes N sequence-tagged StatsD datagrams
 from ringest-loadgen, drains on SIGTERM, and what ringest-dump reads back
 accounts for every datagram: sent == stored + sum(dropped), and the stored
-sequence numbers are exactly the sent ones minus the dropped."""
+sequence numbers are exactly the sent ones minus the dropped.
+
+With --launcher wine64 and --ringestd ringestd.exe the same run checks the
+Windows daemon under Wine against the Linux loadgen and ringest-dump; it is
+stopped with SIGINT, which Wine delivers as Ctrl+C."""
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 
@@ -18,10 +23,15 @@ def main():
     ap.add_argument("--dump", required=True)
     ap.add_argument("--count", type=int, default=1_000_000)
     ap.add_argument("--rate", type=int, default=0)
-    ap.add_argument("--engine", default="auto")
+    ap.add_argument("--expect-engine", help="fail unless the daemon logs that it picked this engine")
+    ap.add_argument("--launcher", action="append", default=[], help="run ringestd through this (repeatable)")
+    ap.add_argument("--stop-signal", default="TERM", choices=["TERM", "INT"])
     args = ap.parse_args()
 
-    d = Daemon(args.ringestd, extra="").start()
+    d = Daemon(args.ringestd, extra="", launcher=args.launcher).start()
+    if args.expect_engine:
+        picked = [line for line in d.log if f"engine {args.expect_engine} (" in line]
+        assert picked, f"engine {args.expect_engine} not picked:\n" + "\n".join(d.log)
     port = d.ports["statsd"]
     before = d.metrics()
     assert metric_sum(before, "ringest_received_datagrams_total") == 0
@@ -40,8 +50,12 @@ def main():
         if name == "ringest_dropped_datagrams_total" and v:
             lab = dict(labels)
             by_reason[f'{lab["stage"]}/{lab["reason"]}'] = by_reason.get(f'{lab["stage"]}/{lab["reason"]}', 0) + v
-    rc = d.stop()
+    rc = d.stop(getattr(signal, "SIG" + args.stop_signal))
     assert rc == 0, f"ringestd exited {rc}:\n" + "\n".join(d.log[-20:])
+    assert any("draining" in line for line in d.log), "no drain was logged:\n" + "\n".join(d.log[-20:])
+
+    verify = subprocess.run([args.dump, "verify", d.data], capture_output=True, text=True)
+    assert verify.returncode == 0 and '"damage":0' in verify.stdout, f"verify: {verify.stdout}{verify.stderr}"
 
     dump = subprocess.run([args.dump, d.data], capture_output=True, text=True)
     assert dump.returncode == 0, f"ringest-dump found damage: {dump.stderr[-2000:]}"

@@ -1,0 +1,104 @@
+// ControlRequests on Windows: Ctrl+C, Ctrl+Break, a closing console window
+// and system shutdown stop the daemon (drain first); the service control
+// handler (service_main.cc) posts STOP/SHUTDOWN/PRESHUTDOWN and PARAMCHANGE
+// into the same mailbox.
+#include <windows.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <utility>
+
+#include "daemon/control.h"
+#include "daemon/windows/control_mailbox.h"
+
+namespace ringest {
+namespace {
+
+struct Mailbox {
+  std::mutex mu;
+  std::condition_variable posted;
+  std::condition_variable drained_cv;
+  std::deque<std::pair<ControlRequest, const char*>> requests;
+  bool drained = false;
+};
+
+Mailbox& mailbox() {
+  static Mailbox m;
+  return m;
+}
+
+BOOL WINAPI on_console_event(DWORD event) {
+  switch (event) {
+    case CTRL_C_EVENT: windows::post_control_request(ControlRequest::kStop, "Ctrl+C"); return TRUE;
+    case CTRL_BREAK_EVENT: windows::post_control_request(ControlRequest::kStop, "Ctrl+Break"); return TRUE;
+    case CTRL_CLOSE_EVENT:
+    case CTRL_SHUTDOWN_EVENT:
+      // Windows ends the process as soon as this returns: hold it until the
+      // drain is over (Windows itself allows a few seconds at most).
+      windows::post_control_request(ControlRequest::kStop,
+                                    event == CTRL_CLOSE_EVENT ? "console closed" : "system shutdown");
+      windows::wait_until_drained(20'000);
+      return TRUE;
+    default:
+      // CTRL_LOGOFF_EVENT: a user logging off is no reason for a daemon to stop.
+      return FALSE;
+  }
+}
+
+}  // namespace
+
+void windows::post_control_request(ControlRequest request, const char* source) {
+  Mailbox& m = mailbox();
+  {
+    std::lock_guard lock(m.mu);
+    m.requests.emplace_back(request, source);
+  }
+  m.posted.notify_one();
+}
+
+void windows::wait_until_drained(unsigned long timeout_ms) {
+  Mailbox& m = mailbox();
+  std::unique_lock lock(m.mu);
+  m.drained_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return m.drained; });
+}
+
+struct ControlRequests::State {};
+
+ControlRequests::ControlRequests() {
+  Mailbox& m = mailbox();
+  {
+    std::lock_guard lock(m.mu);
+    m.requests.clear();
+    m.drained = false;
+  }
+  SetConsoleCtrlHandler(&on_console_event, TRUE);
+}
+
+ControlRequests::~ControlRequests() {
+  Mailbox& m = mailbox();
+  {
+    std::lock_guard lock(m.mu);
+    m.drained = true;
+  }
+  m.drained_cv.notify_all();
+  SetConsoleCtrlHandler(&on_console_event, FALSE);
+}
+
+ControlRequest ControlRequests::wait(int64_t timeout_ms) {
+  Mailbox& m = mailbox();
+  std::unique_lock lock(m.mu);
+  auto any = [&] { return !m.requests.empty(); };
+  if (timeout_ms < 0) {
+    m.posted.wait(lock, any);
+  } else if (!m.posted.wait_for(lock, std::chrono::milliseconds(timeout_ms), any)) {
+    return ControlRequest::kNone;
+  }
+  auto [request, source] = m.requests.front();
+  m.requests.pop_front();
+  source_ = source;
+  return request;
+}
+
+}  // namespace ringest
