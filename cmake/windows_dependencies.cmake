@@ -72,8 +72,8 @@ if(EXISTS "${RINGEST_PROMETHEUS_SOURCE}/core/include/prometheus/text_serializer.
   # The header CMake's generate_export_header writes in prometheus-cpp's own
   # build: a static library exports nothing.
   set(prometheus_generated ${CMAKE_BINARY_DIR}/prometheus-generated)
-  file(WRITE ${prometheus_generated}/prometheus/detail/core_export.h
-       "#pragma once\n#define PROMETHEUS_CPP_CORE_EXPORT\n#define PROMETHEUS_CPP_CORE_NO_EXPORT\n")
+  file(CONFIGURE OUTPUT ${prometheus_generated}/prometheus/detail/core_export.h
+       CONTENT "#pragma once\n#define PROMETHEUS_CPP_CORE_EXPORT\n#define PROMETHEUS_CPP_CORE_NO_EXPORT\n")
   target_include_directories(ringest_prometheus_core SYSTEM PUBLIC ${RINGEST_PROMETHEUS_SOURCE}/core/include
                              ${prometheus_generated})
   target_include_directories(ringest_prometheus_core PRIVATE ${RINGEST_PROMETHEUS_SOURCE}/core/src)

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "daemon/config.h"
 #include "daemon/exit_codes.h"
@@ -61,6 +63,14 @@ int main(int argc, char** argv) {
   // A service has no console: it logs to its file (and warnings to the system
   // log) from the first line on, so even a bad configuration is reported.
   const bool as_service = started_by_service_manager();
+  if (as_service) {
+    // A service starts in the system directory: relative paths in its
+    // configuration (storage.dir) mean the configuration's own directory.
+    std::error_code ec;
+    std::filesystem::path config = std::filesystem::absolute(config_path, ec);
+    std::filesystem::current_path(config.parent_path(), ec);
+    config_path = config.string();
+  }
   LoggingOptions log{log_level.empty() ? "info" : log_level, log_format, log_file,
                  64 << 20, 3, as_service ? system_log_sink("ringestd") : nullptr};
   std::string log_error;

@@ -87,12 +87,14 @@ void collect_receive(const Pipeline& p, Families& fam) {
   for (const auto& l : p.listeners()) {
     const ListenerSettings& ls = l->state->settings;
     double k_rcvbuf = 0, k_noslot = 0, truncated = 0, shutdown = 0, queue_full = 0;
+    bool kernel_drops_seen = false;
     std::vector<uint64_t> batch_counts(Receiver::kBatchBuckets);
     uint64_t slots = 0, used = 0;
     for (size_t i = 0; i < l->receivers.size(); ++i) {
       const Receiver& r = *l->receivers[i];
       const rio::Engine& e = r.engine();
       std::string engine(rio::to_string(e.kind()));
+      kernel_drops_seen = kernel_drops_seen || e.counts_kernel_drops();
       for (const rio::SocketProbe& sp : e.sockets()) {
         Labels lab{{"listener", ls.name}, {"engine", engine}, {"socket", std::to_string(i)}};
         received.add(lab, double(sp.datagrams.get() + sp.truncated.get() + sp.shutdown_drops.get()));
@@ -135,8 +137,12 @@ void collect_receive(const Pipeline& p, Families& fam) {
     auto d = [&](const char* stage, const char* reason, double v) {
       dropped.add({{"listener", ls.name}, {"stage", stage}, {"reason", reason}}, v);
     };
-    d("kernel", "rcvbuf_full", k_rcvbuf);
-    d("kernel", "no_free_slot", k_noslot);
+    // Where the engine cannot see kernel drops (Windows) a 0 would claim
+    // there were none: the series is left out instead.
+    if (kernel_drops_seen) {
+      d("kernel", "rcvbuf_full", k_rcvbuf);
+      d("kernel", "no_free_slot", k_noslot);
+    }
     d("receive", "truncated", truncated);
     d("handoff", "queue_full", queue_full);
     d("filter", "not_allowed", filtered);
@@ -261,12 +267,14 @@ Totals totals(const Pipeline& pipeline) {
     for (const ClientMetric& m : f.metric) {
       if (f.name == "ringest_received_datagrams_total") t.received += uint64_t(m.counter.value);
       if (f.name == "ringest_stored_datagrams_total") t.stored += uint64_t(m.counter.value);
-      if (f.name != "ringest_dropped_datagrams_total" || m.counter.value == 0) continue;
+      if (f.name != "ringest_dropped_datagrams_total") continue;
       std::string stage, reason;
       for (const auto& l : m.label) {
         if (l.name == "stage") stage = l.value;
         if (l.name == "reason") reason = l.value;
       }
+      if (stage == "kernel") t.kernel_drops_counted = true;
+      if (m.counter.value == 0) continue;
       (stage == "kernel" ? t.kernel_dropped : t.dropped) += uint64_t(m.counter.value);
       if (!t.dropped_detail.empty()) t.dropped_detail += ", ";
       t.dropped_detail += stage + "/" + reason + "=" + std::to_string(uint64_t(m.counter.value));

@@ -63,6 +63,7 @@ class HttpServer {
 struct Totals {
   uint64_t received = 0;       // taken from the kernel (stored or dropped after this)
   uint64_t kernel_dropped = 0; // lost in the kernel before ringest could take them
+  bool kernel_drops_counted = false;  // false where no engine can see them (Windows)
   uint64_t stored = 0;
   uint64_t dropped = 0;        // after receive, every stage
   std::string dropped_detail;  // "stage/reason=n, ..." for the non-zero ones

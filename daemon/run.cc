@@ -107,9 +107,10 @@ int run_daemon(const Settings& settings, const std::string& config_path) {
     return exit_code::kIoErr;
   }
   Totals t = totals(*pipeline);
-  spdlog::info("stopped: received {}, stored {}, dropped {} after receive, {} in the kernel ({}); "
-               "everything stored was synced",
-               t.received, t.stored, t.dropped, t.kernel_dropped, t.dropped_detail.empty() ? "none" : t.dropped_detail);
+  std::string kernel = t.kernel_drops_counted ? std::to_string(t.kernel_dropped) + " in the kernel"
+                                               : "kernel drops not visible on this platform";
+  spdlog::info("stopped: received {}, stored {}, dropped {} after receive, {} ({}); everything stored was synced",
+               t.received, t.stored, t.dropped, kernel, t.dropped_detail.empty() ? "none" : t.dropped_detail);
   return exit_code::kOk;
 }
 

@@ -79,6 +79,10 @@ class Engine {
  public:
   virtual ~Engine() = default;
   virtual EngineKind kind() const = 0;
+  // Whether datagrams the kernel dropped before ringest could take them are
+  // seen and counted (SocketProbe::kernel_drops_*). Linux reports them per
+  // socket; Windows has no per-socket count, so its engines cannot.
+  virtual bool counts_kernel_drops() const = 0;
 
   // Set-up: opens and binds a socket (SO_REUSEPORT, SO_RCVBUF, drop counting).
   virtual Status add_socket(const SocketSpec& spec, BoundSocket& bound) = 0;

@@ -18,6 +18,7 @@ class RecvmmsgEngine final : public Engine {
   explicit RecvmmsgEngine(const EngineOptions& opts);
 
   EngineKind kind() const override { return EngineKind::kRecvmmsg; }
+  bool counts_kernel_drops() const override { return true; }
   Status add_socket(const SocketSpec& spec, BoundSocket& bound) override;
   Status start() override;
   uint32_t poll(DatagramHandler& handler, int timeout_ms) override;

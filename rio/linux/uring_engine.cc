@@ -199,6 +199,12 @@ void UringEngine::handle(const io_uring_cqe* cqe, int64_t now_ns) {
       socks_.observe_drops(s, drops);
     }
   }
+  if (discarding_) {
+    // After the drain: counted once, as a shutdown drop, not as received.
+    sp.shutdown_drops.add();
+    give_to_ring(slot);
+    return;
+  }
   auto* payload = static_cast<uint8_t*>(io_uring_recvmsg_payload(o, &msg_));
   socks_.accepted(s, pool_.meta(slot), o->namelen > 0 ? static_cast<sockaddr*>(io_uring_recvmsg_name(o)) : nullptr,
                   static_cast<uint32_t>(payload - buf), io_uring_recvmsg_payload_length(o, cqe->res, &msg_), now_ns);
@@ -215,6 +221,7 @@ void UringEngine::release(std::span<const uint32_t> slots) {
 bool UringEngine::sockets_empty() { return socks_.all_empty() && io_uring_cq_ready(&ring_) == 0; }
 
 void UringEngine::cancel_all() {
+  discarding_ = true;
   for (uint16_t s = 0; s < socks_.size(); ++s) {
     if (!armed_[s]) continue;
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -232,12 +239,7 @@ void UringEngine::cancel_all() {
     __kernel_timespec ts{0, 10'000'000};
     io_uring_cqe* first = nullptr;
     io_uring_submit_and_wait_timeout(&ring_, &first, 1, &ts, nullptr);
-    out_.clear();
     harvest(wall_ns());
-    for (uint32_t slot : out_) {
-      socks_.probe(pool_.meta(slot).socket).shutdown_drops.add();
-      give_to_ring(slot);
-    }
     if (std::none_of(armed_.begin(), armed_.end(), [](bool a) { return a; })) break;
   }
 }

@@ -21,6 +21,7 @@ class UringEngine final : public Engine {
   ~UringEngine() override;
 
   EngineKind kind() const override { return EngineKind::kUring; }
+  bool counts_kernel_drops() const override { return true; }
   Status add_socket(const SocketSpec& spec, BoundSocket& bound) override;
   Status start() override;
   uint32_t poll(DatagramHandler& handler, int timeout_ms) override;
@@ -49,6 +50,7 @@ class UringEngine final : public Engine {
   linux_udp::SocketSet socks_;
   io_uring ring_{};
   bool ring_ready_ = false;
+  bool discarding_ = false;  // cancel_all(): what completes now is a shutdown drop
   io_uring_buf_ring* br_ = nullptr;
   size_t br_bytes_ = 0;
   uint32_t br_mask_ = 0;

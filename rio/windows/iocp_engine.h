@@ -23,6 +23,7 @@ class IocpEngine final : public Engine {
   ~IocpEngine() override;
 
   EngineKind kind() const override { return EngineKind::kIocp; }
+  bool counts_kernel_drops() const override { return false; }
   Status add_socket(const SocketSpec& spec, BoundSocket& bound) override;
   Status start() override;
   uint32_t poll(DatagramHandler& handler, int timeout_ms) override;

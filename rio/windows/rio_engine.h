@@ -31,6 +31,7 @@ class RioEngine : public Engine {
   ~RioEngine() override;
 
   EngineKind kind() const override { return EngineKind::kRio; }
+  bool counts_kernel_drops() const override { return false; }
   Status add_socket(const SocketSpec& spec, BoundSocket& bound) override;
   Status start() override;
   uint32_t poll(DatagramHandler& handler, int timeout_ms) override;

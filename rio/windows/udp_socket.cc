@@ -24,6 +24,17 @@ Status winsock_start() {
   return {};
 }
 
+// Plain words for the errors a user meets binding a listener; Windows' own
+// text (when it has one) follows in the message.
+const char* common_cause(unsigned long code) {
+  switch (code) {
+    case WSAEADDRINUSE: return "address already in use";
+    case WSAEACCES: return "access denied (another process may hold the port exclusively)";
+    case WSAEADDRNOTAVAIL: return "address not available on this machine";
+    default: return nullptr;
+  }
+}
+
 Status os_status(unsigned long code, const std::string& what) {
   char text[256] = {};
   DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, code, 0, text,
@@ -32,6 +43,7 @@ Status os_status(unsigned long code, const std::string& what) {
     text[--n] = '\0';
   }
   std::string described = n > 0 ? std::string(text, n) : std::string("error");
+  if (const char* cause = common_cause(code)) described = std::string(cause) + (n > 0 ? ": " + described : "");
   described += " (" + std::to_string(code) + ")";
   return Status::with_text(static_cast<int>(code), what, std::move(described));
 }
@@ -82,6 +94,10 @@ Status open_bound(const SocketSpec& spec, DWORD extra_flags, SOCKET& s, BoundSoc
       setsockopt(s, SOL_SOCKET, SO_RCVBUF, reinterpret_cast<const char*>(&want), sizeof want) != 0) {
     return fail("SO_RCVBUF");
   }
+  // One socket on the address: no other process may bind it too (the
+  // Windows counterpart of binding without SO_REUSEPORT on Linux).
+  if (!spec.reuse_port)
+    setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, reinterpret_cast<const char*>(&yes), sizeof yes);
   BOOL no = FALSE;
   DWORD ignored = 0;
   // Best effort: without it a port-unreachable shows up as WSAECONNRESET.

@@ -182,8 +182,8 @@ TEST_CASE("config: unknown keys are errors, with their line") {
 }
 
 TEST_CASE("config: unknown choices are errors") {
-  CHECK(error_of("[[listener]]\nengine = \"rio\"") ==
-        "ringest.toml:2: listener[0].engine: must be one of auto, uring, recvmmsg (got \"rio\")");
+  CHECK(error_of("[[listener]]\nengine = \"epoll\"") ==
+        "ringest.toml:2: listener[0].engine: must be one of auto, uring, recvmmsg, rio, iocp (got \"epoll\")");
   CHECK(error_of("[storage]\ndurability = \"always\"") ==
         "ringest.toml:2: storage.durability: must be one of none, interval, batch (got "
         "\"always\")");

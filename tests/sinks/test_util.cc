@@ -1,35 +1,12 @@
 #include "test_util.h"
 
 #include <doctest/doctest.h>
-#include <stdlib.h>
-#if defined(_WIN32)
-#include <process.h>
-#endif
 
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
 namespace ringest::test {
-
-TempDir::TempDir() {
-#if defined(_WIN32)
-  static int n = 0;
-  path_ = std::filesystem::temp_directory_path() /
-          ("ringest-sinks-" + std::to_string(::_getpid()) + "-" + std::to_string(++n));
-  REQUIRE(std::filesystem::create_directories(path_));
-#else
-  char tmpl[] = "/tmp/ringest-sinks-XXXXXX";
-  const char* p = ::mkdtemp(tmpl);
-  REQUIRE(p != nullptr);
-  path_ = p;
-#endif
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 OwnedRecord OwnedRecord::from(const RecordView& v, uint32_t partition, uint64_t offset) {
   OwnedRecord r;

@@ -11,21 +11,9 @@
 #include "sinks/point.h"
 #include "sinks/record_codec.h"
 #include "sinks/segment_reader.h"
+#include "tests/support/temp_dir.h"
 
 namespace ringest::test {
-
-// A fresh directory under /tmp, removed with everything in it at scope end.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // A point that owns its strings, for building input and comparing output.
 struct OwnedField {
