@@ -1,4 +1,4 @@
-// `ringestd service install | uninstall | start | stop | status` on Windows,
+// `ringestd service install | uninstall | start | stop | reload | status` on Windows,
 // through the service control manager. install records the daemon's options
 // in the service's command line, so the manager starts it exactly as
 // configured; start and stop wait until the service got there.
@@ -179,6 +179,15 @@ int stop(SC_HANDLE svc, const ServiceCommand::Options& o) {
   return clean ? exit_code::kOk : kFailed;
 }
 
+// PARAMCHANGE: the running service re-reads its configuration, as SIGHUP
+// makes it on Linux.
+int reload(SC_HANDLE svc, const ServiceCommand::Options& o) {
+  SERVICE_STATUS plain{};
+  if (!ControlService(svc, SERVICE_CONTROL_PARAMCHANGE, &plain)) return fail("reload " + o.name);
+  std::printf("%s asked to reload its configuration (the log says how it went)\n", o.name.c_str());
+  return exit_code::kOk;
+}
+
 int status(SC_HANDLE svc, const ServiceCommand::Options& o) {
   SERVICE_STATUS_PROCESS st{};
   if (!query(svc, st)) return fail("status " + o.name);
@@ -205,10 +214,10 @@ int uninstall(SC_HANDLE svc, const ServiceCommand::Options& o) {
 
 ServiceCommand::ServiceCommand(CLI::App& app) : options_(std::make_unique<Options>()) {
   Options& o = *options_;
-  cmd_ = app.add_subcommand("service", "Manage the Windows service: install | uninstall | start | stop | status");
+  cmd_ = app.add_subcommand("service", "Manage the Windows service: install | uninstall | start | stop | reload | status");
   cmd_->add_option("action", o.action, "What to do")
       ->required()
-      ->check(CLI::IsMember({"install", "uninstall", "start", "stop", "status"}));
+      ->check(CLI::IsMember({"install", "uninstall", "start", "stop", "reload", "status"}));
   cmd_->add_option("--name", o.name, "Service name")->capture_default_str();
   cmd_->add_option("-c,--config", o.config, "install: the configuration file the service runs with")
       ->check(CLI::ExistingFile);
@@ -240,6 +249,7 @@ int ServiceCommand::run() const {
   if (o.action == "start") access |= SERVICE_START;
   if (o.action == "stop") access |= SERVICE_STOP;
   if (o.action == "uninstall") access |= SERVICE_STOP | DELETE;
+  if (o.action == "reload") access |= SERVICE_PAUSE_CONTINUE;
   Handle svc{OpenServiceW(scm.h, name.c_str(), access)};
   if (!svc) {
     if (GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST) return fail("open " + o.name);
@@ -249,6 +259,7 @@ int ServiceCommand::run() const {
   if (o.action == "start") return start(svc.h, o);
   if (o.action == "stop") return stop(svc.h, o);
   if (o.action == "status") return status(svc.h, o);
+  if (o.action == "reload") return reload(svc.h, o);
   return uninstall(svc.h, o);
 }
 

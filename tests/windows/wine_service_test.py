@@ -1,5 +1,5 @@
 """ringestd.exe as a Windows service under Wine's service control manager:
-`ringestd service install | status | start | stop | uninstall`, the service
+`ringestd service install | status | start | reload | stop | uninstall`, the service
 receiving StatsD from the Linux ringest-loadgen with exact reconciliation,
 SERVICE_CONTROL_STOP draining like SIGTERM, segments the Linux ringest-dump
 verifies clean, and a service whose configuration is bad failing to start
@@ -75,6 +75,11 @@ def check_running_service(args, work):
         gen = subprocess.run([args.loadgen, "--target", f"127.0.0.1:{port}", "--count", str(count),
                               "--rate", "1000", "--check-metrics", url], capture_output=True, text=True, timeout=120)
         assert gen.returncode == 0, f"loadgen --check-metrics: exit {gen.returncode}: {gen.stdout}{gen.stderr}"
+
+        # PARAMCHANGE reloads, as SIGHUP does on Linux.
+        svc.run("reload")
+        wait_for_log(log, r"service paramchange: reloading")
+        wait_for_log(log, r"reload: applied")
 
         out = svc.run("stop")
         assert "stopped (exit code 0)" in out, out
