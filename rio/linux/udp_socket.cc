@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/host_port.h"
+#include "rio/socket_address.h"
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO 55
@@ -19,28 +19,6 @@
 #endif
 
 namespace ringest::rio::linux_udp {
-
-Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len) {
-  HostPort hp;
-  if (!split_host_port(address, hp)) return Status::invalid("bad address '" + address + "'");
-  std::memset(&sa, 0, sizeof sa);
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&sa);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&sa);
-  if (inet_pton(AF_INET, hp.host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(hp.port);
-    len = sizeof(sockaddr_in);
-    return {};
-  }
-  if (inet_pton(AF_INET6, hp.host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(hp.port);
-    len = sizeof(sockaddr_in6);
-    return {};
-  }
-  if (hp.host == "localhost") return resolve("127.0.0.1:" + std::to_string(hp.port), sa, len);
-  return Status::invalid("bad address '" + address + "': host must be a numeric IPv4 or IPv6 address");
-}
 
 Status open_bound(const SocketSpec& spec, int& fd, BoundSocket& bound) {
   sockaddr_storage sa;
@@ -87,23 +65,6 @@ uint32_t queued_bytes(int fd) {
   int n = 0;
   if (ioctl(fd, SIOCINQ, &n) != 0) return 0;
   return static_cast<uint32_t>(n);
-}
-
-void to_source(const sockaddr* sa, SourceAddress& out) {
-  if (sa->sa_family == AF_INET) {
-    auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
-    out.family = SourceAddress::kIPv4;
-    out.port = ntohs(v4->sin_port);
-    std::memcpy(out.addr, &v4->sin_addr, 4);
-    std::memset(out.addr + 4, 0, 12);
-  } else if (sa->sa_family == AF_INET6) {
-    auto* v6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    out.family = SourceAddress::kIPv6;
-    out.port = ntohs(v6->sin6_port);
-    std::memcpy(out.addr, &v6->sin6_addr, 16);
-  } else {
-    out = SourceAddress{};
-  }
 }
 
 void account_kernel_drops(SocketProbe& probe, uint32_t& last_seen, uint32_t now_seen,

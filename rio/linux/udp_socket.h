@@ -9,11 +9,11 @@
 #include "common/source_address.h"
 #include "common/status.h"
 #include "rio/engine.h"
+#include "rio/socket_address.h"
 
 namespace ringest::rio::linux_udp {
 
-// Resolves a numeric "host:port" / "[v6]:port" (no DNS on the packet path).
-Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len);
+
 
 // A non-blocking UDP socket bound to spec.address with SO_REUSEPORT,
 // SO_RCVBUF (granted size read back) and SO_RXQ_OVFL enabled.
@@ -24,7 +24,6 @@ uint64_t kernel_drops(int fd);
 // Bytes queued in the socket's receive queue.
 uint32_t queued_bytes(int fd);
 
-void to_source(const sockaddr* sa, SourceAddress& out);
 
 // Turns a new kernel drop count into counter increments, blaming pool
 // exhaustion if the engine ran out of slots since the last observation.

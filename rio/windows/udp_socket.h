@@ -11,8 +11,10 @@
 #include "common/source_address.h"
 #include "common/status.h"
 #include "rio/engine.h"
+#include "rio/socket_address.h"
 
 namespace ringest::rio::win_udp {
+
 
 // Starts Winsock for the process (once; later calls return the first result).
 Status winsock_start();
@@ -20,8 +22,6 @@ Status winsock_start();
 // A WSA or Win32 error code as a Status naming `what`, with the system's text.
 Status os_status(unsigned long code, const std::string& what);
 
-// Resolves a numeric "host:port" / "[v6]:port" (no DNS on the packet path).
-Status resolve(const std::string& address, sockaddr_storage& sa, int& len);
 
 // An overlapped UDP socket (plus `extra_flags`, e.g. WSA_FLAG_REGISTERED_IO)
 // bound to spec.address, with SO_RCVBUF (granted size read back), port
@@ -39,7 +39,6 @@ uint32_t queued_bytes(SOCKET s);
 // blocking. The socket is left non-blocking.
 uint64_t discard_queued(SOCKET s);
 
-void to_source(const sockaddr* sa, SourceAddress& out);
 
 // Whether a receive error only reports something about an earlier datagram
 // (ICMP port unreachable, net reset): the socket is still fine.

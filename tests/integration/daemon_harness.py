@@ -83,11 +83,13 @@ class Daemon:
                 if m:
                     self.metrics_port = int(m.group(1))
                 if line.rstrip().endswith(" ready") or '"msg":"ready"' in line:
+                    self.ready_seen = True
                     ready.set()
-            ready.set()
+            ready.set()  # the daemon closed its log: it is exiting
 
+        self.ready_seen = False
         threading.Thread(target=reader, daemon=True).start()
-        if not ready.wait(READY_TIMEOUT_S) or self.proc.poll() is not None:
+        if not ready.wait(READY_TIMEOUT_S) or not self.ready_seen or self.proc.poll() is not None:
             raise RuntimeError("ringestd did not become ready:\n" + "\n".join(self.log))
         return self
 

@@ -111,7 +111,7 @@ TEST_CASE("rio double: RIONotify is one-shot and delivers the datagram with its 
   CHECK(r[0].RequestContext == 9);
   CHECK(std::string(b.slab.data() + 100, 7) == "rio:1|c");
   SourceAddress src;
-  win_udp::to_source(reinterpret_cast<const sockaddr*>(b.slab.data() + 3072), src);
+  to_source(reinterpret_cast<const sockaddr*>(b.slab.data() + 3072), src);
   CHECK(src.port == tx.local_port());
   CHECK(b.rio.RIONotify(b.cq) == ERROR_SUCCESS);  // fired, so it can be armed again
 }

@@ -27,6 +27,7 @@ namespace {
 using namespace segfmt;
 using test::OwnedRecord;
 using test::ReadBack;
+using test::open_log;
 using test::TempDir;
 
 LogOptions options(const std::filesystem::path& dir) {
@@ -39,18 +40,6 @@ LogOptions options(const std::filesystem::path& dir) {
   return o;
 }
 
-std::unique_ptr<PartitionLog> open_log(const LogOptions& o, RecoveryReport& report) {
-  Status err;
-  auto log = PartitionLog::open(o, report, err);
-  INFO(err.message());
-  REQUIRE(log != nullptr);
-  return log;
-}
-
-std::unique_ptr<PartitionLog> open_log(const LogOptions& o) {
-  RecoveryReport report;
-  return open_log(o, report);
-}
 
 // Record number n: a point, or now and then a raw record.
 OwnedRecord record(uint64_t n) {

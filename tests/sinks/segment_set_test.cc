@@ -17,6 +17,7 @@
 namespace ringest {
 namespace {
 
+using test::open_log;
 using test::TempDir;
 
 LogOptions options(const std::filesystem::path& dir) {
@@ -27,14 +28,6 @@ LogOptions options(const std::filesystem::path& dir) {
   o.segment_bytes = 4096;
   o.durability = Durability::kBatch;
   return o;
-}
-
-std::unique_ptr<PartitionLog> open_log(const LogOptions& o, RecoveryReport& report) {
-  Status err;
-  auto log = PartitionLog::open(o, report, err);
-  INFO(err.message());
-  REQUIRE(log != nullptr);
-  return log;
 }
 
 void write(PartitionLog& log, uint64_t first, uint64_t count, int64_t mono = 0) {

@@ -8,6 +8,14 @@
 
 namespace ringest::test {
 
+std::unique_ptr<PartitionLog> open_log(const LogOptions& o, RecoveryReport& report) {
+  Status err;
+  auto log = PartitionLog::open(o, report, err);
+  INFO(err.message());
+  REQUIRE(log != nullptr);
+  return log;
+}
+
 OwnedRecord OwnedRecord::from(const RecordView& v, uint32_t partition, uint64_t offset) {
   OwnedRecord r;
   r.partition = partition;

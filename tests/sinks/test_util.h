@@ -4,16 +4,25 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "sinks/partition_log.h"
 #include "sinks/point.h"
 #include "sinks/record_codec.h"
 #include "sinks/segment_reader.h"
 #include "tests/support/temp_dir.h"
 
 namespace ringest::test {
+
+// Opens a partition log, failing the test (with the reason) if it cannot.
+std::unique_ptr<PartitionLog> open_log(const LogOptions& o, RecoveryReport& report);
+inline std::unique_ptr<PartitionLog> open_log(const LogOptions& o) {
+  RecoveryReport report;
+  return open_log(o, report);
+}
 
 // A point that owns its strings, for building input and comparing output.
 struct OwnedField {

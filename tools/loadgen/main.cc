@@ -56,7 +56,7 @@ send_errors, bytes. Exit codes: 0 done; 3 --check-metrics found unaccounted
 datagrams; 4 /metrics could not be read; 64 usage; 71 socket or file error.)";
 
 bool resolve(const std::string& s, Target& t) {
-  return ringest::rio::linux_udp::resolve(s, t.addr, t.len).ok();
+  return ringest::rio::resolve(s, t.addr, t.len).ok();
 }
 
 ringest::capture::IpAddress ip_of(const Target& t) {

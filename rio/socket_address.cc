@@ -1,0 +1,48 @@
+#include "rio/socket_address.h"
+
+#include <cstring>
+
+#include "common/host_port.h"
+
+namespace ringest::rio {
+
+Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len) {
+  HostPort hp;
+  if (!split_host_port(address, hp)) return Status::invalid("bad address '" + address + "'");
+  std::memset(&sa, 0, sizeof sa);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&sa);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&sa);
+  if (inet_pton(AF_INET, hp.host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(hp.port);
+    len = sizeof(sockaddr_in);
+    return {};
+  }
+  if (inet_pton(AF_INET6, hp.host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(hp.port);
+    len = sizeof(sockaddr_in6);
+    return {};
+  }
+  if (hp.host == "localhost") return resolve("127.0.0.1:" + std::to_string(hp.port), sa, len);
+  return Status::invalid("bad address '" + address + "': host must be a numeric IPv4 or IPv6 address");
+}
+
+void to_source(const sockaddr* sa, SourceAddress& out) {
+  if (sa->sa_family == AF_INET) {
+    auto* v4 = reinterpret_cast<const sockaddr_in*>(sa);
+    out.family = SourceAddress::kIPv4;
+    out.port = ntohs(v4->sin_port);
+    std::memcpy(out.addr, &v4->sin_addr, 4);
+    std::memset(out.addr + 4, 0, 12);
+  } else if (sa->sa_family == AF_INET6) {
+    auto* v6 = reinterpret_cast<const sockaddr_in6*>(sa);
+    out.family = SourceAddress::kIPv6;
+    out.port = ntohs(v6->sin6_port);
+    std::memcpy(out.addr, &v6->sin6_addr, 16);
+  } else {
+    out = SourceAddress{};
+  }
+}
+
+}  // namespace ringest::rio

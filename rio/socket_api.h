@@ -1,0 +1,13 @@
+// The BSD socket declarations (sockaddr_storage, inet_pton, htons, ...), from
+// the headers each platform keeps them in. The one place portable rio code
+// names a platform.
+#pragma once
+
+#if defined(_WIN32)
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#else
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
