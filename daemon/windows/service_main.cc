@@ -21,24 +21,30 @@ std::atomic<SERVICE_STATUS_HANDLE> g_status{nullptr};
 const std::function<int()>* g_daemon = nullptr;
 int g_exit_code = 0;
 
-DWORD WINAPI on_control(DWORD control, DWORD, void*, void*) {
+DWORD WINAPI on_control(DWORD control, DWORD, void*, void*) { return windows::handle_service_control(control); }
+
+}  // namespace
+
+DWORD windows::handle_service_control(DWORD control) {
   switch (control) {
     case SERVICE_CONTROL_STOP:
     case SERVICE_CONTROL_SHUTDOWN:
     case SERVICE_CONTROL_PRESHUTDOWN:
-      windows::report_service_status(SERVICE_STOP_PENDING, NO_ERROR, 0, 15'000);
-      windows::post_control_request(ControlRequest::kStop, control == SERVICE_CONTROL_STOP ? "service stop"
+      report_service_status(SERVICE_STOP_PENDING, NO_ERROR, 0, 15'000);
+      post_control_request(ControlRequest::kStop, control == SERVICE_CONTROL_STOP ? "service stop"
                                                             : control == SERVICE_CONTROL_SHUTDOWN
                                                                 ? "system shutdown"
                                                                 : "system pre-shutdown");
       return NO_ERROR;
     case SERVICE_CONTROL_PARAMCHANGE:
-      windows::post_control_request(ControlRequest::kReload, "service paramchange");
+      post_control_request(ControlRequest::kReload, "service paramchange");
       return NO_ERROR;
     case SERVICE_CONTROL_INTERROGATE: return NO_ERROR;
     default: return ERROR_CALL_NOT_IMPLEMENTED;
   }
 }
+
+namespace {
 
 void WINAPI service_main(DWORD argc, wchar_t** argv) {
   // An own-process service gets its installed name as argv[0].

@@ -130,7 +130,7 @@ def main():
     ap.add_argument("--dump", required=True)
     args = ap.parse_args()
     for check in (check_running_service, check_bad_config):
-        work = tempfile.mkdtemp(prefix="ringest-wine-")
+        work = tempfile.mkdtemp(prefix="ringest wine ")  # a space: the recorded command line must quote
         try:
             check(args, work)
         finally:

@@ -1,0 +1,34 @@
+// Windows control requests: what the service control handler makes of the
+// manager's controls. (Ctrl+C in a console is exercised end to end by the
+// wine_e2e test: Wine delivers SIGINT as CTRL_C_EVENT.)
+#include <windows.h>
+
+#include <doctest/doctest.h>
+
+#include "daemon/control.h"
+#include "daemon/windows/service_main.h"
+
+namespace ringest {
+
+TEST_CASE("control: STOP, SHUTDOWN and PRESHUTDOWN stop, PARAMCHANGE reloads") {
+  ControlRequests control;
+  struct Case {
+    DWORD control;
+    ControlRequest request;
+    const char* source;
+  };
+  for (const Case& c : {Case{SERVICE_CONTROL_STOP, ControlRequest::kStop, "service stop"},
+                        Case{SERVICE_CONTROL_SHUTDOWN, ControlRequest::kStop, "system shutdown"},
+                        Case{SERVICE_CONTROL_PRESHUTDOWN, ControlRequest::kStop, "system pre-shutdown"},
+                        Case{SERVICE_CONTROL_PARAMCHANGE, ControlRequest::kReload, "service paramchange"}}) {
+    CAPTURE(c.source);
+    CHECK(windows::handle_service_control(c.control) == NO_ERROR);
+    CHECK(control.wait(1000) == c.request);
+    CHECK(control.source() == c.source);
+  }
+  CHECK(windows::handle_service_control(SERVICE_CONTROL_INTERROGATE) == NO_ERROR);
+  CHECK(windows::handle_service_control(SERVICE_CONTROL_PAUSE) == ERROR_CALL_NOT_IMPLEMENTED);
+  CHECK(control.wait(50) == ControlRequest::kNone);  // neither asked for anything
+}
+
+}  // namespace ringest
