@@ -363,7 +363,56 @@ struct Seen {
   }
 };
 
+
+// The next "|x:value" (or "|#tags") section of an event or service check:
+// its key and value. A malformed section, or a key seen before, is rejected.
+bool next_section(std::string_view& rest, bool& more, Seen& seen, char& key, std::string_view& value,
+                  StatsdReason& why) {
+  const std::string_view sec = take_until(rest, '|', more);
+  if (sec.empty() || (sec[0] != '#' && (sec.size() < 2 || sec[1] != ':'))) {
+    why = StatsdReason::kUnknownSection;
+    return false;
+  }
+  key = sec[0];
+  if (!seen.first(key)) {
+    why = StatsdReason::kDuplicateSection;
+    return false;
+  }
+  value = key == '#' ? sec.substr(1) : sec.substr(2);
+  return true;
+}
+
 }  // namespace
+
+StatsdParser::Section StatsdParser::shared_section(char key, std::string_view value, size_t& n_tags,
+                                                   int64_t& time_ns, Field* fields, size_t& nf, StatsdReason& why) {
+  switch (key) {
+    case '#': return parse_tags(value, n_tags, why) ? Section::kTaken : Section::kRejected;
+    case 'd':
+      if (parse_timestamp(value, time_ns)) return Section::kTaken;
+      why = StatsdReason::kInvalidTimestamp;
+      return Section::kRejected;
+    case 'h': fields[nf++] = Field::string_("hostname", value); return Section::kTaken;
+    case 'c':
+      if (value.empty()) {
+        why = StatsdReason::kInvalidContainerId;
+        return Section::kRejected;
+      }
+      fields[nf++] = Field::string_("container_id", value);
+      return Section::kTaken;
+    default: return Section::kNotShared;
+  }
+}
+
+void StatsdParser::emit(std::string_view measurement, size_t n_tags, std::span<const Field> fields, int64_t time_ns,
+                        PointSink& sink) {
+  PointView p;
+  p.measurement = measurement;
+  p.tags = std::span<const Tag>(tags_.data(), n_tags);
+  p.fields = fields;
+  p.time_ns = time_ns;
+  sink.point(p);
+}
 
 bool StatsdParser::parse_event(std::string_view line, const ParseContext& ctx, PointSink& sink,
                                StatsdReason& why) {
@@ -399,19 +448,13 @@ bool StatsdParser::parse_event(std::string_view line, const ParseContext& ctx, P
   int64_t time_ns = ctx.receive_ns;
   Seen seen;
   while (more) {
-    std::string_view sec = take_until(rest, '|', more);
-    if (sec.empty()) return fail(StatsdReason::kUnknownSection);
-    const char k = sec[0];
-    if (k != '#' && (sec.size() < 2 || sec[1] != ':')) return fail(StatsdReason::kUnknownSection);
-    if (!seen.first(k)) return fail(StatsdReason::kDuplicateSection);
-    const std::string_view v = k == '#' ? sec.substr(1) : sec.substr(2);
+    char k = 0;
+    std::string_view v;
+    if (!next_section(rest, more, seen, k, v, why)) return false;
+    Section shared = shared_section(k, v, n_tags, time_ns, fields.data(), nf, why);
+    if (shared == Section::kRejected) return false;
+    if (shared == Section::kTaken) continue;
     switch (k) {
-      case '#':
-        if (!parse_tags(v, n_tags, why)) return false;
-        break;
-      case 'd':
-        if (!parse_timestamp(v, time_ns)) return fail(StatsdReason::kInvalidTimestamp);
-        break;
       case 'p':
         if (v != "normal" && v != "low") return fail(StatsdReason::kInvalidEventField);
         priority = v;
@@ -422,13 +465,8 @@ bool StatsdParser::parse_event(std::string_view line, const ParseContext& ctx, P
         }
         alert_type = v;
         break;
-      case 'h': fields[nf++] = Field::string_("hostname", v); break;
       case 'k': fields[nf++] = Field::string_("aggregation_key", v); break;
       case 's': fields[nf++] = Field::string_("source_type_name", v); break;
-      case 'c':
-        if (v.empty()) return fail(StatsdReason::kInvalidContainerId);
-        fields[nf++] = Field::string_("container_id", v);
-        break;
       default: return fail(StatsdReason::kUnknownSection);
     }
   }
@@ -436,12 +474,7 @@ bool StatsdParser::parse_event(std::string_view line, const ParseContext& ctx, P
   fields[1] = Field::string_("text", unescape_newlines(raw_text));
   fields[nf++] = Field::string_("priority", priority);
   fields[nf++] = Field::string_("alert_type", alert_type);
-  PointView p;
-  p.measurement = "statsd_event";
-  p.tags = std::span<const Tag>(tags_.data(), n_tags);
-  p.fields = std::span<const Field>(fields.data(), nf);
-  p.time_ns = time_ns;
-  sink.point(p);
+  emit("statsd_event", n_tags, std::span<const Field>(fields.data(), nf), time_ns, sink);
   return true;
 }
 
@@ -471,33 +504,14 @@ bool StatsdParser::parse_service_check(std::string_view line, const ParseContext
       fields[nf++] = Field::string_("message", unescape_newlines(rest.substr(2)));
       break;
     }
-    std::string_view sec = take_until(rest, '|', more);
-    if (sec.empty()) return fail(StatsdReason::kUnknownSection);
-    const char k = sec[0];
-    if (k != '#' && (sec.size() < 2 || sec[1] != ':')) return fail(StatsdReason::kUnknownSection);
-    if (!seen.first(k)) return fail(StatsdReason::kDuplicateSection);
-    const std::string_view v = k == '#' ? sec.substr(1) : sec.substr(2);
-    switch (k) {
-      case '#':
-        if (!parse_tags(v, n_tags, why)) return false;
-        break;
-      case 'd':
-        if (!parse_timestamp(v, time_ns)) return fail(StatsdReason::kInvalidTimestamp);
-        break;
-      case 'h': fields[nf++] = Field::string_("hostname", v); break;
-      case 'c':
-        if (v.empty()) return fail(StatsdReason::kInvalidContainerId);
-        fields[nf++] = Field::string_("container_id", v);
-        break;
-      default: return fail(StatsdReason::kUnknownSection);
-    }
+    char k = 0;
+    std::string_view v;
+    if (!next_section(rest, more, seen, k, v, why)) return false;
+    Section shared = shared_section(k, v, n_tags, time_ns, fields.data(), nf, why);
+    if (shared == Section::kRejected) return false;
+    if (shared == Section::kNotShared) return fail(StatsdReason::kUnknownSection);
   }
-  PointView p;
-  p.measurement = "statsd_service_check";
-  p.tags = std::span<const Tag>(tags_.data(), n_tags);
-  p.fields = std::span<const Field>(fields.data(), nf);
-  p.time_ns = time_ns;
-  sink.point(p);
+  emit("statsd_service_check", n_tags, std::span<const Field>(fields.data(), nf), time_ns, sink);
   return true;
 }
 

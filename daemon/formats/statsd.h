@@ -62,6 +62,14 @@ class StatsdParser final : public Parser {
   bool parse_event(std::string_view line, const ParseContext& ctx, PointSink& sink, StatsdReason& why);
   bool parse_service_check(std::string_view line, const ParseContext& ctx, PointSink& sink,
                            StatsdReason& why);
+  // A section events and service checks share: '#' tags, d: timestamp,
+  // h: hostname, c: container id (a field appended to fields[nf]).
+  enum class Section { kTaken, kNotShared, kRejected };
+  Section shared_section(char key, std::string_view value, size_t& n_tags, int64_t& time_ns, Field* fields,
+                         size_t& nf, StatsdReason& why);
+  // Emits an event's or a service check's point.
+  void emit(std::string_view measurement, size_t n_tags, std::span<const Field> fields, int64_t time_ns,
+            PointSink& sink);
   // Appends the DogStatsD tags of a '#' section to tags_.
   bool parse_tags(std::string_view list, size_t& n_tags, StatsdReason& why);
   // Copies `s` into text_ with each two-byte "\n" turned into a newline.
