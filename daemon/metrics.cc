@@ -251,7 +251,18 @@ void collect_process(Families& fam) {
   max_fds.add({}, double(ps.max_fds));
   Family start("process_start_time_seconds", "Start time since the Unix epoch.", MetricType::Gauge);
   start.add({}, ps.start_time_seconds);
-  for (Family* f : {&cpu, &rss, &vsz, &fds, &max_fds, &start}) fam.add(*f);
+  for (Family* f : {&cpu, &rss, &vsz, &fds, &start}) fam.add(*f);
+  if (ps.max_fds > 0) fam.add(max_fds);  // Windows sets no per-process handle limit
+  uint64_t udp_errors = 0;
+  if (read_host_udp_receive_errors(udp_errors)) {
+    Family host("ringest_host_udp_receive_errors_total",
+                "UDP datagrams this host's network stack dropped on receive, all sockets together (not only "
+                "ringest's). On Windows, which keeps no per-socket drop count, the only sign of datagrams lost "
+                "before ringest took them.",
+                MetricType::Counter);
+    host.add({}, double(udp_errors));
+    fam.add(host);
+  }
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The process's own resource use, for the standard process_* metrics.
-// Implemented per OS (daemon/linux/process_stats.cc).
+// Implemented per OS (daemon/linux/process_stats.cc, daemon/windows/process_stats.cc).
 #pragma once
 
 #include <cstdint>
@@ -17,5 +17,12 @@ struct ProcessStats {
 
 // False if the OS could not be asked; fields it could not fill stay 0.
 bool read_process_stats(ProcessStats& out);
+
+// UDP datagrams the host's network stack dropped on receive, every socket
+// together (Linux: Udp InErrors of /proc/net/snmp; Windows: dwInErrors of
+// GetUdpStatistics, IPv4 and IPv6). On Windows, which keeps no per-socket
+// count, this is the only sign of datagrams lost before ringest saw them.
+// False if the OS could not be asked.
+bool read_host_udp_receive_errors(uint64_t& out);
 
 }  // namespace ringest

@@ -58,4 +58,21 @@ bool read_process_stats(ProcessStats& out) {
   return true;
 }
 
+bool read_host_udp_receive_errors(uint64_t& out) {
+  // Two "Udp:" lines: the column names, then the values.
+  std::ifstream in("/proc/net/snmp");
+  std::string names, values, line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Udp: ", 0) != 0) continue;
+    (names.empty() ? names : values) = line;
+  }
+  std::istringstream n(names), v(values);
+  for (std::string name, value; n >> name && v >> value;) {
+    if (name != "InErrors") continue;
+    out = std::stoull(value);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace ringest

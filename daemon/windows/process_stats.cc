@@ -2,8 +2,10 @@
 // handle count (a process's open handles are what file descriptors are on
 // Linux; Windows sets no per-process limit short of 2^24, so max_fds stays 0).
 #include <windows.h>
-// psapi.h needs windows.h first.
+// psapi.h and iphlpapi.h need windows.h first.
+#include <iphlpapi.h>
 #include <psapi.h>
+#include <winsock2.h>
 
 #include "daemon/process_stats.h"
 
@@ -36,6 +38,14 @@ bool read_process_stats(ProcessStats& out) {
   DWORD handles = 0;
   if (GetProcessHandleCount(self, &handles)) out.open_fds = handles;
   return ok;
+}
+
+bool read_host_udp_receive_errors(uint64_t& out) {
+  MIB_UDPSTATS v4{}, v6{};
+  if (GetUdpStatistics(&v4) != NO_ERROR) return false;
+  out = v4.dwInErrors;
+  if (GetUdpStatisticsEx(&v6, AF_INET6) == NO_ERROR) out += v6.dwInErrors;
+  return true;
 }
 
 }  // namespace ringest

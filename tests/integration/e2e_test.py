@@ -43,6 +43,7 @@ def main():
     assert sent == args.count, report
 
     m = d.wait_quiet(sent)
+    assert ("ringest_host_udp_receive_errors_total", frozenset()) in m, "no host UDP receive-error count"
     stored_metric = metric_sum(m, "ringest_stored_datagrams_total")
     dropped = metric_sum(m, "ringest_dropped_datagrams_total")
     by_reason = {}
