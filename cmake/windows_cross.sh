@@ -87,7 +87,7 @@ source_dir() {
     "$(dpkg-query -W -f='${source:Version}' "$1")"
 }
 
-# The Linux tools the Wine integration tests drive ringestd.exe with.
+# The Linux daemon and tools the Wine integration tests work with.
 LINUX_BUILD=${LINUX_BUILD:-build/release}
 linux_tools() {
   if [ ! -e "$LINUX_BUILD/build.ninja" ]; then
@@ -95,7 +95,7 @@ linux_tools() {
     command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
     cmake -S . -B "$LINUX_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
   fi
-  cmake --build "$LINUX_BUILD" -j "$JOBS" --target ringest-loadgen ringest-dump
+  cmake --build "$LINUX_BUILD" -j "$JOBS" --target ringestd ringest-loadgen ringest-dump
 }
 
 build() {
@@ -107,7 +107,7 @@ build() {
   cmake -S . -B build/windows -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64.cmake -DRINGEST_ZSTD_SOURCE="$(source_dir libzstd-dev)" -DRINGEST_LZ4_SOURCE="$(source_dir liblz4-dev)" \
     -DRINGEST_PROMETHEUS_SOURCE="$(source_dir prometheus-cpp-dev)" -DRINGEST_CIVETWEB_SOURCE="$(source_dir libcivetweb-dev)" \
-    -DRINGEST_LINUX_TOOLS="$(realpath "$LINUX_BUILD")/tools" \
+    -DRINGEST_LINUX_BUILD="$(realpath "$LINUX_BUILD")" \
     "${launcher[@]}" >/dev/null
   cmake --build build/windows -j "$JOBS"
 }

@@ -18,6 +18,8 @@
 int main(int argc, char** argv) {
   using namespace ringest;
   CLI::App app{"ringestd — UDP telemetry ingestion daemon (StatsD/DogStatsD into a checksummed segment log)"};
+  // Options start with '-' on Windows too: "/data/x.toml" is a path.
+  app.allow_windows_style_options(false);
   std::string config_path, check_path, log_level, log_format = "text", log_file;
   bool version = false;
   app.add_option("-c,--config", config_path, "Run with this TOML configuration file")->check(CLI::ExistingFile);

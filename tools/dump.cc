@@ -14,8 +14,8 @@
 #include "tools/dump.h"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -228,21 +228,20 @@ bool parse_time(const std::string& s, int64_t& out) {
     out = n;
     return true;
   }
-  std::tm tm{};
-  int frac_at = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &frac_at) != 6) {
-    return false;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, frac_at = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &frac_at) != 6) return false;
+  const std::chrono::year_month_day date{std::chrono::year{y}, std::chrono::month{unsigned(mo)},
+                                         std::chrono::day{unsigned(d)}};
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60) return false;
   int64_t ns = 0, scale = 100'000'000;
   const char* p = s.c_str() + frac_at;
   if (*p == '.') {
     for (++p; *p >= '0' && *p <= '9'; ++p, scale /= 10) ns += (*p - '0') * scale;
   }
   if (std::string_view(p) != "Z") return false;
-  out = static_cast<int64_t>(timegm(&tm)) * 1'000'000'000 + ns;
+  const int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+  out = ((days * 24 + h) * 60 + mi) * int64_t{60} + sec;
+  out = out * 1'000'000'000 + ns;
   return true;
 }
 
@@ -255,6 +254,7 @@ int subcommand(int argc, char** argv) {
   std::string cmd = argv[1];
   CLI::App app{"ringest-dump " + cmd};
   app.name("ringest-dump " + cmd);
+  app.allow_windows_style_options(false);  // "/data/..." is a directory on every platform
   std::string dir, dest, format = "json", since, until;
   bool origin = false, follow_log = false;
   ReadRange range;
@@ -301,6 +301,7 @@ int legacy(int argc, char** argv) {
   CLI::App app{
       "Read a ringest data directory, verify every checksum and print its records as JSON lines.\n"
       "Subcommands: list, verify, print, count, backup (ringest-dump SUBCOMMAND --help)."};
+  app.allow_windows_style_options(false);
   std::string dir;
   bool count = false, verify = false, origin = false;
   app.add_option("DIR", dir, "data directory (holding <partition>/ directories) or one partition directory")

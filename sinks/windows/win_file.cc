@@ -191,6 +191,24 @@ Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, s
   return st;
 }
 
+Status datasync_path(const std::filesystem::path& path) {
+  // FlushFileBuffers wants a handle with write access; nothing is written
+  // through it, and every sharing mode is granted so the daemon appending to
+  // the file is not disturbed. A sealed segment is read-only: the daemon
+  // flushed it before sealing, so there is nothing left to make durable.
+  HANDLE h = CreateFileW(path.c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                         nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (h == INVALID_HANDLE_VALUE) {
+    DWORD err = GetLastError();
+    if (err == ERROR_ACCESS_DENIED && (GetFileAttributesW(path.c_str()) & FILE_ATTRIBUTE_READONLY)) return Status();
+    return win32_status(err, "open " + path.string());
+  }
+  Status st;
+  if (!FlushFileBuffers(h)) st = win32_status(GetLastError(), "FlushFileBuffers " + path.string());
+  CloseHandle(h);
+  return st;
+}
+
 Status make_read_only(const std::filesystem::path& path) {
   if (!SetFileAttributesW(path.c_str(), FILE_ATTRIBUTE_READONLY)) {
     return win32_status(GetLastError(), "make read-only " + path.string());

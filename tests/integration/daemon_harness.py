@@ -40,7 +40,7 @@ def metric_sum(metrics, name, **match):
 
 class Daemon:
     def __init__(self, ringestd, workdir=None, listeners=None, extra="", parser_threads=2,
-                 durability="interval", launcher=(), listener_extra=""):
+                 durability="interval", launcher=(), listener_extra="", storage_extra=""):
         self.ringestd = ringestd
         self.launcher = list(launcher)  # e.g. [wine64] for ringestd.exe
         self.dir = workdir or tempfile.mkdtemp(prefix="ringest-it-")
@@ -50,6 +50,7 @@ class Daemon:
             "[storage]",
             f"dir = '{self.data}'",  # a literal string: Windows paths hold backslashes
             f'durability = "{durability}"',
+            storage_extra,
             "[metrics]",
             'listen = "127.0.0.1:0"',
             "[parser]",

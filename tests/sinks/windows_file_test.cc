@@ -1,5 +1,7 @@
 // The Windows file layer: overlapped writes completed on a completion port,
 // FlushFileBuffers ordered after the writes before it, preallocation.
+#include <windows.h>
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -112,6 +114,22 @@ TEST_CASE("windows file layer: creating an existing segment fails and says why")
   CHECK_FALSE(st.ok());
   CHECK(st.message().find("create") != std::string::npos);
   CHECK_FALSE(is_no_space(st));
+}
+
+TEST_CASE("windows file layer: a tool syncs a file the daemon keeps open, and a sealed one is already durable") {
+  test::TempDir dir;
+  const auto path = dir.path() / "f.seg";
+  FileHandle f;
+  REQUIRE(open_file(path, OpenMode::kCreateNew, f).ok());
+  REQUIRE(write_file_at(f, 0, std::vector<uint8_t>(64, 's')).ok());
+  CHECK(datasync_path(path).ok());  // while the writer holds it open
+  REQUIRE(close_file(f).ok());
+  REQUIRE(make_read_only(path).ok());
+  CHECK(datasync_path(path).ok());
+  Status missing = datasync_path(dir.path() / "missing.seg");
+  CHECK_FALSE(missing.ok());
+  CHECK(missing.message().find("missing.seg") != std::string::npos);
+  SetFileAttributesW(path.c_str(), FILE_ATTRIBUTE_NORMAL);  // so the directory can be removed
 }
 
 }  // namespace ringest

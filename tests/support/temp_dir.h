@@ -3,6 +3,7 @@
 // existing name, so a random name that it creates is ours alone.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <random>
 #include <stdexcept>
@@ -24,6 +25,12 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
+    if (std::filesystem::remove_all(path_, ec) != static_cast<std::uintmax_t>(-1) && !ec) return;
+    // Windows refuses to delete read-only files (sealed segments): make
+    // everything writable, then try again.
+    for (const auto& e : std::filesystem::recursive_directory_iterator(path_, ec))
+      std::filesystem::permissions(e.path(), std::filesystem::perms::owner_write, std::filesystem::perm_options::add,
+                                   ec);
     std::filesystem::remove_all(path_, ec);
   }
   TempDir(const TempDir&) = delete;
