@@ -77,8 +77,15 @@ int main(int argc, char** argv) {
                  64 << 20, 3, as_service ? system_log_sink("ringestd") : nullptr};
   std::string log_error;
   if ((as_service || !log_file.empty()) && !setup_logging(log, &log_error)) {
-    std::fprintf(stderr, "ringestd: %s\n", log_error.c_str());
-    return exit_code::kUsage;
+    if (!as_service) {
+      std::fprintf(stderr, "ringestd: %s\n", log_error.c_str());
+      return exit_code::kUsage;
+    }
+    // The service manager must still hear the failure, and the system log
+    // says why (the log file is what failed).
+    setup_logging(LoggingOptions{.system_log = log.system_log});
+    spdlog::critical("ringestd: {}", log_error);
+    return run_as_service([] { return exit_code::kUsage; });
   }
   auto daemon = [&]() -> int {
     ConfigResult r = load_config(config_path);

@@ -104,7 +104,10 @@ Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, s
 // Makes a file created or renamed in `dir` durable as an entry of `dir`.
 Status sync_directory(const std::filesystem::path& dir);
 // Makes what was written to the file so far durable, through a read-only
-// descriptor (for tools that must not write to the log).
+// descriptor (for tools that must not write to the log). Windows flushes only
+// through a handle opened for writing: there the caller needs write access to
+// the file (nothing is written through it); a sealed, read-only segment is
+// durable already and succeeds as is.
 Status datasync_path(const std::filesystem::path& path);
 // Takes write permission away (a sealed segment); best effort.
 Status make_read_only(const std::filesystem::path& path);

@@ -119,7 +119,7 @@ class Dumper : public LogVisitor {
   }
   void on_damage(const std::filesystem::path& file, uint64_t pos, std::string_view reason) override {
     ++damage_;
-    std::fprintf(stderr, "ringest-dump: %s: damage at byte %llu: %.*s\n", file.c_str(),
+    std::fprintf(stderr, "ringest-dump: %s: damage at byte %llu: %.*s\n", file.string().c_str(),
                  static_cast<unsigned long long>(pos), static_cast<int>(reason.size()), reason.data());
   }
 
@@ -208,7 +208,7 @@ int list(const std::string& dir) {
           "{\"partition\":%u,\"segment\":\"%s\",\"base_offset\":%llu,\"next_offset\":%llu,\"records\":%llu,"
           "\"min_time_ns\":%lld,\"max_time_ns\":%lld,\"bytes\":%zu,\"valid_bytes\":%llu,\"state\":\"%s\","
           "\"index\":%s}\n",
-          p.partition, seg.path.filename().c_str(), static_cast<unsigned long long>(seg.base_offset),
+          p.partition, seg.path.filename().string().c_str(), static_cast<unsigned long long>(seg.base_offset),
           static_cast<unsigned long long>(reader.next_offset()),
           static_cast<unsigned long long>(reader.next_offset() - seg.base_offset),
           static_cast<long long>(idx.entries.empty() ? 0 : idx.min_time()),

@@ -59,7 +59,7 @@ int backup(const std::filesystem::path& dir, const std::filesystem::path& dest) 
   std::error_code ec;
   std::filesystem::create_directories(dest, ec);
   if (ec) {
-    std::fprintf(stderr, "ringest-dump: create %s: %s\n", dest.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "ringest-dump: create %s: %s\n", dest.string().c_str(), ec.message().c_str());
     return 1;
   }
   int rc = 0;
@@ -81,7 +81,7 @@ int backup(const std::filesystem::path& dir, const std::filesystem::path& dest) 
       }
       std::vector<uint8_t> bytes;
       if (!read_file(s.path, bytes).ok()) {
-        std::fprintf(stderr, "ringest-dump: backup: %s went away (retention); left out\n", s.path.c_str());
+        std::fprintf(stderr, "ringest-dump: backup: %s went away (retention); left out\n", s.path.string().c_str());
         continue;
       }
       if (Status st = write_copy(target, bytes); !st.ok()) fail(st);

@@ -82,7 +82,7 @@ class Tail {
 
   void damaged_at(const SegmentFile& s) {
     std::fprintf(stderr, "ringest-dump: %s: damage at byte %llu; going on with the next segment\n",
-                 s.path.c_str(), static_cast<unsigned long long>(pos_));
+                 s.path.string().c_str(), static_cast<unsigned long long>(pos_));
   }
 
   uint32_t partition_;

@@ -28,7 +28,8 @@ struct ServiceCommand::Options {
   std::string log_format;
   std::string account;
   bool demand_start = false;
-  int timeout_s = 30;
+  bool no_restart = false;
+  int timeout_s = 120;
 };
 
 namespace {
@@ -37,11 +38,12 @@ constexpr int kFailed = 1;
 constexpr int kNotRunning = 3;
 constexpr int kNotInstalled = 4;
 
+// A command-line argument as Windows passed it to main(): in the ANSI code page.
 std::wstring wide(const std::string& s) {
   if (s.empty()) return {};
-  int n = MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), nullptr, 0);
+  int n = MultiByteToWideChar(CP_ACP, 0, s.data(), int(s.size()), nullptr, 0);
   std::wstring w(size_t(n), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, s.data(), int(s.size()), w.data(), n);
+  MultiByteToWideChar(CP_ACP, 0, s.data(), int(s.size()), w.data(), n);
   return w;
 }
 
@@ -100,14 +102,19 @@ bool query(SC_HANDLE svc, SERVICE_STATUS_PROCESS& st) {
   return QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, reinterpret_cast<BYTE*>(&st), sizeof st, &needed) != 0;
 }
 
-// Polls until the service leaves `pending` or the time is up.
+// Polls until the service leaves `pending`; false (GetLastError() says why)
+// when the manager cannot be asked or the time is up.
 bool wait_while(SC_HANDLE svc, DWORD pending, int timeout_s, SERVICE_STATUS_PROCESS& st) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (query(svc, st) && st.dwCurrentState == pending) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
+  for (;;) {
+    if (!query(svc, st)) return false;
+    if (st.dwCurrentState != pending) return true;
+    if (std::chrono::steady_clock::now() > deadline) {
+      SetLastError(ERROR_TIMEOUT);
+      return false;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return true;
 }
 
 // The service's exit, as the manager recorded it.
@@ -115,6 +122,24 @@ std::string exit_text(const SERVICE_STATUS_PROCESS& st) {
   if (st.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR)
     return "exit code " + std::to_string(st.dwServiceSpecificExitCode);
   return st.dwWin32ExitCode == NO_ERROR ? "exit code 0" : error_text(st.dwWin32ExitCode);
+}
+
+// Restart after a failure, as systemd's Restart=on-failure does: after a
+// crash and, with the flag, after a non-zero exit code too.
+void restart_on_failure(SC_HANDLE svc) {
+  SC_ACTION restart[] = {{SC_ACTION_RESTART, 5'000}, {SC_ACTION_RESTART, 5'000}, {SC_ACTION_RESTART, 30'000}};
+  SERVICE_FAILURE_ACTIONSW actions{};
+  actions.dwResetPeriod = 24 * 3600;
+  actions.cActions = 3;
+  actions.lpsaActions = restart;
+  SERVICE_FAILURE_ACTIONS_FLAG on_exit_code{TRUE};
+  if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, &actions)) {
+    std::fprintf(stderr, "ringestd service: warning: no restart on failure: %s\n",
+                 error_text(GetLastError()).c_str());
+  } else if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &on_exit_code)) {
+    std::fprintf(stderr, "ringestd service: warning: restart after a crash only, not after an exit code: %s\n",
+                 error_text(GetLastError()).c_str());
+  }
 }
 
 int install(SC_HANDLE scm, const ServiceCommand::Options& o) {
@@ -139,15 +164,7 @@ int install(SC_HANDLE scm, const ServiceCommand::Options& o) {
   SERVICE_PRESHUTDOWN_INFO pre{15'000};
   if (!ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_PRESHUTDOWN_INFO, &pre))
     std::fprintf(stderr, "ringestd service: warning: no pre-shutdown time: %s\n", error_text(GetLastError()).c_str());
-  // Restart after a failure, as systemd's Restart=on-failure does.
-  SC_ACTION restart[] = {{SC_ACTION_RESTART, 5'000}, {SC_ACTION_RESTART, 5'000}, {SC_ACTION_RESTART, 30'000}};
-  SERVICE_FAILURE_ACTIONSW actions{};
-  actions.dwResetPeriod = 24 * 3600;
-  actions.cActions = 3;
-  actions.lpsaActions = restart;
-  if (!ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_FAILURE_ACTIONS, &actions))
-    std::fprintf(stderr, "ringestd service: warning: no restart on failure: %s\n",
-                 error_text(GetLastError()).c_str());
+  if (!o.no_restart) restart_on_failure(svc.h);
   std::printf("installed %s: %ls\n", o.name.c_str(), cmd.c_str());
   return exit_code::kOk;
 }
@@ -155,7 +172,7 @@ int install(SC_HANDLE scm, const ServiceCommand::Options& o) {
 int start(SC_HANDLE svc, const ServiceCommand::Options& o) {
   if (!StartServiceW(svc, 0, nullptr)) return fail("start " + o.name);
   SERVICE_STATUS_PROCESS st{};
-  if (!wait_while(svc, SERVICE_START_PENDING, o.timeout_s, st)) return fail("start " + o.name, ERROR_TIMEOUT);
+  if (!wait_while(svc, SERVICE_START_PENDING, o.timeout_s, st)) return fail("start " + o.name);
   if (st.dwCurrentState != SERVICE_RUNNING) {
     std::fprintf(stderr, "ringestd service: %s did not start: %s (see its log file)\n", o.name.c_str(),
                  exit_text(st).c_str());
@@ -173,7 +190,11 @@ int stop(SC_HANDLE svc, const ServiceCommand::Options& o) {
   }
   SERVICE_STATUS plain{};
   if (!ControlService(svc, SERVICE_CONTROL_STOP, &plain)) return fail("stop " + o.name);
-  if (!wait_while(svc, SERVICE_STOP_PENDING, o.timeout_s, st)) return fail("stop " + o.name, ERROR_TIMEOUT);
+  if (!wait_while(svc, SERVICE_STOP_PENDING, o.timeout_s, st)) return fail("stop " + o.name);
+  if (st.dwCurrentState != SERVICE_STOPPED) {
+    std::fprintf(stderr, "ringestd service: %s did not stop (state %lu)\n", o.name.c_str(), st.dwCurrentState);
+    return kFailed;
+  }
   bool clean = st.dwWin32ExitCode == NO_ERROR;
   std::printf("%s stopped (%s)\n", o.name.c_str(), exit_text(st).c_str());
   return clean ? exit_code::kOk : kFailed;
@@ -228,6 +249,8 @@ ServiceCommand::ServiceCommand(CLI::App& app) : options_(std::make_unique<Option
   cmd_->add_option("--account", o.account,
                    "install: run as this account, e.g. \"NT AUTHORITY\\LocalService\" (default: LocalSystem)");
   cmd_->add_flag("--demand-start", o.demand_start, "install: start only when asked, not at boot");
+  cmd_->add_flag("--no-restart", o.no_restart,
+                 "install: do not restart the service when it fails (default: after 5 s, 5 s, then every 30 s)");
   cmd_->add_option("--timeout", o.timeout_s, "start/stop: seconds to wait")->capture_default_str();
 }
 

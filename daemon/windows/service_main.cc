@@ -6,10 +6,12 @@
 #include <tlhelp32.h>
 
 #include <spdlog/sinks/win_eventlog_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cwchar>
 
+#include "daemon/exit_codes.h"
 #include "daemon/service_host.h"
 #include "daemon/windows/control_mailbox.h"
 #include "daemon/windows/service_main.h"
@@ -49,9 +51,15 @@ namespace {
 void WINAPI service_main(DWORD argc, wchar_t** argv) {
   // An own-process service gets its installed name as argv[0].
   SERVICE_STATUS_HANDLE h = RegisterServiceCtrlHandlerExW(argc > 0 ? argv[0] : L"ringestd", &on_control, nullptr);
-  if (!h) return;
+  if (!h) {
+    spdlog::critical("RegisterServiceCtrlHandlerExW failed ({}): cannot run as a service", GetLastError());
+    g_exit_code = exit_code::kSoftware;
+    return;
+  }
   g_status.store(h);
-  windows::report_service_status(SERVICE_START_PENDING, NO_ERROR, 0, 30'000);
+  // Start-up opens the log, which replays the active segment of every
+  // partition: allow for a large one.
+  windows::report_service_status(SERVICE_START_PENDING, NO_ERROR, 0, 120'000);
   g_exit_code = (*g_daemon)();
   // SERVICE_STOPPED is the last word: the manager may end the process after it.
   windows::report_service_status(SERVICE_STOPPED, g_exit_code == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR,
@@ -82,6 +90,11 @@ SERVICE_STATUS_HANDLE windows::service_status_handle() { return g_status.load();
 void windows::report_service_status(DWORD state, DWORD win32_exit_code, DWORD service_exit_code, DWORD wait_hint_ms) {
   SERVICE_STATUS_HANDLE h = g_status.load();
   if (!h) return;
+  // Once stopping, always stopping: a reload that ends during the drain must
+  // not report RUNNING (and accept STOP) again.
+  static std::atomic<bool> stopping{false};
+  if (state == SERVICE_STOP_PENDING || state == SERVICE_STOPPED) stopping.store(true);
+  if (state == SERVICE_RUNNING && stopping.load()) return;
   static std::atomic<DWORD> checkpoint{0};
   SERVICE_STATUS s{};
   s.dwServiceType = SERVICE_WIN32_OWN_PROCESS;

@@ -200,7 +200,9 @@ Status datasync_path(const std::filesystem::path& path) {
                          nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) {
     DWORD err = GetLastError();
-    if (err == ERROR_ACCESS_DENIED && (GetFileAttributesW(path.c_str()) & FILE_ATTRIBUTE_READONLY)) return Status();
+    const DWORD attrs = GetFileAttributesW(path.c_str());
+    if (err == ERROR_ACCESS_DENIED && attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_READONLY))
+      return Status();
     return win32_status(err, "open " + path.string());
   }
   Status st;

@@ -109,7 +109,7 @@ def check_bad_config(args, work):
     svc = Service(args.wine, args.ringestd, f"ringest-bad-{os.getpid()}")
     log = os.path.join(work, svc.name + ".log")
     try:
-        svc.run("install", "--config", config, "--demand-start")
+        svc.run("install", "--config", config, "--demand-start", "--no-restart")
         out = svc.run("start", expect=1)
         assert "did not start: exit code 78" in out, out
         m = wait_for_log(log, r"critical .*")
