@@ -1,6 +1,7 @@
 #include "rio/linux/recvmmsg_engine.h"
 
 #include <poll.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,6 +13,7 @@
 namespace ringest::rio {
 namespace {
 constexpr size_t kControlBytes = CMSG_SPACE(sizeof(uint32_t));
+constexpr long kLingerNs = 1'000'000;  // after a partial harvest (see the header)
 }
 
 RecvmmsgEngine::RecvmmsgEngine(const EngineOptions& opts)
@@ -38,6 +40,10 @@ Status RecvmmsgEngine::start() {
 
 uint32_t RecvmmsgEngine::poll(DatagramHandler& handler, int timeout_ms) {
   out_.clear();
+  if (linger_) {
+    timespec ts{0, kLingerNs};
+    nanosleep(&ts, nullptr);
+  }
   pollfd fds[linux_udp::SocketSet::kMax];
   for (uint16_t s = 0; s < socks_.size(); ++s) fds[s] = {socks_.fd(s), POLLIN, 0};
   // While busy, go straight to recvmmsg: a readable socket is the likely case.
@@ -49,6 +55,7 @@ uint32_t RecvmmsgEngine::poll(DatagramHandler& handler, int timeout_ms) {
     }
   }
   busy_ = !out_.empty();
+  linger_ = busy_ && out_.size() < msgs_.size() && timeout_ms > 0;
   if (!busy_) {
     socks_.refresh_drops();
     return 0;

@@ -1,7 +1,10 @@
 // RecvmmsgEngine: the portable Linux fallback for kernels (or sandboxes)
 // without io_uring. poll() waits for readability, then recvmmsg() fills up to
 // one batch of free slots per socket; only the count the call returns is
-// trusted.
+// trusted. Below saturation a wakeup per datagram would cost more than the
+// datagram: after a harvest that did not fill a batch, the engine lets the
+// next datagrams gather for up to 1 ms before it reads again (the
+// io_uring engine waits the same way, for a count or a timeout).
 #pragma once
 
 #include <sys/socket.h>
@@ -45,7 +48,8 @@ class RecvmmsgEngine final : public Engine {
   std::vector<sockaddr_storage> names_;
   std::vector<char> control_;
   EngineProbe probe_;
-  bool busy_ = false;
+  bool busy_ = false;    // the last harvest found datagrams: read again without poll()
+  bool linger_ = false;  // ... but it did not fill a batch: let more arrive first
 };
 
 }  // namespace ringest::rio
