@@ -16,18 +16,7 @@ Status SocketSet::add(const SocketSpec& spec, DWORD extra_flags, BoundSocket& bo
 
 void SocketSet::accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, uint32_t offset,
                          uint32_t length, int64_t now_ns) {
-  if (name) {
-    to_source(name, meta.source);
-  } else {
-    meta.source = SourceAddress{};
-  }
-  meta.offset = offset;
-  meta.length = length;
-  meta.listener = probe_[sock].listener;
-  meta.socket = sock;
-  meta.receive_ns = now_ns;
-  probe_[sock].datagrams.add();
-  probe_[sock].bytes.add(length);
+  record_datagram(probe_[sock], sock, meta, name, offset, length, now_ns);
 }
 
 bool SocketSet::all_empty() const {
