@@ -26,7 +26,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
-from daemon_harness import Daemon, metric_sum  # noqa: E402
+from daemon_harness import Daemon, metric_sum, remove_tree  # noqa: E402
 
 IS_WINDOWS = sys.platform == "win32"
 
@@ -111,6 +111,7 @@ def run_engine(args, engine, rate):
         d.start()
     except RuntimeError as e:
         reason = [line.split(" critical ", 1)[-1] for line in d.log if "not usable" in line]
+        remove_tree(d.dir)
         return None, (reason[-1] if reason else str(e).splitlines()[0])
     try:
         port = d.ports["statsd"]
@@ -127,6 +128,7 @@ def run_engine(args, engine, rate):
         if d.proc.poll() is None:
             d.proc.terminate()
             d.proc.wait(60)
+        remove_tree(d.dir)
     return (rep, stored, cpu), None
 
 

@@ -7,9 +7,8 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 
-from daemon_harness import Daemon
+from daemon_harness import Daemon, scratch_dir
 
 
 def run(args, timeout=30):
@@ -20,7 +19,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ringestd", required=True)
     exe = ap.parse_args().ringestd
-    tmp = tempfile.mkdtemp(prefix="ringest-cli-")
+    tmp = scratch_dir("ringest-cli-")
 
     r = run([exe, "--version"])
     assert r.returncode == 0 and r.stdout.startswith("ringestd "), r
@@ -46,7 +45,7 @@ def main():
     busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     busy.bind(("127.0.0.1", 0))
     port = busy.getsockname()[1]
-    d = Daemon(exe, workdir=tempfile.mkdtemp(prefix="ringest-cli-"),
+    d = Daemon(exe, workdir=scratch_dir("ringest-cli-"),
                listeners=[("busy", f"127.0.0.1:{port}", "statsd")])
     r = run([exe, "--config", d.config])
     assert r.returncode == 71, r
@@ -55,7 +54,7 @@ def main():
     busy.close()
 
     # An unusable data directory (a file where the directory should be): exit 74.
-    d = Daemon(exe, workdir=tempfile.mkdtemp(prefix="ringest-cli-"))
+    d = Daemon(exe, workdir=scratch_dir("ringest-cli-"))
     with open(d.data, "w") as f:
         f.write("not a directory")
     r = run([exe, "--config", d.config])

@@ -1,7 +1,13 @@
 """Runs ringestd for integration tests: a temporary config on loopback with
-ephemeral ports, readiness and ports read from its log, /metrics scraping."""
+ephemeral ports, readiness and ports read from its log, /metrics scraping.
 
+Scratch directories are removed when the test process exits; set
+RINGEST_KEEP_TEST_DATA=1 to keep them for a look after a failure."""
+
+import atexit
 import os
+import shutil
+import stat
 import re
 import signal
 import subprocess
@@ -11,6 +17,27 @@ import time
 import urllib.request
 
 READY_TIMEOUT_S = 20
+KEEP_TEST_DATA = os.environ.get("RINGEST_KEEP_TEST_DATA") == "1"
+
+
+def remove_tree(path):
+    """Removes a directory tree, best effort. Sealed segments are read-only,
+    which Windows will not delete until they are made writable."""
+    def make_writable(func, p, _exc):
+        try:
+            os.chmod(p, stat.S_IWRITE | stat.S_IREAD)
+            func(p)
+        except OSError:
+            pass
+    shutil.rmtree(path, onerror=make_writable)
+
+
+def scratch_dir(prefix):
+    """A new temporary directory, removed when this process exits."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    if not KEEP_TEST_DATA:
+        atexit.register(remove_tree, path)
+    return path
 
 
 def parse_metrics(text):
@@ -43,7 +70,7 @@ class Daemon:
                  durability="interval", launcher=(), listener_extra="", storage_extra=""):
         self.ringestd = ringestd
         self.launcher = list(launcher)  # e.g. [wine64] for ringestd.exe
-        self.dir = workdir or tempfile.mkdtemp(prefix="ringest-it-")
+        self.dir = workdir or scratch_dir("ringest-it-")
         self.data = os.path.join(self.dir, "data")
         listeners = listeners or [("statsd", "127.0.0.1:0", "statsd")]
         cfg = [

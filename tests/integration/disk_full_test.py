@@ -9,10 +9,9 @@ Needs root (mount); exits 77 (skipped) without it."""
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
-from daemon_harness import Daemon, metric_sum
+from daemon_harness import Daemon, metric_sum, scratch_dir
 
 SKIP = 77
 
@@ -24,7 +23,7 @@ def stored(d):
 def main():
     ap_args = dict(zip(sys.argv[1::2], sys.argv[2::2]))
     ringestd, loadgen, dump = ap_args["--ringestd"], ap_args["--loadgen"], ap_args["--dump"]
-    work = tempfile.mkdtemp(prefix="ringest-full-")
+    work = scratch_dir("ringest-full-")
     data = os.path.join(work, "data")
     os.makedirs(data)
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", data]).returncode:

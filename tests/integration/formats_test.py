@@ -9,9 +9,8 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 
-from daemon_harness import Daemon, metric_sum
+from daemon_harness import Daemon, metric_sum, scratch_dir
 
 
 def parse(exe, fmt, data, *extra, files=None):
@@ -107,7 +106,7 @@ def main():
     ap.add_argument("--ringestd", required=True)
     ap.add_argument("--dump", required=True)
     a = ap.parse_args()
-    check_parse_command(a.ringestd, tempfile.mkdtemp(prefix="ringest-parse-"))
+    check_parse_command(a.ringestd, scratch_dir("ringest-parse-"))
     check_daemon(a.ringestd, a.dump)
     print("formats: ok")
 

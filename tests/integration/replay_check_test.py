@@ -11,9 +11,8 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
-from daemon_harness import Daemon
+from daemon_harness import Daemon, scratch_dir
 
 
 def run(cmd):
@@ -64,7 +63,7 @@ def main():
     args = ap.parse_args()
 
     check_cli(args)
-    work = tempfile.mkdtemp(prefix="ringest-replay-it-")
+    work = scratch_dir("ringest-replay-it-")
     pcap = os.path.join(work, "statsd.pcap")
     rc, out, err = run([args.loadgen, "--write-pcap", pcap, "--count", str(args.count), "--lines", "3",
                         "--sockets", "4", "--rate", "50000", "--target", "127.0.0.1:8125"])

@@ -13,13 +13,12 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 
-from daemon_harness import Daemon, metric_sum
+from daemon_harness import Daemon, metric_sum, scratch_dir
 
 
 def http_status(port, path):
@@ -78,7 +77,7 @@ def test_unit_file():
         assert line in unit.splitlines(), line
     analyze = shutil.which("systemd-analyze")
     if analyze:
-        path = os.path.join(tempfile.mkdtemp(prefix="ringest-unit-"), "ringestd.service")
+        path = os.path.join(scratch_dir("ringest-unit-"), "ringestd.service")
         with open(path, "w") as f:
             f.write(unit.replace("/usr/local/bin/ringestd", "/bin/true"))
         r = subprocess.run([analyze, "verify", path], capture_output=True, text=True)
@@ -89,7 +88,7 @@ def test_unit_file():
 
 
 def test_reload_and_notify(args):
-    notify_path = os.path.join(tempfile.mkdtemp(prefix="ringest-notify-"), "notify.sock")
+    notify_path = os.path.join(scratch_dir("ringest-notify-"), "notify.sock")
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(notify_path)
     os.environ["NOTIFY_SOCKET"] = notify_path
