@@ -26,11 +26,15 @@ class ControlRequests {
   ControlRequest wait(int64_t timeout_ms);
   // Who asked, for the log: "SIGTERM", "Ctrl+C", "service stop", ...
   const std::string& source() const { return source_; }
+  // How long the asker lets the process live after asking, in ms (Windows
+  // ends a program about 5 s after its console closes), or -1: no limit.
+  int64_t grace_ms() const { return grace_ms_; }
 
  private:
   struct State;
   std::unique_ptr<State> state_;
   std::string source_;
+  int64_t grace_ms_ = -1;
 };
 
 }  // namespace ringest

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/clock.h"
@@ -17,6 +18,7 @@ namespace ringest {
 namespace {
 
 constexpr int kDrainMs = 5000;
+constexpr int64_t kCloseReserveMs = 2000;  // of a limited grace: closing and syncing the log
 
 int exit_code_for(Pipeline::Failure::Kind kind) {
   switch (kind) {
@@ -100,7 +102,11 @@ int run_daemon(const Settings& settings, const std::string& config_path) {
   }
   status.draining.store(true);
   notify.stopping();
-  Status st = pipeline->stop(kDrainMs);
+  // Whoever asked may end the process soon (a closing console): drain for
+  // less, so the log is still closed and synced in time.
+  int64_t drain_ms = kDrainMs;
+  if (control.grace_ms() >= 0) drain_ms = std::clamp<int64_t>(control.grace_ms() - kCloseReserveMs, 0, kDrainMs);
+  Status st = pipeline->stop(static_cast<int>(drain_ms));
   http.stop();  // before the pipeline goes: a scrape may be reading it
   if (!st) {
     spdlog::error("drain: {}", st.message());

@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <utility>
 
 #include "daemon/control.h"
 #include "daemon/windows/control_mailbox.h"
@@ -20,7 +19,12 @@ struct Mailbox {
   std::mutex mu;
   std::condition_variable posted;
   std::condition_variable drained_cv;
-  std::deque<std::pair<ControlRequest, const char*>> requests;
+  struct Posted {
+    ControlRequest request;
+    const char* source;
+    int64_t grace_ms;
+  };
+  std::deque<Posted> requests;
   bool drained = false;
 };
 
@@ -38,7 +42,8 @@ BOOL WINAPI on_console_event(DWORD event) {
       // Windows ends the process as soon as this returns: hold it until the
       // drain is over (Windows itself allows a few seconds at most).
       windows::post_control_request(ControlRequest::kStop,
-                                    event == CTRL_CLOSE_EVENT ? "console closed" : "system shutdown");
+                                    event == CTRL_CLOSE_EVENT ? "console closed" : "system shutdown",
+                                    windows::kConsoleGraceMs);
       windows::wait_until_drained(20'000);
       return TRUE;
     default:
@@ -49,11 +54,11 @@ BOOL WINAPI on_console_event(DWORD event) {
 
 }  // namespace
 
-void windows::post_control_request(ControlRequest request, const char* source) {
+void windows::post_control_request(ControlRequest request, const char* source, int64_t grace_ms) {
   Mailbox& m = mailbox();
   {
     std::lock_guard lock(m.mu);
-    m.requests.emplace_back(request, source);
+    m.requests.push_back({request, source, grace_ms});
   }
   m.posted.notify_one();
 }
@@ -95,10 +100,11 @@ ControlRequest ControlRequests::wait(int64_t timeout_ms) {
   } else if (!m.posted.wait_for(lock, std::chrono::milliseconds(timeout_ms), any)) {
     return ControlRequest::kNone;
   }
-  auto [request, source] = m.requests.front();
+  const Mailbox::Posted posted = m.requests.front();
   m.requests.pop_front();
-  source_ = source;
-  return request;
+  source_ = posted.source;
+  grace_ms_ = posted.grace_ms;
+  return posted.request;
 }
 
 }  // namespace ringest

@@ -14,6 +14,7 @@ TEST_CASE("control: SIGHUP asks for a reload, SIGTERM and SIGINT for a stop") {
   pthread_kill(pthread_self(), SIGHUP);
   CHECK(control.wait(1000) == ControlRequest::kReload);
   CHECK(control.source() == "SIGHUP");
+  CHECK(control.grace_ms() == -1);  // a signal sets no deadline
   pthread_kill(pthread_self(), SIGTERM);
   CHECK(control.wait(1000) == ControlRequest::kStop);
   CHECK(control.source() == "SIGTERM");

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "daemon/control.h"
+#include "daemon/windows/control_mailbox.h"
 #include "daemon/windows/service_main.h"
 
 namespace ringest {
@@ -29,6 +30,17 @@ TEST_CASE("control: STOP, SHUTDOWN and PRESHUTDOWN stop, PARAMCHANGE reloads") {
   CHECK(windows::handle_service_control(SERVICE_CONTROL_INTERROGATE) == NO_ERROR);
   CHECK(windows::handle_service_control(SERVICE_CONTROL_PAUSE) == ERROR_CALL_NOT_IMPLEMENTED);
   CHECK(control.wait(50) == ControlRequest::kNone);  // neither asked for anything
+}
+
+TEST_CASE("control: a closing console asks for a stop with the little time Windows allows") {
+  ControlRequests control;
+  windows::post_control_request(ControlRequest::kStop, "console closed", windows::kConsoleGraceMs);
+  CHECK(control.wait(1000) == ControlRequest::kStop);
+  CHECK(control.source() == "console closed");
+  CHECK(control.grace_ms() == windows::kConsoleGraceMs);
+  CHECK(windows::handle_service_control(SERVICE_CONTROL_STOP) == NO_ERROR);
+  CHECK(control.wait(1000) == ControlRequest::kStop);
+  CHECK(control.grace_ms() == -1);  // the service manager waits as long as the service asks
 }
 
 }  // namespace ringest
