@@ -195,8 +195,11 @@ def test_sigterm_under_load_and_json_logs(args):
     assert m, summary
     received, stored, dropped = map(int, m.groups())
     assert received > 0 and received == stored + dropped, summary
-    records = dump_records(args.dump, d.data)
-    assert len(records) == stored, (len(records), summary)
+    # Millions of records: counted and checked by the dump, not parsed here.
+    verify = subprocess.run([args.dump, "verify", d.data], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stdout + verify.stderr[-2000:]
+    result = json.loads(verify.stdout.strip().splitlines()[-1])
+    assert result["damage"] == 0 and result["records"] == stored, (result, summary)
     print(f"sigterm: {summary}")
 
 
