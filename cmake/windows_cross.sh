@@ -130,10 +130,12 @@ run_tests() {
   : >"$server"
   start_wineserver "$server"
   (cd build/windows && ctest --output-on-failure -j1 --timeout 600) 2>&1 | tee "$out" || rc=$?
-  # Wine's own server can die on an assertion of its own (seen: server/sock.c
-  # complete_async_poll), taking the test it served with it. That is Wine's
-  # failure, not ringest's: only then are the failed tests run once more, on a
-  # fresh server. Any other failure stands.
+  # Wine's own server can fail an assertion of its own (seen: server/sock.c
+  # complete_async_poll, during a test or when the server is stopped after a
+  # test's processes died). Only then are the failed tests run once more, on a
+  # fresh server; any other failure stands. Stopping the server first lets it
+  # report.
+  [ "$rc" -ne 0 ] && { "$WINESERVER" -k 2>/dev/null || true; sleep 1; }
   if [ "$rc" -ne 0 ] && grep -hE "wineserver.*Assertion|server/[a-z_]+\.c:[0-9]+: .*Assertion" "$out" "$server"; then
     log "the wineserver crashed (a Wine bug, above): running the failed tests again on a fresh one"
     "$WINESERVER" -k 2>/dev/null || true

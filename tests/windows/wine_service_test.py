@@ -133,6 +133,12 @@ def main():
         work = tempfile.mkdtemp(prefix="ringest wine ")  # a space: the recorded command line must quote
         try:
             check(args, work)
+        except AssertionError:
+            for name in sorted(os.listdir(work)):  # the service's own log says what happened to it
+                if name.endswith(".log"):
+                    with open(os.path.join(work, name), errors="replace") as f:
+                        print(f"--- {name}:\n{f.read()[-4000:]}", file=sys.stderr)
+            raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
     print("wine service: ok")
