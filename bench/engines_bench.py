@@ -27,36 +27,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
 from daemon_harness import Daemon, metric_sum, remove_tree  # noqa: E402
+from process_cpu import process_cpu_ns  # noqa: E402
 
 IS_WINDOWS = sys.platform == "win32"
-
-
-def process_cpu_ns(pid):
-    """User + system CPU of process `pid`, in ns."""
-    if IS_WINDOWS:
-        import ctypes
-        from ctypes import wintypes
-        k32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        h = k32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not h:
-            raise OSError(ctypes.get_last_error(), f"OpenProcess({pid})")
-        times = [wintypes.FILETIME() for _ in range(4)]
-        try:
-            if not k32.GetProcessTimes(h, *[ctypes.byref(t) for t in times]):
-                raise OSError(ctypes.get_last_error(), "GetProcessTimes")
-        finally:
-            k32.CloseHandle(h)
-        ticks = [(t.dwHighDateTime << 32) | t.dwLowDateTime for t in times[2:]]  # kernel, user
-        return sum(ticks) * 100
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
-
-
-def daemon_pid(d):
-    """The daemon's own pid. Under a launcher (Wine) the launched process
-    becomes the daemon, so its pid is the one to measure."""
-    return d.proc.pid
 
 
 def sender_process(port, first, count, rate, out):
@@ -116,13 +89,13 @@ def run_engine(args, engine, rate):
     try:
         port = d.ports["statsd"]
         count = int((rate or 400_000) * args.seconds)
-        cpu0 = process_cpu_ns(daemon_pid(d))
+        cpu0 = process_cpu_ns(d.proc.pid)  # under Wine the launched process becomes the daemon
         if args.loadgen:
             rep = send_loadgen(args.loadgen, port, rate, count)
         else:
             rep = send_python(port, rate, count, args.senders)
         m = d.wait_quiet(rep["sent"], timeout_s=120, allow_unseen=True)
-        cpu = process_cpu_ns(daemon_pid(d)) - cpu0
+        cpu = process_cpu_ns(d.proc.pid) - cpu0
         stored = int(metric_sum(m, "ringest_stored_datagrams_total"))
     finally:
         if d.proc.poll() is None:

@@ -14,14 +14,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
 from daemon_harness import Daemon, metric_sum  # noqa: E402
+from process_cpu import process_cpu_ns as proc_cpu_ns  # noqa: E402
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-
-def proc_cpu_ns(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1_000_000_000 // CLK_TCK
 
 
 def send(loadgen, port, rate, seconds):

@@ -30,8 +30,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from daemon_harness import Daemon, metric_sum  # noqa: E402
+from process_cpu import process_cpu_ns as proc_cpu_ns  # noqa: E402
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 LOSS_LIMIT = 0.001
 
 
@@ -42,11 +42,6 @@ def free_port():
     s.close()
     return port
 
-
-def proc_cpu_ns(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1_000_000_000 // CLK_TCK
 
 
 def socket_state(port):
