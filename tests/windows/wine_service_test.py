@@ -133,7 +133,7 @@ def main():
         work = tempfile.mkdtemp(prefix="ringest wine ")  # a space: the recorded command line must quote
         try:
             check(args, work)
-        except AssertionError:
+        except Exception:  # a failed check, or a service command that hung
             for name in sorted(os.listdir(work)):  # the service's own log says what happened to it
                 if name.endswith(".log"):
                     with open(os.path.join(work, name), errors="replace") as f:
