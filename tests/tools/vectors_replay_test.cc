@@ -1,4 +1,4 @@
-// Every capture in the shared vectors (tcpdump's test suite) replayed into a
+// Every capture in tests/vectors/pcap (tcpdump's test suite) replayed into a
 // loopback receiver. The oracle is tcpdump's own decode (the .out files):
 // a packet it prints with a UDP length must arrive byte-exact — the last
 // `length` bytes of the captured frame —, one it marks "(invalid)" must be
