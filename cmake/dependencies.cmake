@@ -5,9 +5,8 @@ find_package(spdlog REQUIRED)
 find_package(fmt REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(tomlplusplus REQUIRED)
-find_package(prometheus-cpp REQUIRED COMPONENTS core pull)
+find_package(prometheus-cpp REQUIRED COMPONENTS core)
 find_package(doctest REQUIRED)
-find_package(civetweb REQUIRED)
 
 # moodycamel ConcurrentQueue is header-only; Debian and vcpkg place it differently
 # (see common/concurrent_queue.h).

@@ -7,16 +7,19 @@
 #   cmake/windows_cross.sh test     build, then run the Windows tests under Wine
 #
 # The C and C++ libraries the log and the metrics endpoint need (zstd, lz4,
-# prometheus-cpp's core, civetweb) are compiled from the very
+# prometheus-cpp's core) are compiled from the very
 # versions Debian ships for Linux, fetched with `apt-get source` into
 # $RINGEST_CACHE/src/<package>-<version>; a new Debian version means a new
-# directory, so the cache never serves a stale library.
+# directory, so the cache never serves a stale library. Where the archive no
+# longer serves the installed version's source (a security update's, often),
+# the newest served revision of the same upstream release stands in, and the
+# log says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 dpkg-dev)
 # Whose Debian source packages to compile, named by the -dev package Linux builds with.
-SOURCE_OF=(libzstd-dev liblz4-dev prometheus-cpp-dev libcivetweb-dev)
+SOURCE_OF=(libzstd-dev liblz4-dev prometheus-cpp-dev)
 CACHE=${RINGEST_CACHE:-$HOME/.cache/ringest}
 JOBS=${JOBS:-$(nproc)}
 WINE=/usr/lib/wine/wine64
@@ -42,49 +45,106 @@ deps() {
 
 # Source entries mirroring the machine's own binary entries (deb -> deb-src),
 # so `apt-get source` asks the same archive the packages came from.
+APT_ETC=${RINGEST_APT_ETC:-/etc/apt}
 ensure_deb_src() {
-  local out=/etc/apt/sources.list.d/ringest-deb-src.sources
+  local out=$APT_ETC/sources.list.d/ringest-deb-src.sources
   [ -e "$out" ] && return 0
   local tmp
   tmp=$(mktemp)
-  for f in /etc/apt/sources.list.d/*.sources; do
+  for f in "$APT_ETC"/sources.list.d/*.sources; do
     [ -e "$f" ] || continue
     sed -n 's/^Types:[[:space:]]*deb[[:space:]]*$/Types: deb-src/; p' "$f" >>"$tmp"
     printf '\n' >>"$tmp"
   done
-  if [ -e /etc/apt/sources.list ]; then
-    local list=/etc/apt/sources.list.d/ringest-deb-src.list
-    sed -n 's/^deb \(.*\)$/deb-src \1/p' /etc/apt/sources.list | as_root tee "$list" >/dev/null
+  if [ -e "$APT_ETC/sources.list" ]; then
+    local list=$APT_ETC/sources.list.d/ringest-deb-src.list
+    sed -n 's/^deb \(.*\)$/deb-src \1/p' "$APT_ETC/sources.list" | as_root tee "$list" >/dev/null
   fi
   grep -q '^Types: deb-src' "$tmp" && as_root cp "$tmp" "$out"
   rm -f "$tmp"
   as_root apt-get update -q
 }
 
+# The versions of source package `src` worth asking for, best first: the
+# installed `version`, then every other Debian revision of the same upstream
+# release that the archive lists, newest first. A security update's source is
+# not always served (seen: libzstd 1.5.4+dfsg2-5+deb12u1 answered 404 while
+# 1.5.4+dfsg2-5 was there); the same upstream release builds the same library.
+source_candidates() {
+  local src=$1 version=$2 upstream=${2%-*}
+  echo "$version"
+  local others=() v
+  while read -r v; do
+    [ -n "$v" ] && [ "$v" != "$version" ] && [ "${v%-*}" = "$upstream" ] && others+=("$v")
+  done < <(apt-cache showsrc --only-source "$src" 2>/dev/null | sed -n 's/^Version:[[:space:]]*//p' | sort -u)
+  # Newest first, in Debian's own version order.
+  local i j t
+  for ((i = 0; i < ${#others[@]}; i++)); do
+    for ((j = i + 1; j < ${#others[@]}; j++)); do
+      if dpkg --compare-versions "${others[j]}" gt "${others[i]}"; then
+        t=${others[i]} others[i]=${others[j]} others[j]=$t
+      fi
+    done
+  done
+  for v in "${others[@]}"; do echo "$v"; done
+}
+
+# Fetches `src`=`version` into $CACHE/src/<src>-<version>; fails when the
+# archive does not serve it.
+fetch_source() {
+  local src=$1 version=$2 dir="$CACHE/src/$1-$2" work extracted
+  work=$(mktemp -d)
+  if ! (cd "$work" && apt-get source -q --only-source "$src=$version" </dev/null >"$work.log" 2>&1); then
+    rm -rf "$work"
+    return 1
+  fi
+  rm -f "$work.log"
+  extracted=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -1)
+  [ -n "$extracted" ] || { rm -rf "$work"; return 1; }
+  mv "$extracted" "$dir"
+  rm -rf "$work"
+}
+
+# The sources are cached by the version fetched; <src>-<installed>.fetched
+# records which one stands in for the installed version.
 sources() {
   mkdir -p "$CACHE/src"
   for bin in "${SOURCE_OF[@]}"; do
     local src version
     src=$(dpkg-query -W -f='${source:Package}' "$bin")
     version=$(dpkg-query -W -f='${source:Version}' "$bin")
-    local dir="$CACHE/src/$src-$version"
-    [ -d "$dir" ] && continue
+    local record="$CACHE/src/$src-$version.fetched" chosen=""
+    if [ -e "$record" ] && [ -d "$CACHE/src/$src-$(cat "$record")" ]; then
+      continue
+    fi
+    if [ -d "$CACHE/src/$src-$version" ]; then
+      printf '%s\n' "$version" >"$record"
+      continue
+    fi
     ensure_deb_src
-    log "fetching the $src $version source package"
-    local work
-    work=$(mktemp -d)
-    (cd "$work" && apt-get source -q --only-source "$src=$version" >/dev/null)
-    local extracted
-    extracted=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -1)
-    mv "$extracted" "$dir"
-    rm -rf "$work"
+    local tried=() v
+    while read -r v; do
+      if [ -d "$CACHE/src/$src-$v" ]; then chosen=$v; break; fi
+      log "fetching the $src $v source package"
+      if fetch_source "$src" "$v"; then chosen=$v; break; fi
+      log "the archive does not serve $src $v"
+      tried+=("$v")
+    done < <(source_candidates "$src" "$version")
+    if [ -z "$chosen" ]; then
+      log "no source package of $src $version (or of another revision of its upstream release) is served; tried: ${tried[*]}"
+      return 1
+    fi
+    [ "$chosen" = "$version" ] || log "building $bin from $src $chosen: the installed $version's source is not served"
+    printf '%s\n' "$chosen" >"$record"
   done
 }
 
-# The cached source tree of the Debian package that built `bin`.
+# The cached source tree that stands in for the Debian package that built `bin`.
 source_dir() {
-  printf '%s/src/%s-%s' "$CACHE" "$(dpkg-query -W -f='${source:Package}' "$1")" \
-    "$(dpkg-query -W -f='${source:Version}' "$1")"
+  local src version
+  src=$(dpkg-query -W -f='${source:Package}' "$1")
+  version=$(dpkg-query -W -f='${source:Version}' "$1")
+  printf '%s/src/%s-%s' "$CACHE" "$src" "$(cat "$CACHE/src/$src-$version.fetched")"
 }
 
 # The Linux daemon and tools the Wine integration tests work with.
@@ -106,7 +166,7 @@ build() {
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
   cmake -S . -B build/windows -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw-w64.cmake -DRINGEST_ZSTD_SOURCE="$(source_dir libzstd-dev)" -DRINGEST_LZ4_SOURCE="$(source_dir liblz4-dev)" \
-    -DRINGEST_PROMETHEUS_SOURCE="$(source_dir prometheus-cpp-dev)" -DRINGEST_CIVETWEB_SOURCE="$(source_dir libcivetweb-dev)" \
+    -DRINGEST_PROMETHEUS_SOURCE="$(source_dir prometheus-cpp-dev)" \
     -DRINGEST_LINUX_BUILD="$(realpath "$LINUX_BUILD")" \
     "${launcher[@]}" >/dev/null
   cmake --build build/windows -j "$JOBS"

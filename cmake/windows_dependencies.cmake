@@ -38,11 +38,19 @@ list(APPEND CMAKE_MODULE_PATH /usr/lib/cmake/doctest)
 
 # zstd and lz4, compiled from Debian's own source packages, the versions the
 # Linux build links (cmake/windows_cross.sh fetches them; a new Debian version
-# is a new directory). Without them the log (sinks/) is left out.
+# is a new directory).
 set(RINGEST_ZSTD_SOURCE "" CACHE PATH "Debian libzstd source tree (apt-get source)")
 set(RINGEST_LZ4_SOURCE "" CACHE PATH "Debian lz4 source tree (apt-get source)")
-if(EXISTS "${RINGEST_ZSTD_SOURCE}/lib/zstd.h" AND EXISTS "${RINGEST_LZ4_SOURCE}/lib/lz4.h")
-  enable_language(C)
+set(RINGEST_PROMETHEUS_SOURCE "" CACHE PATH "Debian prometheus-cpp source tree (apt-get source)")
+foreach(required "${RINGEST_ZSTD_SOURCE}/lib/zstd.h" "${RINGEST_LZ4_SOURCE}/lib/lz4.h"
+        "${RINGEST_PROMETHEUS_SOURCE}/core/include/prometheus/text_serializer.h")
+  if(NOT EXISTS "${required}")
+    message(FATAL_ERROR "${required} is missing: cmake/windows_cross.sh fetches the Debian source packages "
+                        "and passes RINGEST_{ZSTD,LZ4,PROMETHEUS}_SOURCE")
+  endif()
+endforeach()
+enable_language(C)
+block()
   file(GLOB zstd_sources ${RINGEST_ZSTD_SOURCE}/lib/common/*.c ${RINGEST_ZSTD_SOURCE}/lib/compress/*.c
        ${RINGEST_ZSTD_SOURCE}/lib/decompress/*.c)
   add_library(ringest_zstd STATIC ${zstd_sources})
@@ -56,16 +64,11 @@ if(EXISTS "${RINGEST_ZSTD_SOURCE}/lib/zstd.h" AND EXISTS "${RINGEST_LZ4_SOURCE}/
   target_include_directories(ringest_lz4 SYSTEM PUBLIC ${RINGEST_LZ4_SOURCE}/lib)
   target_compile_options(ringest_lz4 PRIVATE -w)
   add_library(PkgConfig::LIBLZ4 ALIAS ringest_lz4)
-endif()
+endblock()
 
-# prometheus-cpp's core (the text exposition format) and civetweb (the HTTP
-# server behind /metrics), compiled from Debian's source packages the same way.
-# Without them the daemon is left out of the cross build.
-set(RINGEST_PROMETHEUS_SOURCE "" CACHE PATH "Debian prometheus-cpp source tree (apt-get source)")
-set(RINGEST_CIVETWEB_SOURCE "" CACHE PATH "Debian civetweb source tree (apt-get source)")
-if(EXISTS "${RINGEST_PROMETHEUS_SOURCE}/core/include/prometheus/text_serializer.h"
-   AND EXISTS "${RINGEST_CIVETWEB_SOURCE}/src/civetweb.c")
-  enable_language(C)
+# prometheus-cpp's core (the text exposition format), compiled from Debian's
+# source package the same way.
+block()
   file(GLOB prometheus_sources ${RINGEST_PROMETHEUS_SOURCE}/core/src/*.cc
        ${RINGEST_PROMETHEUS_SOURCE}/core/src/detail/*.cc)
   add_library(ringest_prometheus_core STATIC ${prometheus_sources})
@@ -79,12 +82,4 @@ if(EXISTS "${RINGEST_PROMETHEUS_SOURCE}/core/include/prometheus/text_serializer.
   target_include_directories(ringest_prometheus_core PRIVATE ${RINGEST_PROMETHEUS_SOURCE}/core/src)
   target_compile_options(ringest_prometheus_core PRIVATE -w)
   add_library(prometheus-cpp::core ALIAS ringest_prometheus_core)
-
-  # Plain HTTP only, no CGI, files or scripting: what a metrics endpoint needs.
-  add_library(ringest_civetweb STATIC ${RINGEST_CIVETWEB_SOURCE}/src/civetweb.c)
-  target_compile_definitions(ringest_civetweb PRIVATE NO_SSL NO_CGI NO_FILES USE_IPV6)
-  target_include_directories(ringest_civetweb SYSTEM PUBLIC ${RINGEST_CIVETWEB_SOURCE}/include)
-  target_compile_options(ringest_civetweb PRIVATE -w)
-  target_link_libraries(ringest_civetweb PUBLIC ws2_32)
-  add_library(civetweb::civetweb ALIAS ringest_civetweb)
-endif()
+endblock()

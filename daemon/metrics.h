@@ -1,11 +1,7 @@
-// Metrics and health over HTTP: the one place where probes meet
-// prometheus-cpp. Nothing on the packet path touches prometheus-cpp; at scrape
-// time the collector reads every probe (plain per-thread counters) under the
-// pipeline's structure lock and sums them into families.
-//
-// Endpoints: /metrics (Prometheus text), /-/healthy (200 while the process
-// serves), /-/ready (200 once listeners are bound and the log is open, 503
-// before that and while draining).
+// Metrics: the one place where probes meet prometheus-cpp. Nothing on the
+// packet path touches prometheus-cpp; at scrape time the collector reads every
+// probe (plain per-thread counters) under the pipeline's structure lock and
+// sums them into families. daemon/http_server.h serves them.
 #pragma once
 
 #include <atomic>
@@ -14,8 +10,6 @@
 #include <string>
 
 #include "common/status.h"
-
-struct mg_context;
 
 namespace ringest {
 
@@ -29,33 +23,6 @@ struct DaemonStatus {
   std::atomic<double> last_reload_success_unix{0};
   std::atomic<uint64_t> reloads{0};
   std::atomic<uint64_t> reload_failures{0};
-};
-
-class HttpServer {
- public:
-  explicit HttpServer(const DaemonStatus& status) : status_(status) {}
-  ~HttpServer();
-  HttpServer(const HttpServer&) = delete;
-  HttpServer& operator=(const HttpServer&) = delete;
-
-  // Serves on `listen` ("127.0.0.1:9310"; port 0 picks one). Until
-  // set_pipeline(), /metrics shows only the process and daemon metrics.
-  Status start(const std::string& listen);
-  // Stops serving; waits for requests in progress. Idempotent.
-  void stop();
-  // `p` must outlive this server (or be unset first).
-  void set_pipeline(const Pipeline* p) { pipeline_.store(p, std::memory_order_release); }
-  uint16_t port() const { return port_; }
-
- private:
-  static int handle_metrics(struct mg_connection* conn, void* self);
-  static int handle_healthy(struct mg_connection* conn, void* self);
-  static int handle_ready(struct mg_connection* conn, void* self);
-
-  std::atomic<const Pipeline*> pipeline_{nullptr};
-  const DaemonStatus& status_;
-  mg_context* ctx_ = nullptr;
-  uint16_t port_ = 0;
 };
 
 // Whole-daemon accounting: what the engines took from the kernel, what was

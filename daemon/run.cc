@@ -10,6 +10,7 @@
 #include "daemon/control.h"
 #include "daemon/exit_codes.h"
 #include "daemon/logging.h"
+#include "daemon/http_server.h"
 #include "daemon/metrics.h"
 #include "daemon/pipeline.h"
 #include "daemon/service_notify.h"

@@ -67,7 +67,8 @@ def metric_sum(metrics, name, **match):
 
 class Daemon:
     def __init__(self, ringestd, workdir=None, listeners=None, extra="", parser_threads=2,
-                 durability="interval", launcher=(), listener_extra="", storage_extra=""):
+                 durability="interval", launcher=(), listener_extra="", storage_extra="",
+                 metrics_listen="127.0.0.1:0"):
         self.ringestd = ringestd
         self.launcher = list(launcher)  # e.g. [wine64] for ringestd.exe
         self.dir = workdir or scratch_dir("ringest-it-")
@@ -79,7 +80,7 @@ class Daemon:
             f'durability = "{durability}"',
             storage_extra,
             "[metrics]",
-            'listen = "127.0.0.1:0"',
+            f'listen = "{metrics_listen}"',
             "[parser]",
             f"threads = {parser_threads}",
             extra,
@@ -107,7 +108,7 @@ class Daemon:
                 m = re.search(r"listener '([^']+)': .* port (\d+)", line)
                 if m:
                     self.ports[m.group(1)] = int(m.group(2))
-                m = re.search(r"metrics on http://[^:]+:(\d+)/metrics", line)
+                m = re.search(r"metrics on http://(?:\[[^]]+\]|[^:]+):(\d+)/metrics", line)
                 if m:
                     self.metrics_port = int(m.group(1))
                 if line.rstrip().endswith(" ready") or '"msg":"ready"' in line:
@@ -121,9 +122,9 @@ class Daemon:
             raise RuntimeError("ringestd did not become ready:\n" + "\n".join(self.log))
         return self
 
-    def metrics(self):
+    def metrics(self, host="127.0.0.1"):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=10) as r:
+            with urllib.request.urlopen(f"http://{host}:{self.metrics_port}/metrics", timeout=10) as r:
                 return parse_metrics(r.read().decode())
         except OSError as e:
             state = "exited with " + str(self.proc.poll()) if self.proc.poll() is not None else "running"
