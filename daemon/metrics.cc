@@ -180,8 +180,12 @@ void collect_log(const Pipeline& p, Families& fam) {
                  "Segments sealed early after a failed fdatasync (never trusted as durable).", MetricType::Counter);
   Family deleted("ringest_log_segments_deleted_total", "Sealed segments deleted by retention.",
                  MetricType::Counter);
-  Family cut("ringest_log_recovery_cut_bytes_total", "Bytes recovery cut from damaged segments or set aside.",
+  Family cut("ringest_log_recovery_cut_bytes_total", "Bytes recovery cut from torn tails or set aside.",
              MetricType::Counter);
+  Family skipped("ringest_log_recovery_skipped_bytes_total",
+                 "Damaged bytes recovery skipped to the next valid batch (left on disk).", MetricType::Counter);
+  Family lost("ringest_log_recovery_lost_records_total", "Records in the damaged batches recovery skipped.",
+              MetricType::Counter);
   Family size("ringest_log_size_bytes", "Bytes in the partition's segment files.", MetricType::Gauge);
   for (const auto& shard : p.shards()) {
     const LogProbe& lp = shard->log_probe();
@@ -198,6 +202,8 @@ void collect_log(const Pipeline& p, Families& fam) {
     suspect.add(part, double(lp.segments_suspect.get()));
     deleted.add(part, double(lp.segments_deleted.get()));
     cut.add(part, double(lp.recovery_cut_bytes.get()));
+    skipped.add(part, double(lp.recovery_skipped_bytes.get()));
+    lost.add(part, double(lp.recovery_lost_records.get()));
     size.add(part, double(lp.log_bytes.get()));
   }
   Family latency("ringest_receive_to_durable_seconds",
@@ -213,7 +219,7 @@ void collect_log(const Pipeline& p, Families& fam) {
   Family depth("ringest_queue_depth", "Datagrams waiting for a parser shard.", MetricType::Gauge);
   depth.add({}, double(p.queue_depth()));
   for (Family* f : {&stored, &records, &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth,
-                    &suspect, &deleted, &cut, &size})
+                    &suspect, &deleted, &cut, &skipped, &lost, &size})
     fam.add(*f);
 }
 

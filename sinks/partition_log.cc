@@ -169,6 +169,8 @@ Status PartitionLogImpl::recover(RecoveryReport& report) {
   probe_.next_offset.set(next_offset_);
   if (!sync_failed_) probe_.durable_offset.set(next_offset_);
   probe_.recovery_cut_bytes.add(report.truncated_bytes);
+  probe_.recovery_skipped_bytes.add(report.skipped_bytes);
+  probe_.recovery_lost_records.add(report.lost_offsets);
   report.next_offset = next_offset_;
   return Status();
 }

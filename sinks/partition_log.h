@@ -58,7 +58,10 @@ struct LogOptions {
 struct RecoveryReport {
   uint32_t segments = 0;          // segments found
   uint64_t next_offset = 0;       // offset the next record gets
-  uint64_t truncated_bytes = 0;   // cut from damaged tails, plus the size of set-aside segments
+  uint64_t truncated_bytes = 0;   // cut from torn tails, plus the size of set-aside segments
+  uint32_t skipped_spans = 0;     // damaged spans that valid batches follow: skipped, kept on disk
+  uint64_t skipped_bytes = 0;     // their bytes (and a sealed segment's torn tail, kept too)
+  uint64_t lost_offsets = 0;      // offsets of the records in the skipped spans
   uint32_t set_aside = 0;         // segments removed (empty) or renamed to *.damaged
   uint32_t indexes_rebuilt = 0;   // sealed segments whose .idx was missing or wrong
   std::string detail;             // one line for the log, empty if nothing was cut
@@ -77,6 +80,8 @@ struct LogProbe {
   Counter segments_created;
   Counter segments_suspect;        // sealed early after a failed fdatasync (<base>.suspect)
   Counter recovery_cut_bytes;      // bytes recovery cut or set aside at open
+  Counter recovery_skipped_bytes;  // damaged bytes recovery found and skipped (left on disk)
+  Counter recovery_lost_records;   // records in the damaged batches recovery skipped
   Counter segments_deleted;        // by retention
   Counter log_bytes;               // bytes in the partition's segments now (a gauge)
   Counter next_offset;             // offset the next appended record gets
@@ -86,8 +91,9 @@ struct LogProbe {
 class PartitionLog {
  public:
   // Opens (creating if needed) the partition directory, recovers the active
-  // segment (truncating a torn or corrupt tail, reported in `report`) and gets
-  // ready to append. Returns null and sets `err` if the directory is unusable.
+  // segment (truncating a torn tail, skipping damaged batches that valid ones
+  // follow, reported in `report`) and gets ready to append after the highest
+  // offset ever written. Returns null and sets `err` if the directory is unusable.
   static std::unique_ptr<PartitionLog> open(const LogOptions& opts, RecoveryReport& report, Status& err);
 
   virtual ~PartitionLog() = default;

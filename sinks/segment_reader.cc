@@ -15,21 +15,24 @@ namespace ringest {
 
 using namespace segfmt;
 
-SegmentReader::SegmentReader(std::span<const uint8_t> bytes, Reporter* reporter)
-    : bytes_(bytes), reporter_(reporter) {}
+SegmentReader::SegmentReader(std::span<const uint8_t> bytes, Reporter* reporter, OnDamage on_damage)
+    : bytes_(bytes), reporter_(reporter), on_damage_(on_damage) {}
 
-bool SegmentReader::damage(uint64_t at, std::string_view reason) {
+void SegmentReader::report(uint64_t at, std::string_view reason) {
   damaged_ = true;
   if (reporter_ != nullptr) reporter_->corruption(at, reason);
-  return false;
 }
 
 bool SegmentReader::read_header(SegmentHeader& out) {
   const char* why = nullptr;
-  if (!decode_segment_header(bytes_, out, &why)) return damage(0, why);
+  if (!decode_segment_header(bytes_, out, &why)) {
+    report(0, why);
+    torn_ = true;
+    return false;
+  }
   header_read_ = true;
   pos_ = kSegmentHeaderSize;
-  next_offset_ = out.base_offset;
+  next_offset_ = claimed_end_ = out.base_offset;
   return true;
 }
 
@@ -37,36 +40,77 @@ void SegmentReader::resume(uint64_t file_pos, uint64_t next_offset) {
   header_read_ = true;
   base_ = file_pos;
   pos_ = 0;
-  next_offset_ = next_offset;
+  next_offset_ = claimed_end_ = next_offset;
 }
 
-bool SegmentReader::next_batch(BatchView& out) {
-  if (damaged_ || !header_read_) return false;
-  const uint64_t left = bytes_.size() - pos_;
-  if (left == 0) return false;  // clean end
-  if (left < kBatchHeaderSize) return damage(base_ + pos_, "truncated batch header");
-  const uint8_t* p = bytes_.data() + pos_;
+bool SegmentReader::batch_at(uint64_t at, BatchView& out, const char** why) {
+  const uint64_t left = bytes_.size() - at;
+  if (left < kBatchHeaderSize) return (*why = "truncated batch header"), false;
+  const uint8_t* p = bytes_.data() + at;
   BatchHeader h;
-  const char* why = nullptr;
-  if (!decode_batch_header(p, h, &why)) return damage(base_ + pos_, why);
-  if (h.length > left) return damage(base_ + pos_, "batch runs past the end of the file");
+  if (!decode_batch_header(p, h, why)) return false;
+  if (h.length > left) return (*why = "batch runs past the end of the file"), false;
   if (crc32c::value(p + kBatchCrcFrom, h.length - kBatchCrcFrom) != h.crc) {
-    return damage(base_ + pos_, "batch checksum mismatch");
+    return (*why = "batch checksum mismatch"), false;
   }
-  if (h.base_offset < next_offset_) return damage(base_ + pos_, "batch offsets go backwards");
+  if (h.base_offset < next_offset_) return (*why = "batch offsets go backwards"), false;
   std::span<const uint8_t> payload(p + kBatchHeaderSize, h.payload_length);
   if (uint8_t codec = h.flags & kCompressionMask; codec != kCompressionNone) {
-    if (!decompress_payload(static_cast<Compression>(codec), payload, kMaxPayloadLength, inflated_, &why)) {
-      return damage(base_ + pos_, why);
+    if (!decompress_payload(static_cast<Compression>(codec), payload, kMaxPayloadLength, inflated_, why)) {
+      return false;
     }
     payload = inflated_;
   }
-  if (!verify_records(h, payload, &why)) return damage(base_ + pos_, why);
-  out.file_pos = base_ + pos_;
+  if (!verify_records(h, payload, why)) return false;
+  out.file_pos = base_ + at;
   out.header = h;
   out.payload = payload;
-  pos_ += h.length;
-  next_offset_ = h.end_offset();
+  return true;
+}
+
+uint64_t SegmentReader::next_valid(uint64_t from, BatchView& out) {
+  const char* why = nullptr;
+  for (uint64_t at = from; at + kBatchHeaderSize <= bytes_.size(); ++at) {
+    // The cheap fields first: nearly every position fails on them.
+    const uint8_t* p = bytes_.data() + at;
+    if (p[kBatchVersionAt] != kFormatVersion || p[kBatchHeaderSizeAt] != kBatchHeaderSize) continue;
+    if (batch_at(at, out, &why)) return at;
+  }
+  return UINT64_MAX;
+}
+
+void SegmentReader::claim(uint64_t at) {
+  // Only a header that starts where the last good batch ended is believed:
+  // its offsets were handed out, its records may have been read by someone.
+  if (bytes_.size() - at < kBatchHeaderSize) return;
+  BatchHeader h;
+  const char* why = nullptr;
+  if (decode_batch_header(bytes_.data() + at, h, &why) && h.base_offset == next_offset_ &&
+      h.record_count <= h.payload_length) {
+    claimed_end_ = std::max(claimed_end_, h.end_offset());
+  }
+}
+
+bool SegmentReader::next_batch(BatchView& out) {
+  if (torn_ || !header_read_) return false;
+  if (pos_ == bytes_.size()) return false;  // clean end
+  const char* why = nullptr;
+  if (!batch_at(pos_, out, &why)) {
+    report(base_ + pos_, why);
+    uint64_t at = on_damage_ == OnDamage::kResync ? next_valid(pos_ + 1, out) : UINT64_MAX;
+    if (at == UINT64_MAX) {
+      claim(pos_);
+      torn_ = true;
+      return false;
+    }
+    ++skipped_spans_;
+    skipped_bytes_ += at - pos_;
+    lost_offsets_ += out.header.base_offset - next_offset_;
+    pos_ = at;
+  }
+  pos_ += out.header.length;
+  next_offset_ = out.header.end_offset();
+  claimed_end_ = std::max(claimed_end_, next_offset_);
   return true;
 }
 

@@ -5,10 +5,18 @@
 //
 // The rule: a reader never returns a partial or corrupt record. A batch is
 // handed out only after its header, length, CRC and every record in it have been
-// checked. The first damaged batch ends the segment: it is reported with its
-// file position and a reason, and nothing after it in that segment is trusted
-// (a length can't be trusted past damage, so there is no resynchronising).
+// checked. A damaged batch costs that batch only (leveldb's log reader and
+// Kafka's recovery work the same way): the reader reports it with its file
+// position and a reason, then looks for the next batch boundary — the first
+// position after the damage where a whole batch verifies (a sound header, a
+// length inside the file, its CRC32C over every byte after the CRC field, its
+// records, offsets above the last good batch's) — and goes on from there.
+// Damage with no valid batch after it is the segment's torn tail.
 //
+// Live segments are the exception: while a segment is being appended to,
+// writes complete out of order, so a gap before a whole batch may still be
+// filling. Readers of the newest segment of a running log (--follow) ask for
+// stop_at_damage, and resynchronise only once the segment is sealed.
 // Single-threaded objects; several readers may read the same files at once.
 #pragma once
 
@@ -47,7 +55,8 @@ class SegmentReader {
  public:
   // `bytes` is the whole segment file and must outlive the reader and all it
   // returns. `reporter` may be null.
-  SegmentReader(std::span<const uint8_t> bytes, Reporter* reporter);
+  enum class OnDamage { kResync, kStop };
+  SegmentReader(std::span<const uint8_t> bytes, Reporter* reporter, OnDamage on_damage = OnDamage::kResync);
 
   // Checks the segment header; call once, first. False (and reported) if it is
   // truncated or damaged: nothing in the file can be trusted then.
@@ -56,20 +65,42 @@ class SegmentReader {
   // a batch with offsets from `next_offset` starts (a position an index or an
   // earlier read gave). Positions reported stay file positions.
   void resume(uint64_t file_pos, uint64_t next_offset);
-  // The next verified batch. False at the clean end of the segment, or at the
-  // first damaged batch (reported; every later call returns false too).
+  // The next verified batch, past any damaged span that a valid batch follows
+  // (each span reported once, where it starts). False at the end of the
+  // segment: a clean end, or damage with nothing valid after it (a torn tail,
+  // reported), or with kStop the first damage. Every later call returns false.
   bool next_batch(BatchView& out);
 
+  // Damage anywhere so far: a skipped span or a torn tail.
   bool damaged() const { return damaged_; }
+  // The reading stopped at damage (a torn tail, or kStop): valid_end() is
+  // below the file's end.
+  bool torn() const { return torn_; }
   // Bytes from the start of the file to the end of the last verified batch (or
-  // of the header): the length to cut the file to if it is damaged.
+  // of the header): the length to cut a torn tail to.
   uint64_t valid_end() const { return base_ + pos_; }
   // The offset the record after the last verified batch gets (the header's base
   // offset if there is no batch yet).
   uint64_t next_offset() const { return next_offset_; }
+  // Past every offset the segment may have held: next_offset(), or the end a
+  // torn last batch's header claims when that header is sound and starts
+  // where the last good batch ended. A log continues from here so that the
+  // offsets of records it cut are never given to new ones.
+  uint64_t claimed_end_offset() const { return claimed_end_; }
+  // Damaged spans skipped because valid batches follow them; their bytes; and
+  // the offsets between the batches on either side (the records lost).
+  uint32_t skipped_spans() const { return skipped_spans_; }
+  uint64_t skipped_bytes() const { return skipped_bytes_; }
+  uint64_t lost_offsets() const { return lost_offsets_; }
 
  private:
-  bool damage(uint64_t at, std::string_view reason);
+  void report(uint64_t at, std::string_view reason);
+  // Verifies the batch at bytes_[at]; fills `out` (positions as file
+  // positions) or sets `why`.
+  bool batch_at(uint64_t at, BatchView& out, const char** why);
+  // The first position after `from` where a batch verifies, or npos.
+  uint64_t next_valid(uint64_t from, BatchView& out);
+  void claim(uint64_t at);
   bool verify_records(const BatchHeader& h, std::span<const uint8_t> payload, const char** why);
 
   std::span<const uint8_t> bytes_;
@@ -77,8 +108,14 @@ class SegmentReader {
   uint64_t base_ = 0;  // file position of bytes_[0]
   uint64_t pos_ = 0;   // in bytes_
   uint64_t next_offset_ = 0;
+  uint64_t claimed_end_ = 0;
+  OnDamage on_damage_;
   bool header_read_ = false;
   bool damaged_ = false;
+  bool torn_ = false;
+  uint32_t skipped_spans_ = 0;
+  uint64_t skipped_bytes_ = 0;
+  uint64_t lost_offsets_ = 0;
   RecordDecoder decoder_;
   std::vector<uint8_t> inflated_;  // the last compressed batch's records
 };
@@ -136,8 +173,8 @@ struct ReadRange {
 };
 
 // Reads every segment of `p` in order and hands every verified record in
-// `range` to `visitor`. Damage stops the segment it is in (reported); reading
-// goes on with the next segment. Also damage: a segment header whose base
+// `range` to `visitor`. Damage is reported and skipped to the next valid
+// batch; a torn tail ends its segment and reading goes on with the next one. Also damage: a segment header whose base
 // offset disagrees with the file name, or offsets that go backwards. Segments
 // and spans that the sparse index (sinks/segment_index.h) shows to be outside
 // the range are not read at all. Returns an error only when a file can't be

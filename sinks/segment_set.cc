@@ -12,10 +12,12 @@ namespace ringest {
 
 namespace {
 
-// Collects the first damage found in a segment.
+// Collects the first and the last damage found in a segment.
 class FirstDamage : public Reporter {
  public:
   void corruption(uint64_t file_pos, std::string_view reason) override {
+    last_pos = file_pos;
+    last_what = reason;
     if (found) return;
     found = true;
     pos = file_pos;
@@ -24,7 +26,17 @@ class FirstDamage : public Reporter {
   bool found = false;
   uint64_t pos = 0;
   std::string what;
+  uint64_t last_pos = 0;
+  std::string last_what;
 };
+
+// Sealing makes a segment read-only; a crash between its sync and that leaves
+// it writable.
+bool read_only(const std::filesystem::path& p) {
+  std::error_code ec;
+  auto perms = std::filesystem::status(p, ec).permissions();
+  return !ec && (perms & std::filesystem::perms::owner_write) == std::filesystem::perms::none;
+}
 
 int64_t mtime_ns(const std::filesystem::path& p) {
   std::error_code ec;
@@ -64,7 +76,7 @@ Status SegmentSet::recover(RecoveryReport& report, Active& active) {
     if (Status st = check(segments[i], expected, i + 1 == segments.size(), c, report); !st.ok()) return st;
     changed |= !c.kept || report.indexes_rebuilt > 0;
     if (!c.kept) continue;
-    expected = c.index.next_offset;
+    expected = std::max(c.index.next_offset, c.next_offset);
     kept.push_back(std::move(c));
     kept_files.push_back(&segments[i]);
   }
@@ -135,6 +147,7 @@ Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, C
   if (Status st = io_.read_all(seg.path, bytes); !st.ok()) return st;
   FirstDamage damage;
   SegmentReader reader(bytes, &damage);
+  const bool sealed = !last && read_only(seg.path);
   bool header_ok = reader.read_header(c.header);
   if (header_ok && c.header.base_offset != seg.base_offset) {
     damage.corruption(0, "segment header base offset disagrees with the file name");
@@ -164,8 +177,23 @@ Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, C
   c.index.next_offset = seg.base_offset;
   BatchView batch;
   while (reader.next_batch(batch)) c.index.add_batch(batch.file_pos, batch.header);
-  c.end = reader.valid_end();
-  if (reader.damaged()) {
+  c.end = bytes.size();
+  // Offsets past a torn last batch are not handed out again.
+  c.next_offset = reader.claimed_end_offset();
+  if (reader.skipped_spans() > 0) {
+    report.skipped_spans += reader.skipped_spans();
+    report.skipped_bytes += reader.skipped_bytes();
+    report.lost_offsets += reader.lost_offsets();
+    note(report, "segment " + seg.path.string() + ": " + std::to_string(reader.skipped_spans()) +
+                     " damaged span(s) skipped, the first (" + damage.what + ") at byte " + std::to_string(damage.pos) +
+                     "; " + std::to_string(reader.skipped_bytes()) + " bytes, " +
+                     std::to_string(reader.lost_offsets()) + " offsets lost; the valid batches after it are kept");
+  }
+  if (reader.torn() && (last || !sealed)) {
+    // Cut only where nothing valid follows, and only in a segment that was
+    // still being written: the active one, or one a crash caught while it was
+    // being left (not yet made read-only).
+    c.end = reader.valid_end();
     uint64_t cut = bytes.size() - reader.valid_end();
     FileHandle f;
     if (Status st = io_.open(seg.path, OpenMode::kReadWrite, f); !st.ok()) return st;
@@ -174,9 +202,14 @@ Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, C
     io_.close(f);
     if (!st.ok()) return st;
     report.truncated_bytes += cut;
-    note(report, "segment " + seg.path.string() + ": " + damage.what + " at byte " +
-                     std::to_string(damage.pos) + "; cut " + std::to_string(cut) +
-                     " bytes, segment ends at offset " + std::to_string(reader.next_offset()));
+    note(report, "segment " + seg.path.string() + ": " + damage.last_what + " at byte " +
+                     std::to_string(damage.last_pos) + "; cut a torn tail of " + std::to_string(cut) +
+                     " bytes, the next offset is " + std::to_string(c.next_offset));
+  } else if (reader.torn()) {
+    // A sealed segment is never cut: its damage stays for verify to report.
+    report.skipped_bytes += bytes.size() - reader.valid_end();
+    note(report, "sealed segment " + seg.path.string() + ": " + damage.last_what + " at byte " +
+                     std::to_string(damage.last_pos) + " with nothing valid after it; kept as it is");
   }
   if (last) return Status();
   // A sealed segment read the long way: its index was missing or wrong.

@@ -7,8 +7,15 @@
 //   - a sealed segment whose index is whole and says the segment is exactly
 //     as long as the file is trusted without reading it (it was synced before
 //     its index was written);
-//   - any other segment is read and every batch verified; a damaged tail is
-//     cut (and reported), and its index is rebuilt if missing or wrong;
+//   - any other segment is read and every batch verified; a damaged batch
+//     that valid batches follow is skipped and reported, never cut; a torn
+//     tail (damage with nothing valid after it) is cut from the active
+//     segment, or from one a crash caught while it was being left (still
+//     writable) — a sealed (read-only) segment is never cut, its damage stays
+//     for verify to report; the index of a sealed segment is rebuilt from its
+//     valid batches if missing or wrong;
+//   - offsets continue past the highest one any segment held, a torn last
+//     batch's included, so none is ever handed out twice;
 //   - a segment that can't be trusted from its first byte (bad header, a name
 //     that disagrees with it, offsets overlapping the segment before) is
 //     renamed to <name>.damaged, kept for inspection but no longer in the log;
@@ -66,6 +73,7 @@ class SegmentSet {
   struct Check {
     bool kept = false;
     uint64_t end = 0;
+    uint64_t next_offset = 0;  // past every offset the segment held (a torn batch's too)
     SegmentHeader header;
     SegmentIndex index;
   };

@@ -2,8 +2,10 @@
 // keeps reading what the daemon appends. Per partition it remembers the
 // segment, the byte position after the last whole batch and the next offset;
 // every 200 ms it reads from there. A batch still being written looks torn
-// and is simply read again next time; a damaged batch in a segment that is no
-// longer the newest is reported and the next segment is read.
+// and is simply read again next time (in the newest segment the reader stops
+// at the first gap: a later batch may complete before an earlier one); once
+// a segment is no longer the newest, it is read past damaged batches, the
+// damage is reported and the next segment is read.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -36,7 +38,7 @@ class Tail {
         pos_ = 0;
       }
       bool newest = i + 1 == segs.size();
-      bool clean = read_from(segs[i]);
+      bool clean = read_from(segs[i], newest);
       if (newest) return;
       if (!clean) damaged_at(segs[i]);
       // Not the newest: once it has nothing more, go on to the next one.
@@ -47,12 +49,12 @@ class Tail {
 
  private:
   // Reads segment `s` from pos_; true if it ended cleanly.
-  bool read_from(const SegmentFile& s) {
+  bool read_from(const SegmentFile& s, bool newest) {
     std::ifstream in(s.path, std::ios::binary);
     if (!in) return true;
     in.seekg(static_cast<std::streamoff>(pos_));
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    SegmentReader reader(bytes, nullptr);
+    SegmentReader reader(bytes, nullptr, newest ? SegmentReader::OnDamage::kStop : SegmentReader::OnDamage::kResync);
     if (pos_ == 0) {
       SegmentHeader h;
       if (!reader.read_header(h))
@@ -74,7 +76,7 @@ class Tail {
         printer_.print(partition_, off, r);
       }
     }
-    pos_ = pos_ == 0 ? reader.valid_end() : reader.valid_end();
+    pos_ = reader.valid_end();
     next_offset_ = reader.next_offset();
     std::fflush(stdout);
     return !reader.damaged();

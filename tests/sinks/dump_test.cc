@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "sinks/coding.h"
 #include "sinks/partition_log.h"
 #include "sinks/segment_format.h"
 #include "test_util.h"
@@ -32,10 +33,11 @@ Run dump(const std::string& args, const std::filesystem::path& err_file) {
   return r;
 }
 
-void make_partition(const std::filesystem::path& dir, uint32_t partition, int points) {
+void make_partition(const std::filesystem::path& dir, uint32_t partition, int points, uint32_t batch_bytes = 0) {
   LogOptions o;
   o.dir = dir / std::to_string(partition);
   o.partition = partition;
+  if (batch_bytes > 0) o.batch_bytes = batch_bytes;  // 1: one batch per datagram
   RecoveryReport report;
   Status err;
   auto log = PartitionLog::open(o, report, err);
@@ -100,6 +102,29 @@ TEST_CASE("ringest-dump: records, counts, verify and exit codes") {
   CHECK(msg.find(seg.filename().string()) != std::string::npos);
   CHECK(msg.find("damage at byte") != std::string::npos);
   CHECK(dump("--verify " + d, err).rc == 1);
+}
+
+TEST_CASE("ringest-dump: a damaged batch in the middle costs that batch only, and verify keeps reporting it") {
+  test::TempDir dir;
+  make_partition(dir.path(), 0, 5, 1);  // six batches of one record: offsets 0..5
+  std::filesystem::path err = dir.path() / "stderr";
+  std::string d = dir.path().string();
+  auto seg = test::last_segment(dir.path() / "0");
+  auto bytes = test::read_bytes(seg);
+  uint64_t third = segfmt::kSegmentHeaderSize;
+  for (int i = 0; i < 2; ++i) third += coding::get_u32(&bytes[third]);
+  bytes[third + segfmt::kBatchHeaderSize + 4] ^= 0x20;
+  test::write_bytes(seg, bytes);
+  Run print = dump(d, err);
+  CHECK(print.rc == 1);
+  CHECK(lines(print.out) == 5);  // offsets 0, 1, 3, 4, 5
+  CHECK(print.out.find("\"offset\":2,") == std::string::npos);
+  CHECK(print.out.find("\"offset\":5,") != std::string::npos);
+  Run verify = dump("verify " + d, err);
+  CHECK(verify.rc == 1);
+  CHECK(verify.out.find("\"ok\":false") != std::string::npos);
+  Run list = dump("list " + d, err);
+  CHECK(list.out.find("\"state\":\"damaged\"") != std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The segment reader against damage made on purpose, in memory (leveldb
-// log_test style): every valid batch before the damage is returned, nothing
-// after it, and the damage is reported once with where it starts.
+// log_test style): every valid batch is returned, a damaged span is reported
+// once with where it starts and skipped to the next valid batch, and damage
+// with nothing valid after it ends the segment (a torn tail).
 #include "sinks/segment_reader.h"
 
 #include <doctest/doctest.h>
@@ -79,6 +80,11 @@ struct Result {
   std::vector<Damage> damage;
   uint64_t valid_end = 0;
   uint64_t next_offset = 0;
+  uint64_t claimed_end = 0;
+  bool torn = false;
+  uint32_t skipped_spans = 0;
+  uint64_t skipped_bytes = 0;
+  uint64_t lost_offsets = 0;
 };
 
 Result read_all(const std::vector<uint8_t>& bytes) {
@@ -105,6 +111,11 @@ Result read_all(const std::vector<uint8_t>& bytes) {
   r.damage = rec.seen;
   r.valid_end = reader.valid_end();
   r.next_offset = reader.next_offset();
+  r.claimed_end = reader.claimed_end_offset();
+  r.torn = reader.torn();
+  r.skipped_spans = reader.skipped_spans();
+  r.skipped_bytes = reader.skipped_bytes();
+  r.lost_offsets = reader.lost_offsets();
   return r;
 }
 
@@ -182,11 +193,67 @@ TEST_CASE("segment reader: checksum mismatch in the middle") {
   s.add_batch(2);
   s.bytes[middle + kBatchHeaderSize + 5] ^= 0x40;  // a payload byte
   Result r = read_all(s.bytes);
-  CHECK(r.batch_offsets == std::vector<uint64_t>{100});  // nothing after the damage
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100, 105});  // the damaged batch only is lost
   REQUIRE(r.damage.size() == 1);
   CHECK(r.damage[0].pos == middle);
   CHECK(r.damage[0].reason == "batch checksum mismatch");
-  CHECK(r.valid_end == middle);
+  CHECK(r.valid_end == s.bytes.size());
+  CHECK(r.next_offset == 107);
+  CHECK(r.skipped_spans == 1);
+  CHECK(r.lost_offsets == 3);
+  CHECK_FALSE(r.torn);
+}
+
+TEST_CASE("segment reader: garbage between two batches is skipped") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  uint64_t at = s.bytes.size();
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 300; ++i) s.bytes.push_back(static_cast<uint8_t>(rng()));
+  std::vector<uint8_t> tail;
+  {
+    SegmentBuilder rest(102);
+    uint64_t from = rest.add_batch(3);
+    tail.assign(rest.bytes.begin() + static_cast<std::ptrdiff_t>(from), rest.bytes.end());
+  }
+  s.bytes.insert(s.bytes.end(), tail.begin(), tail.end());
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100, 102});
+  REQUIRE(r.damage.size() == 1);
+  CHECK(r.damage[0].pos == at);
+  CHECK(r.skipped_bytes == 300);
+  CHECK(r.lost_offsets == 0);
+}
+
+TEST_CASE("segment reader: with kStop the first damage ends the segment") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  uint64_t middle = s.add_batch(3);
+  s.add_batch(2);
+  s.bytes[middle + kBatchHeaderSize + 5] ^= 0x40;
+  Recorder rec;
+  SegmentReader reader(s.bytes, &rec, SegmentReader::OnDamage::kStop);
+  SegmentHeader h;
+  REQUIRE(reader.read_header(h));
+  BatchView b;
+  CHECK(reader.next_batch(b));
+  CHECK_FALSE(reader.next_batch(b));
+  CHECK(reader.torn());
+  CHECK(reader.valid_end() == middle);
+  CHECK(rec.seen.size() == 1);
+}
+
+TEST_CASE("segment reader: a torn last batch with a sound header claims its offsets") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  uint64_t last = s.add_batch(3);
+  s.bytes.resize(s.bytes.size() - 4);
+  Result r = read_all(s.bytes);
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100});
+  CHECK(r.torn);
+  CHECK(r.valid_end == last);
+  CHECK(r.next_offset == 102);
+  CHECK(r.claimed_end == 105);  // 102..104 were handed out: never again
 }
 
 TEST_CASE("segment reader: checksum mismatch in a header field") {
@@ -253,9 +320,10 @@ TEST_CASE("segment reader: flipped length bit") {
     auto b = s.bytes;
     b[second + bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
     Result r = read_all(b);
-    CHECK(r.batch_offsets == std::vector<uint64_t>{100});
+    CHECK(r.batch_offsets == std::vector<uint64_t>{100, 105});  // found again past the damage
     REQUIRE(r.damage.size() == 1);
     CHECK(r.damage[0].pos == second);
+    CHECK(r.lost_offsets == 3);
   }
 }
 
@@ -366,12 +434,13 @@ TEST_CASE("segment reader: zero-length batch") {
     seal_batch(h, batch.data());
     s.bytes.insert(s.bytes.end(), batch.begin(), batch.end());
   }
-  s.add_batch(1);  // never reached: nothing after damage is trusted
+  s.add_batch(1);  // found past the damage
   Result r = read_all(s.bytes);
-  CHECK(r.batch_offsets == std::vector<uint64_t>{100});
+  CHECK(r.batch_offsets == std::vector<uint64_t>{100, 102});
   REQUIRE(r.damage.size() == 1);
   CHECK(r.damage[0].pos == end);
-  CHECK(r.valid_end == end);
+  CHECK(r.valid_end == s.bytes.size());
+  CHECK(r.skipped_bytes == kBatchHeaderSize);
 }
 
 TEST_CASE("segment reader: 1 to 1024 random bytes appended, many seeds") {
