@@ -1,10 +1,10 @@
-#include "rio/socket_address.h"
+#include "common/socket_address.h"
 
 #include <cstring>
 
 #include "common/host_port.h"
 
-namespace ringest::rio {
+namespace ringest {
 
 Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len) {
   HostPort hp;
@@ -45,4 +45,4 @@ void to_source(const sockaddr* sa, SourceAddress& out) {
   }
 }
 
-}  // namespace ringest::rio
+}  // namespace ringest

@@ -1,0 +1,21 @@
+// Socket addresses, the same on every platform and for every user (engines,
+// the metrics endpoint, the tools): numeric "host:port" to a sockaddr, and a
+// sockaddr to the SourceAddress stored with each datagram.
+#pragma once
+
+#include <string>
+
+#include "common/socket_api.h"
+#include "common/source_address.h"
+#include "common/status.h"
+
+namespace ringest {
+
+// Resolves a numeric "host:port" / "[v6]:port", or "localhost:port" as
+// 127.0.0.1 (no DNS on the packet path).
+Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len);
+
+// An IPv4 or IPv6 sockaddr as a SourceAddress; anything else as the empty one.
+void to_source(const sockaddr* sa, SourceAddress& out);
+
+}  // namespace ringest
