@@ -1,5 +1,5 @@
 // The BSD socket declarations (sockaddr_storage, inet_pton, htons, ...), from
-// the headers each platform keeps them in. The one place portable rio code
+// the headers each platform keeps them in. The one place portable code
 // names a platform.
 #pragma once
 

@@ -1,24 +1,20 @@
 #include "common/source_address.h"
 
-#include <cstdio>
+#include "common/socket_api.h"
 
 namespace ringest {
 
 std::string SourceAddress::to_string() const {
-  char buf[64];
+  char text[INET6_ADDRSTRLEN];
   if (family == kIPv4) {
-    std::snprintf(buf, sizeof buf, "%u.%u.%u.%u:%u", addr[0], addr[1], addr[2], addr[3], port);
-    return buf;
+    if (inet_ntop(AF_INET, addr, text, sizeof text) == nullptr) return "";
+    return std::string(text) + ":" + std::to_string(port);
   }
   if (family == kIPv6) {
-    std::string s = "[";
-    for (int i = 0; i < 16; i += 2) {
-      if (i) s += ':';
-      std::snprintf(buf, sizeof buf, "%x", (addr[i] << 8) | addr[i + 1]);
-      s += buf;
-    }
-    std::snprintf(buf, sizeof buf, "]:%u", port);
-    return s + buf;
+    // RFC 5952: lower case, leading zeros dropped, the longest run of zero
+    // groups as "::", IPv4-mapped addresses as ::ffff:192.0.2.1.
+    if (inet_ntop(AF_INET6, addr, text, sizeof text) == nullptr) return "";
+    return "[" + std::string(text) + "]:" + std::to_string(port);
   }
   return "";
 }

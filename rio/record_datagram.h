@@ -1,24 +1,12 @@
-// Socket addresses, the same on every platform: numeric "host:port" to a
-// sockaddr, a sockaddr to the SourceAddress stored with each datagram, and
-// the slot metadata every engine records for a datagram.
+// The slot metadata every engine records for a datagram (addresses
+// themselves: common/socket_address.h).
 #pragma once
 
-#include <string>
-
-#include "common/source_address.h"
-#include "common/status.h"
+#include "common/socket_address.h"
 #include "rio/buffer_pool.h"
 #include "rio/engine.h"
-#include "rio/socket_api.h"
 
 namespace ringest::rio {
-
-// Resolves a numeric "host:port" / "[v6]:port", or "localhost:port" as
-// 127.0.0.1 (no DNS on the packet path).
-Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len);
-
-// An IPv4 or IPv6 sockaddr as a SourceAddress; anything else as the empty one.
-void to_source(const sockaddr* sa, SourceAddress& out);
 
 // A datagram received into a slot, on every engine: its source (`name` may
 // be null), where its payload lies in the slot, when it came; counted on the

@@ -33,8 +33,11 @@ const char* to_string(Compression c) {
   return "?";
 }
 
-bool compress_payload(Compression c, std::span<const uint8_t> in, std::vector<uint8_t>& out) {
+PayloadCompressor::~PayloadCompressor() { ZSTD_freeCCtx(zstd_); }
+
+bool PayloadCompressor::compress(Compression c, std::span<const uint8_t> in, std::vector<uint8_t>& out) {
   if (c == Compression::kNone || in.size() > INT32_MAX) return false;
+  if (c == Compression::kZstd && zstd_ == nullptr && (zstd_ = ZSTD_createCCtx()) == nullptr) return false;
   size_t bound = c == Compression::kZstd
                      ? ZSTD_compressBound(in.size())
                      : static_cast<size_t>(LZ4_compressBound(static_cast<int>(in.size())));
@@ -42,7 +45,7 @@ bool compress_payload(Compression c, std::span<const uint8_t> in, std::vector<ui
   coding::put_u32(out.data(), static_cast<uint32_t>(in.size()));
   size_t n = 0;
   if (c == Compression::kZstd) {
-    n = ZSTD_compress(out.data() + kPrefix, bound, in.data(), in.size(), kZstdLevel);
+    n = ZSTD_compressCCtx(zstd_, out.data() + kPrefix, bound, in.data(), in.size(), kZstdLevel);
     if (ZSTD_isError(n)) return false;
   } else {
     int r = LZ4_compress_default(reinterpret_cast<const char*>(in.data()),

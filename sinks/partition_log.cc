@@ -121,6 +121,7 @@ class PartitionLogImpl final : public PartitionLog {
   int64_t next_retention_ns_ = 0;  // monotonic
 
   std::vector<uint8_t> compressed_;  // scratch for compress()
+  PayloadCompressor compressor_;
   Status drop_error_;                // why the last batch was dropped
   bool closed_ = false;
 };
@@ -294,7 +295,7 @@ void PartitionLogImpl::seal_open() {
 uint8_t PartitionLogImpl::compress(BatchBuffer& b) {
   if (opts_.compression == Compression::kNone || b.payload() < kMinCompressBytes) return kCompressionNone;
   std::span<const uint8_t> payload(b.data.get() + kBatchHeaderSize, b.payload());
-  if (!compress_payload(opts_.compression, payload, compressed_)) return kCompressionNone;
+  if (!compressor_.compress(opts_.compression, payload, compressed_)) return kCompressionNone;
   std::memcpy(b.data.get() + kBatchHeaderSize, compressed_.data(), compressed_.size());
   b.len = kBatchHeaderSize + compressed_.size();
   return static_cast<uint8_t>(opts_.compression);

@@ -33,7 +33,7 @@
 #include "common/counter.h"
 #include "common/status.h"
 #include "sinks/compression.h"
-#include "sinks/point.h"
+#include "common/point.h"
 
 namespace ringest {
 

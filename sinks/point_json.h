@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "sinks/point.h"
+#include "common/point.h"
 
 namespace ringest {
 

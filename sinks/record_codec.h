@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sinks/point.h"
+#include "common/point.h"
 
 namespace ringest {
 

@@ -62,7 +62,6 @@ class SegmentSet {
   void enforce_retention(int64_t now_wall_ns, uint64_t active_bytes);
 
   uint64_t sealed_bytes() const { return sealed_bytes_; }
-  size_t sealed_count() const { return sealed_.size(); }
 
  private:
   struct Sealed {

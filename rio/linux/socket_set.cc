@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "rio/linux/udp_socket.h"
+#include "rio/record_datagram.h"
 
 namespace ringest::rio::linux_udp {
 

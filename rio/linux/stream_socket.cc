@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <vector>
 
-#include "rio/socket_address.h"
+#include "common/socket_address.h"
 
 namespace ringest::rio {
 namespace {

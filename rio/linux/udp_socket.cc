@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "rio/socket_address.h"
+#include "common/socket_address.h"
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO 55

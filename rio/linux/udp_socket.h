@@ -9,7 +9,7 @@
 #include "common/source_address.h"
 #include "common/status.h"
 #include "rio/engine.h"
-#include "rio/socket_address.h"
+#include "common/socket_address.h"
 
 namespace ringest::rio::linux_udp {
 

@@ -1,5 +1,6 @@
 #include "rio/windows/socket_set.h"
 
+#include "rio/record_datagram.h"
 #include "rio/windows/udp_socket.h"
 
 namespace ringest::rio::win_udp {

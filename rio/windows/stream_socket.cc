@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "rio/socket_address.h"
+#include "common/socket_address.h"
 #include "rio/windows/udp_socket.h"
 
 namespace ringest::rio {

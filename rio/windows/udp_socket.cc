@@ -5,7 +5,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "rio/socket_address.h"
+#include "common/socket_address.h"
 
 #ifndef SIO_UDP_CONNRESET
 #define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)

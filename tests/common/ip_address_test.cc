@@ -32,6 +32,23 @@ TEST_CASE("parse_ip reads IPv4 and every IPv6 spelling") {
     CHECK_MESSAGE(!parse_ip(bad, a), bad);
 }
 
+TEST_CASE("source addresses print in RFC 5952 form") {
+  auto text = [](const char* ip, uint16_t port) {
+    SourceAddress a;
+    REQUIRE(parse_ip(ip, a));
+    a.port = port;
+    return a.to_string();
+  };
+  CHECK(text("2001:db8::1", 8125) == "[2001:db8::1]:8125");
+  CHECK(text("2001:0DB8:0000:0000:0000:0000:0000:0001", 1) == "[2001:db8::1]:1");
+  CHECK(text("::ffff:192.0.2.1", 514) == "[::ffff:192.0.2.1]:514");
+  CHECK(text("2001:db8:0:0:1:0:0:1", 2) == "[2001:db8::1:0:0:1]:2");  // the first of two equal runs
+  CHECK(text("2001:db8:0:1:1:1:1:1", 3) == "[2001:db8:0:1:1:1:1:1]:3");  // one zero group stays
+  CHECK(text("::1", 0) == "[::1]:0");
+  CHECK(text("192.0.2.1", 8125) == "192.0.2.1:8125");
+  CHECK(SourceAddress{}.to_string().empty());
+}
+
 TEST_CASE("a CIDR block contains what its prefix covers") {
   Cidr c;
   SourceAddress a;

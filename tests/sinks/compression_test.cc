@@ -32,8 +32,17 @@ TEST_CASE_TEMPLATE_DEFINE("compression: codec round trip and damage", T, codec_r
   Compression c = T::value;
   std::vector<uint8_t> plain = records_payload(200);
   std::vector<uint8_t> packed, back;
-  REQUIRE(compress_payload(c, plain, packed));
+  REQUIRE(PayloadCompressor().compress(c, plain, packed));
   CHECK(packed.size() < plain.size() / 2);
+  // One compressor serves batch after batch (its zstd context is kept): the
+  // same bytes as a fresh one each time, whatever it compressed in between.
+  PayloadCompressor reused;
+  for (int i = 0; i < 3; ++i) {
+    std::vector<uint8_t> again, other;
+    REQUIRE(reused.compress(c, plain, again));
+    CHECK(again == packed);
+    REQUIRE(reused.compress(c, records_payload(50 + i), other));
+  }
   const char* why = nullptr;
   REQUIRE(decompress_payload(c, packed, segfmt::kMaxPayloadLength, back, &why));
   CHECK(back == plain);
@@ -52,7 +61,7 @@ TEST_CASE_TEMPLATE_DEFINE("compression: codec round trip and damage", T, codec_r
   // Random bytes do not shrink: stored uncompressed.
   std::vector<uint8_t> noise(4096);
   for (auto& b : noise) b = static_cast<uint8_t>(rng());
-  CHECK_FALSE(compress_payload(c, noise, packed));
+  CHECK_FALSE(PayloadCompressor().compress(c, noise, packed));
 }
 struct Zstd {
   static constexpr Compression value = Compression::kZstd;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sinks/partition_log.h"
-#include "sinks/point.h"
+#include "common/point.h"
 #include "sinks/record_codec.h"
 #include "sinks/segment_reader.h"
 #include "tests/support/temp_dir.h"

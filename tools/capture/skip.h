@@ -48,10 +48,6 @@ inline constexpr std::array<std::string_view, size_t(Skip::kCount)> kSkipNames =
                                                                                   "port_filtered",
                                                                                   "no_target"};
 
-inline std::string_view skip_name(Skip s) {
-  return kSkipNames[size_t(s)];
-}
-
 using SkipCounts = std::array<uint64_t, size_t(Skip::kCount)>;
 
 }  // namespace ringest::capture

@@ -58,7 +58,6 @@ class Mix {
   std::string parse(std::string_view spec);
   void set_single(Format f) { weights_ = {{f, 1}}, total_ = 1; }
   Format pick(uint64_t seq) const;
-  const std::vector<std::pair<Format, uint32_t>>& weights() const { return weights_; }
 
  private:
   std::vector<std::pair<Format, uint32_t>> weights_;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "rio/linux/udp_socket.h"
+#include "common/socket_address.h"
 #include "tools/capture/writer.h"
 #include "tools/check/metrics_check.h"
 #include "tools/loadgen/formats.h"
@@ -56,7 +56,7 @@ send_errors, bytes. Exit codes: 0 done; 3 --check-metrics found unaccounted
 datagrams; 4 /metrics could not be read; 64 usage; 71 socket or file error.)";
 
 bool resolve(const std::string& s, Target& t) {
-  return ringest::rio::resolve(s, t.addr, t.len).ok();
+  return ringest::resolve(s, t.addr, t.len).ok();
 }
 
 ringest::capture::IpAddress ip_of(const Target& t) {

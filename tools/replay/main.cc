@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "rio/linux/udp_socket.h"
+#include "common/socket_address.h"
 #include "tools/check/metrics_check.h"
 #include "tools/replay/replay.h"
 
@@ -38,7 +38,7 @@ Exit codes: 0 done; 3 --check-metrics found unaccounted datagrams; 4 /metrics
 could not be read; 64 usage; 66 capture unreadable or damaged; 71 socket error.)";
 
 bool parse_target(const std::string& s, Target& t) {
-  return ringest::rio::resolve(s, t.addr, t.len).ok();
+  return ringest::resolve(s, t.addr, t.len).ok();
 }
 
 void print_report(const ReplayOptions& o, const ReplayReport& r, bool timed) {
