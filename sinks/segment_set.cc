@@ -13,7 +13,7 @@ namespace ringest {
 namespace {
 
 // Collects the first and the last damage found in a segment.
-class FirstDamage : public Reporter {
+class DamageSeen : public Reporter {
  public:
   void corruption(uint64_t file_pos, std::string_view reason) override {
     last_pos = file_pos;
@@ -76,7 +76,7 @@ Status SegmentSet::recover(RecoveryReport& report, Active& active) {
     if (Status st = check(segments[i], expected, i + 1 == segments.size(), c, report); !st.ok()) return st;
     changed |= !c.kept || report.indexes_rebuilt > 0;
     if (!c.kept) continue;
-    expected = std::max(c.index.next_offset, c.next_offset);
+    expected = c.next_offset;
     kept.push_back(std::move(c));
     kept_files.push_back(&segments[i]);
   }
@@ -136,6 +136,7 @@ bool SegmentSet::trusted_by_index(const SegmentFile& seg, uint64_t expected, Che
   c.kept = true;
   c.end = size;
   c.header.base_offset = seg.base_offset;
+  c.next_offset = idx.next_offset;
   c.index = std::move(idx);
   return true;
 }
@@ -145,7 +146,7 @@ Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, C
   if (!last && trusted_by_index(seg, expected, c)) return Status();
   std::vector<uint8_t> bytes;
   if (Status st = io_.read_all(seg.path, bytes); !st.ok()) return st;
-  FirstDamage damage;
+  DamageSeen damage;
   SegmentReader reader(bytes, &damage);
   const bool sealed = !last && read_only(seg.path);
   bool header_ok = reader.read_header(c.header);
@@ -189,7 +190,7 @@ Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, C
                      "; " + std::to_string(reader.skipped_bytes()) + " bytes, " +
                      std::to_string(reader.lost_offsets()) + " offsets lost; the valid batches after it are kept");
   }
-  if (reader.torn() && (last || !sealed)) {
+  if (reader.torn() && !sealed) {
     // Cut only where nothing valid follows, and only in a segment that was
     // still being written: the active one, or one a crash caught while it was
     // being left (not yet made read-only).

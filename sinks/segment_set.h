@@ -72,7 +72,7 @@ class SegmentSet {
   struct Check {
     bool kept = false;
     uint64_t end = 0;
-    uint64_t next_offset = 0;  // past every offset the segment held (a torn batch's too)
+    uint64_t next_offset = 0;  // past every offset the segment held (a torn batch's too); >= index.next_offset
     SegmentHeader header;
     SegmentIndex index;
   };

@@ -29,7 +29,7 @@ name = os.path.basename(sys.argv[0])
 args = sys.argv[1:]
 with open(os.path.join(state, "calls"), "a") as f:
     f.write(name + " " + " ".join(args) + "\n")
-installed = dict(l.split()[0:1] + [" ".join(l.split()[1:])] for l in open(os.path.join(state, "installed")))
+installed = dict(l.split(None, 1) for l in open(os.path.join(state, "installed")))
 served = {}
 for line in open(os.path.join(state, "served")):
     src, ver = line.split()
