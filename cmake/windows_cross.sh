@@ -177,8 +177,15 @@ build() {
 # as the wineserver and keep the standard handles they inherited: start them
 # here, detached, or they would hold ctest's output pipes open and every test
 # would run into its timeout.
+#
+# The server must be this persistent one. A server some earlier launch left
+# running exits shortly after its last ordinary process, and takes Wine's
+# services.exe with it: a service started by one `wine` command would then be
+# gone ("not started since last boot") by the time the next one asks.
 start_wineserver() {
-  "$WINESERVER" -p 2>>"$1" || true  # fails only when one is already running
+  "$WINESERVER" -k 2>/dev/null || true
+  "$WINESERVER" -w 2>/dev/null || true
+  "$WINESERVER" -p 2>>"$1"
   "$WINE" cmd.exe /c exit </dev/null >/dev/null 2>&1
 }
 
