@@ -29,6 +29,9 @@ class DurableLatency {
   // Shard loop: `next_offset` and `durable_offset` from the log's probe.
   void tick(int64_t mono_now, int64_t wall_now, uint64_t next_offset, uint64_t durable_offset);
 
+  // When tick() must run next to take a checkpoint; INT64_MAX with none pending.
+  int64_t next_deadline() const { return oldest_pending_ns_ != 0 ? next_sample_ns_ : INT64_MAX; }
+
   uint64_t bucket(size_t i) const { return buckets_[i].get(); }
   double sum_seconds() const { return double(sum_ns_.get()) / 1e9; }
 

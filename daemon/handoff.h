@@ -18,6 +18,9 @@ struct DatagramRef {
   uint16_t receiver;  // index into the pipeline's receivers
 };
 
+// Not a datagram: wakes a sleeping shard so it sees its stop flag.
+inline constexpr DatagramRef kWakeRef{0, 0xFFFF};
+
 using HandoffQueue = moodycamel::BlockingConcurrentQueue<DatagramRef>;
 using SlotReturnQueue = moodycamel::ConcurrentQueue<uint32_t>;
 

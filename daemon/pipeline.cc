@@ -29,6 +29,7 @@ LogOptions log_options(const StorageSettings& s, uint32_t partition) {
   o.writes_in_flight = s.writes_in_flight;
   o.durability = s.durability;
   o.sync_interval_ms = s.sync_interval_ms;
+  o.linger_ms = s.linger_ms;
   o.segment_ms = s.segment_ms;
   o.retention_bytes = s.retention_bytes;
   o.retention_ms = s.retention_ms;
@@ -227,9 +228,11 @@ Status Pipeline::stop(int drain_ms) {
   // the shards can finish what is in it.
   for (auto& l : active_)
     for (auto& r : l->receivers) r->stop_and_join(drain_ms);
+  for (auto& shard : shards_) shard->request_stop();
+  for (size_t i = 0; i < shards_.size(); ++i) queue_->enqueue(kWakeRef);
   Status result;
   for (auto& shard : shards_) {
-    Status st = shard->stop_and_join();
+    Status st = shard->join();
     if (!st && result) result = st;
   }
   return result;

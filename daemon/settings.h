@@ -34,6 +34,7 @@ struct StorageSettings {
   std::string dir = "data";
   Durability durability = Durability::kInterval;
   uint32_t sync_interval_ms = 200;
+  uint32_t linger_ms = 5;          // longest a datagram waits in an open batch
   uint64_t segment_bytes = 128ull << 20;
   uint32_t batch_bytes = 256u << 10;
   uint32_t writes_in_flight = 4;

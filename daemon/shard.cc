@@ -10,7 +10,6 @@
 namespace ringest {
 namespace {
 constexpr size_t kBulk = 256;             // refs taken from the queue at once
-constexpr int64_t kLingerNs = 2'000'000;  // longest a record waits in an open batch while input flows
 constexpr int64_t kRejectLogIntervalNs = 10'000'000'000;
 }  // namespace
 
@@ -34,36 +33,46 @@ void ParserShard::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-Status ParserShard::stop_and_join() {
-  stop_.store(true, std::memory_order_release);
+void ParserShard::request_stop() { stop_.store(true, std::memory_order_release); }
+
+Status ParserShard::join() {
   if (thread_.joinable()) thread_.join();
   return close_status_;
 }
 
+Status ParserShard::stop_and_join() {
+  request_stop();
+  queue_.enqueue(kWakeRef);
+  return join();
+}
+
 void ParserShard::run() {
   DatagramRef refs[kBulk];
-  int64_t last_flush = mono_ns();
   for (;;) {
     // Read the stop flag before draining: a ref enqueued before the
     // receivers stopped is then always seen by some dequeue below.
     bool stopping = stop_.load(std::memory_order_acquire);
-    size_t n = queue_.wait_dequeue_bulk_timed(ctok_, refs, kBulk, stopping ? 0 : 5000);
-    if (n > 0) process(refs, n);
+    // Asleep until input arrives or the log or the latency sampler has a
+    // deadline: an idle shard does not wake.
     int64_t now = mono_ns();
-    if (n < kBulk && (n == 0 || now - last_flush >= kLingerNs)) {
-      log_->flush();
-      last_flush = now;
-    }
+    int64_t until = std::min(log_->next_deadline(now), latency_.next_deadline());
+    int64_t wait_us = stopping ? 0 : until == INT64_MAX ? -1 : std::max<int64_t>(0, (until - now + 999) / 1000);
+    size_t n = queue_.wait_dequeue_bulk_timed(ctok_, refs, kBulk, wait_us);
+    if (n > 0) process(refs, n);
+    now = mono_ns();
     log_->poll(now);
     latency_.tick(now, wall_ns(), log_->probe().next_offset.get(), log_->probe().durable_offset.get());
     // Other shards may hold refs from the same bulk; only an empty queue ends us.
     if (n == 0 && stopping && queue_.size_approx() == 0) break;
   }
   close_status_ = log_->close();
+  // Another shard may still sleep, its wake-up taken by us: pass one on.
+  queue_.enqueue(kWakeRef);
 }
 
 void ParserShard::process(const DatagramRef* refs, size_t n) {
-  for (size_t i = 0; i < n; ++i) parse_one(refs[i]);
+  for (size_t i = 0; i < n; ++i)
+    if (refs[i].receiver != kWakeRef.receiver) parse_one(refs[i]);
   return_slots();
 }
 

@@ -43,6 +43,10 @@ class ParserShard final : PointSink {
   void start();
   // Any thread: once the receivers have stopped, finish what is queued, close
   // the log (written and synced) and end. Returns the log's close status.
+  // With several shards: request_stop() on each, one kWakeRef per shard into
+  // the queue, then join() each.
+  void request_stop();
+  Status join();
   Status stop_and_join();
 
   uint32_t index() const { return index_; }

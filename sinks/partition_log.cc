@@ -52,6 +52,7 @@ class PartitionLogImpl final : public PartitionLog {
   void end_datagram() override;
   void flush() override;
   void poll(int64_t now_mono_ns) override;
+  int64_t next_deadline(int64_t now_mono_ns) const override;
   Status close() override;
   const LogProbe& probe() const override { return probe_; }
 
@@ -110,6 +111,7 @@ class PartitionLogImpl final : public PartitionLog {
   uint64_t sync_covers_ = 0;  // written_offset_ when the running sync started
   uint64_t sync_asked_ = 0;   // written_offset_ when the last sync started
   int64_t last_sync_ns_ = 0;
+  int64_t open_since_ns_ = 0;  // monotonic: when the open batch got its first complete datagram
   // After a failed fdatasync the kernel may have dropped dirty pages and a later
   // sync can succeed without them, so durable_offset never moves again.
   bool sync_failed_ = false;
@@ -221,6 +223,7 @@ void PartitionLogImpl::added(size_t n, int64_t time_ns) {
 
 void PartitionLogImpl::end_datagram() {
   if (open_ == nullptr || !open_->in_datagram()) return;
+  if (open_->datagrams == 0) open_since_ns_ = mono_ns();
   open_->end_datagram();
   if (open_->payload() >= opts_.batch_bytes) seal_open();
 }
@@ -305,6 +308,10 @@ uint8_t PartitionLogImpl::compress(BatchBuffer& b) {
 
 void PartitionLogImpl::poll(int64_t now_mono_ns) {
   if (closed_) return;
+  if (open_ != nullptr && open_->datagrams > 0 && !open_->in_datagram() &&
+      now_mono_ns - open_since_ns_ >= int64_t{opts_.linger_ms} * 1'000'000) {
+    seal_open();
+  }
   reap(false);
   pump();
   if (opts_.durability == Durability::kInterval) maybe_sync(now_mono_ns);
@@ -318,6 +325,19 @@ void PartitionLogImpl::poll(int64_t now_mono_ns) {
     }
     segments_.enforce_retention(now, written_pos_);
   }
+}
+
+int64_t PartitionLogImpl::next_deadline(int64_t now_mono_ns) const {
+  constexpr int64_t kReapNs = 1'000'000;  // completions are looked for, not waited on
+  int64_t d = INT64_MAX;
+  if (closed_) return d;
+  if (open_ != nullptr && open_->datagrams > 0) d = open_since_ns_ + int64_t{opts_.linger_ms} * 1'000'000;
+  if (io_->outstanding() > 0 || !queue_.empty() || rewind_) d = std::min(d, now_mono_ns + kReapNs);
+  if (opts_.durability == Durability::kInterval && file_.valid() && written_offset_ > sync_asked_)
+    d = std::min(d, last_sync_ns_ + int64_t{opts_.sync_interval_ms} * 1'000'000);
+  if (opts_.segment_ms > 0 || opts_.retention_ms > 0 || opts_.retention_bytes > 0)
+    d = std::min(d, next_retention_ns_);
+  return d;
 }
 
 // Non-blocking progress: account finished writes, repair after a failure, start

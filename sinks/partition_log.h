@@ -47,6 +47,7 @@ struct LogOptions {
   uint32_t writes_in_flight = 4;           // batches submitted but not yet completed
   Durability durability = Durability::kInterval;
   uint32_t sync_interval_ms = 200;         // for kInterval
+  uint32_t linger_ms = 5;                  // longest a complete datagram waits in the open batch (0: none)
   bool preallocate = true;                 // fallocate each new segment to segment_bytes
   uint64_t segment_ms = 0;                 // also rotate when the active segment is this old (0: never)
   uint64_t retention_bytes = 0;            // delete the oldest sealed segments past this (0: keep all)
@@ -105,12 +106,16 @@ class PartitionLog {
   // The records appended since the last call form one datagram.
   virtual void end_datagram() = 0;
 
-  // Seals and submits the open batch if it holds anything. The shard calls it
-  // when its input queue runs dry, so a quiet listener's records are not held back.
+  // Seals and submits the open batch if it holds anything.
   virtual void flush() = 0;
-  // Reaps completed writes and syncs and starts an interval sync when one is
-  // due. Never blocks. Call it at least every few milliseconds.
+  // Reaps completed writes and syncs, writes the open batch once its first
+  // datagram has lingered linger_ms, starts an interval sync when one is due.
+  // Never blocks. Call it after appends and by next_deadline().
   virtual void poll(int64_t now_mono_ns) = 0;
+  // The monotonic time by which poll() must be called again: soon while writes
+  // or syncs are in flight, else at the next linger, sync or age/retention
+  // check; INT64_MAX when the log has nothing to do until more is appended.
+  virtual int64_t next_deadline(int64_t now_mono_ns) const = 0;
   // Writes everything appended, waits for it, syncs (whatever the policy) and
   // closes. After this the object only answers probe().
   virtual Status close() = 0;

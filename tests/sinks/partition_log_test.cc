@@ -92,6 +92,7 @@ TEST_CASE("partition log: flush writes a quiet listener's records") {
   TempDir dir;
   LogOptions o = options(dir.path());
   o.batch_bytes = 1 << 20;
+  o.linger_ms = 60'000;  // only the flush writes
   auto log = open_log(o);
   write_records(*log, 0, 4, 2);
   CHECK(log->probe().batches_written.get() == 0);  // still in the open batch
@@ -102,6 +103,71 @@ TEST_CASE("partition log: flush writes a quiet listener's records") {
   }
   CHECK(log->probe().datagrams_stored.get() == 2);
   check_records(test::read_back(dir.path()), 0, 4, 0);  // readable before close
+  REQUIRE(log->close().ok());
+}
+
+// Polled until `done` holds (writes and syncs complete asynchronously).
+template <class Done>
+void poll_until(PartitionLog& log, Done done) {
+  for (int i = 0; i < 10000 && !done(); ++i) {
+    log.poll(mono_ns());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(done());
+}
+
+TEST_CASE("partition log: an idle log has no deadline; an open batch lingers, then poll writes it") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.batch_bytes = 1 << 20;
+  o.linger_ms = 20;
+  o.durability = Durability::kNone;
+  auto log = open_log(o);
+  CHECK(log->next_deadline(mono_ns()) == INT64_MAX);  // nothing appended, nothing in flight
+
+  append(*log, record(0));
+  CHECK(log->next_deadline(mono_ns()) == INT64_MAX);  // a datagram in progress waits for its end
+  int64_t before = mono_ns();
+  log->end_datagram();
+  int64_t after = mono_ns();
+  int64_t due = log->next_deadline(after);
+  CHECK(due >= before + 20'000'000);
+  CHECK(due <= after + 20'000'000);
+
+  log->poll(due - 1);  // not yet: the batch keeps taking datagrams
+  CHECK(log->next_deadline(due - 1) == due);
+  append(*log, record(1));
+  log->end_datagram();
+  CHECK(log->next_deadline(due - 1) == due);  // the first datagram's wait counts
+
+  log->poll(due);  // lingered long enough: written; while the write runs, completions are looked for soon
+  int64_t next = log->next_deadline(due);
+  CHECK((next == due + 1'000'000 || (next == INT64_MAX && log->probe().datagrams_stored.get() == 2)));
+  poll_until(*log, [&] { return log->probe().datagrams_stored.get() == 2; });
+  CHECK(log->next_deadline(mono_ns()) == INT64_MAX);  // idle again: no wake-ups
+  check_records(test::read_back(dir.path()), 0, 2, 0);
+  REQUIRE(log->close().ok());
+}
+
+TEST_CASE("partition log: with durability interval, unsynced records set the next deadline") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.batch_bytes = 1 << 20;
+  o.linger_ms = 0;
+  o.sync_interval_ms = 2'000;
+  auto log = open_log(o);
+  write_records(*log, 0, 3, 3);  // linger 0: the poll after the datagram writes it
+  poll_until(*log, [&] { return log->probe().durable_offset.get() == 3; });  // never synced: due at once
+  CHECK(log->next_deadline(mono_ns()) == INT64_MAX);
+  write_records(*log, 3, 3, 3);
+  poll_until(*log, [&] { return log->probe().datagrams_stored.get() == 2; });
+  int64_t now = mono_ns();
+  int64_t due = log->next_deadline(now);
+  CHECK(due > now + 1'000'000'000);  // the interval after the first sync, not sooner
+  CHECK(due <= now + 2'000'000'000);
+  CHECK(log->probe().durable_offset.get() == 3);
+  poll_until(*log, [&] { return log->probe().durable_offset.get() == 6; });
+  CHECK(mono_ns() >= due);
   REQUIRE(log->close().ok());
 }
 
