@@ -65,6 +65,7 @@ struct BatchBuffer {
   }
 
   size_t payload() const { return len - segfmt::kBatchHeaderSize; }
+  uint8_t* payload_data() { return data.get() + segfmt::kBatchHeaderSize; }
   bool in_datagram() const { return records > dgram_first_record; }
 
   // Makes room for `n` more bytes; growth copies, so it is kept rare by sizing.

@@ -75,4 +75,35 @@ inline const uint8_t* get_varint32(const uint8_t* p, const uint8_t* limit, uint3
   return nullptr;
 }
 
+// Writes `v` as LEB128 (1..10 bytes) and returns the byte after it.
+inline uint8_t* put_varint64(uint8_t* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<uint8_t>(v);
+  return p;
+}
+
+// Reads a LEB128 value of at most 64 bits from [p, limit), as get_varint32
+// does: nullptr if it runs past `limit`, is longer than 10 bytes or overflows.
+inline const uint8_t* get_varint64(const uint8_t* p, const uint8_t* limit, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift <= 63 && p < limit; shift += 7) {
+    uint64_t byte = *p++;
+    if (shift == 63 && byte > 0x01) return nullptr;  // bits beyond 64
+    result |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+// Signed values as unsigned ones with small magnitudes small: 0, -1, 1, -2 ...
+// become 0, 1, 2, 3 ...
+inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+inline int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
 }  // namespace ringest::coding

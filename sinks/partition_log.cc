@@ -58,7 +58,7 @@ class PartitionLogImpl final : public PartitionLog {
 
  private:
   // Appending.
-  uint8_t* room_for(size_t n);
+  bool room_for(size_t n);
   void added(size_t n, int64_t time_ns);
   BatchBuffer* acquire();
   void split_at_datagram();
@@ -95,6 +95,7 @@ class PartitionLogImpl final : public PartitionLog {
   std::vector<BatchBuffer> batches_;
   std::vector<uint32_t> queue_;  // indices into batches_, in seal order
   BatchBuffer* open_ = nullptr;
+  RecordEncoder encoder_;  // the open batch's
   std::unique_ptr<FileIo> io_;
   SegmentSet segments_;  // the sealed segments
 
@@ -181,38 +182,35 @@ Status PartitionLogImpl::recover(RecoveryReport& report) {
 // ---- Appending ---------------------------------------------------------------
 
 bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point) {
-  size_t body = point_body_size(origin, point);
-  uint8_t* dst = room_for(record_size(body));
-  if (dst == nullptr) return false;
-  encode_point_record(dst, body, origin, point);
-  added(record_size(body), point.time_ns);
+  if (!room_for(encoder_.point_bound(origin, point))) return false;
+  size_t n = encoder_.encode_point(open_->payload_data(), open_->payload(), origin, point);
+  added(n, point.time_ns);
   return true;
 }
 
 bool PartitionLogImpl::append_raw(const Origin& origin, std::string_view bytes) {
-  size_t body = raw_body_size(origin, bytes);
-  uint8_t* dst = room_for(record_size(body));
-  if (dst == nullptr) return false;
-  encode_raw_record(dst, body, origin, bytes);
-  added(record_size(body), origin.receive_ns);
+  if (!room_for(encoder_.raw_bound(origin, bytes))) return false;
+  size_t n = encoder_.encode_raw(open_->payload_data(), open_->payload(), origin, bytes);
+  added(n, origin.receive_ns);
   return true;
 }
 
-uint8_t* PartitionLogImpl::room_for(size_t n) {
-  if (closed_ || n > kMaxPayloadLength) return nullptr;
+bool PartitionLogImpl::room_for(size_t n) {
+  if (closed_ || n > kMaxPayloadLength) return false;
   if (open_ == nullptr) {
     open_ = acquire();
     open_->header.base_offset = next_offset_;
+    encoder_.reset();
   }
   if (open_->payload() + n > kMaxPayloadLength) {
     // The batch can't take the record; the datagram in progress moves on to a
     // fresh batch so it still lands whole in one.
-    if (open_->dgram_first_record == 0) return nullptr;  // the datagram alone is too big
+    if (open_->dgram_first_record == 0) return false;  // the datagram alone is too big
     split_at_datagram();
-    if (open_->payload() + n > kMaxPayloadLength) return nullptr;
+    if (open_->payload() + n > kMaxPayloadLength) return false;
   }
   open_->reserve_more(n);
-  return open_->data.get() + open_->len;
+  return true;
 }
 
 void PartitionLogImpl::added(size_t n, int64_t time_ns) {
@@ -270,10 +268,22 @@ void PartitionLogImpl::split_at_datagram() {
   BatchBuffer* old = open_;
   open_ = nullptr;
   BatchBuffer* next = acquire();
-  size_t tail = old->len - old->dgram_start;
-  next->reserve_more(tail);
-  std::memcpy(next->data.get() + next->len, old->data.get() + old->dgram_start, tail);
-  next->len += tail;
+  // The datagram's records refer back to strings and origins earlier in the
+  // old batch: they are decoded there and encoded afresh for the new one.
+  encoder_.reset();
+  RecordDecoder decoder;
+  decoder.begin_batch(kFormatVersion);
+  std::span<const uint8_t> rest(old->payload_data(), old->payload());
+  RecordView r;
+  for (uint32_t i = 0; i < old->records; ++i) {
+    [[maybe_unused]] bool ok = decoder.decode(rest, r);
+    assert(ok);
+    if (i < old->dgram_first_record) continue;
+    bool raw = r.kind == RecordKind::kRaw;
+    next->reserve_more(raw ? encoder_.raw_bound(r.origin, r.raw) : encoder_.point_bound(r.origin, r.point));
+    next->len += raw ? encoder_.encode_raw(next->payload_data(), next->payload(), r.origin, r.raw)
+                     : encoder_.encode_point(next->payload_data(), next->payload(), r.origin, r.point);
+  }
   next->records = old->records - old->dgram_first_record;
   next->dgram_min = old->dgram_min;
   next->dgram_max = old->dgram_max;

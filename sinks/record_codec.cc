@@ -1,6 +1,7 @@
 #include "sinks/record_codec.h"
 
 #include <bit>
+#include <cmath>
 #include <cstring>
 
 #include "sinks/coding.h"
@@ -12,16 +13,24 @@ using namespace segfmt;
 using coding::get_u16;
 using coding::get_u64;
 using coding::get_varint32;
+using coding::get_varint64;
 using coding::put_u16;
 using coding::put_u64;
 using coding::put_varint32;
+using coding::put_varint64;
+using coding::unzigzag;
 using coding::varint32_length;
+using coding::zigzag;
 
 namespace {
 
-size_t str_size(std::string_view s) {
-  return varint32_length(static_cast<uint32_t>(s.size())) + s.size();
-}
+constexpr size_t kMaxVarint32 = 5;
+constexpr size_t kMaxVarint64 = 10;
+// Longer strings are stored where they occur: they rarely repeat, and looking
+// them up would cost more than it saves.
+constexpr size_t kMaxDictionaryString = 64;
+// The largest magnitude below which every integer is exactly a double.
+constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
 
 size_t address_size(const SourceAddress& a) {
   switch (a.family) {
@@ -31,33 +40,41 @@ size_t address_size(const SourceAddress& a) {
   }
 }
 
-// kind, listener, family, address, port, receive_ns
-size_t origin_size(const Origin& o) {
-  return 1 + 2 + 1 + address_size(o.source) + 2 + 8;
+bool same_source(const Origin& a, const Origin& b) {
+  size_t n = address_size(a.source);
+  return a.listener == b.listener && n == address_size(b.source) && a.source.port == b.source.port &&
+         (n == 0 || a.source.family == b.source.family) && std::memcmp(a.source.addr, b.source.addr, n) == 0;
 }
 
-size_t field_value_size(const Field& f) {
-  return f.type == FieldType::kString ? str_size(f.s) : f.type == FieldType::kBool ? 1 : 8;
+size_t string_bound(std::string_view s) { return kMaxVarint32 + s.size(); }
+
+// Differences of signed 64-bit times, wrapping rather than overflowing; the
+// decoder adds them back the same way.
+uint64_t delta(int64_t value, int64_t base) {
+  return zigzag(static_cast<int64_t>(static_cast<uint64_t>(value) - static_cast<uint64_t>(base)));
+}
+int64_t undelta(uint64_t d, int64_t base) {
+  return static_cast<int64_t>(static_cast<uint64_t>(base) + static_cast<uint64_t>(unzigzag(d)));
 }
 
-uint8_t* put_str(uint8_t* p, std::string_view s) {
-  p = put_varint32(p, static_cast<uint32_t>(s.size()));
-  if (!s.empty()) std::memcpy(p, s.data(), s.size());
-  return p + s.size();
+bool integral(double f) {
+  return f == std::trunc(f) && std::fabs(f) < kExactIntegers && !(f == 0 && std::signbit(f));
 }
 
-uint8_t* put_origin(uint8_t* p, uint8_t kind, const Origin& o) {
-  *p++ = kind;
-  put_u16(p, o.listener);
-  p += 2;
-  size_t n = address_size(o.source);
-  *p++ = n == 0 ? kFamilyNone : static_cast<uint8_t>(o.source.family);
-  std::memcpy(p, o.source.addr, n);
-  p += n;
-  put_u16(p, o.source.port);
-  p += 2;
-  put_u64(p, static_cast<uint64_t>(o.receive_ns));
-  return p + 8;
+uint32_t hash_of(std::string_view s) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+  const char* p = s.data();
+  size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 29;
+  }
+  uint64_t w = 0;
+  std::memcpy(&w, p, n);
+  h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+  return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
 // Bounds-checked reading over [p, end); every read fails once anything ran short.
@@ -83,6 +100,11 @@ class Cursor {
   uint32_t varint() {
     uint32_t v = 0;
     if (p_ != nullptr) p_ = get_varint32(p_, end_, &v);
+    return v;
+  }
+  uint64_t varint64() {
+    uint64_t v = 0;
+    if (p_ != nullptr) p_ = get_varint64(p_, end_, &v);
     return v;
   }
   std::string_view bytes(size_t n) {
@@ -114,63 +136,159 @@ class Cursor {
 
 }  // namespace
 
-size_t point_body_size(const Origin& origin, const PointView& point) {
-  size_t n = origin_size(origin) + 8 + str_size(point.measurement);
-  n += varint32_length(static_cast<uint32_t>(point.tags.size()));
-  for (const Tag& t : point.tags) n += str_size(t.key) + str_size(t.value);
-  n += varint32_length(static_cast<uint32_t>(point.fields.size()));
-  for (const Field& f : point.fields) n += str_size(f.key) + 1 + field_value_size(f);
-  return n;
-}
+// ---- Encoding (format 2) ------------------------------------------------------
 
-size_t raw_body_size(const Origin& origin, std::string_view bytes) {
-  return origin_size(origin) + bytes.size();
-}
+RecordEncoder::RecordEncoder() : table_(std::make_unique<std::array<Entry, kTableSize>>()) { added_.reserve(64); }
 
-size_t record_size(size_t body_size) {
-  return varint32_length(static_cast<uint32_t>(body_size)) + body_size;
-}
-
-uint8_t* encode_point_record(uint8_t* dst, size_t body_size, const Origin& origin, const PointView& point) {
-  uint8_t* p = put_varint32(dst, static_cast<uint32_t>(body_size));
-  p = put_origin(p, kKindPoint, origin);
-  put_u64(p, static_cast<uint64_t>(point.time_ns));
-  p += 8;
-  p = put_str(p, point.measurement);
-  p = put_varint32(p, static_cast<uint32_t>(point.tags.size()));
-  for (const Tag& t : point.tags) {
-    p = put_str(p, t.key);
-    p = put_str(p, t.value);
+void RecordEncoder::reset() {
+  if (++generation_ == 0) {  // after 2^32 batches: forget every stamp once
+    table_->fill(Entry{});
+    generation_ = 1;
   }
-  p = put_varint32(p, static_cast<uint32_t>(point.fields.size()));
-  for (const Field& f : point.fields) {
-    p = put_str(p, f.key);
-    *p++ = static_cast<uint8_t>(f.type);
-    switch (f.type) {
-      case FieldType::kFloat:
-        put_u64(p, std::bit_cast<uint64_t>(f.f));
-        p += 8;
-        break;
-      case FieldType::kInt:
-        put_u64(p, static_cast<uint64_t>(f.i));
-        p += 8;
-        break;
-      case FieldType::kUint:
-        put_u64(p, f.u);
-        p += 8;
-        break;
-      case FieldType::kString: p = put_str(p, f.s); break;
-      case FieldType::kBool: *p++ = f.b ? 1 : 0; break;
-    }
+  entries_ = 0;
+  have_previous_ = false;
+}
+
+// Whatever came before: the bound holds for the first record of a batch too.
+size_t RecordEncoder::origin_bound(const Origin&) const { return 1 + kMaxVarint32 + 1 + 16 + 2 + kMaxVarint64; }
+
+size_t RecordEncoder::point_bound(const Origin& origin, const PointView& point) const {
+  size_t n = origin_bound(origin) + kMaxVarint64 + string_bound(point.measurement) + 2 * kMaxVarint32;
+  for (const Tag& t : point.tags) n += string_bound(t.key) + string_bound(t.value);
+  for (const Field& f : point.fields)
+    n += string_bound(f.key) + 1 + (f.type == FieldType::kString ? string_bound(f.s) : kMaxVarint64);
+  return varint32_length(static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX))) + n;
+}
+
+size_t RecordEncoder::raw_bound(const Origin& origin, std::string_view bytes) const {
+  size_t n = origin_bound(origin) + bytes.size();
+  return varint32_length(static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX))) + n;
+}
+
+uint8_t* RecordEncoder::put_origin(uint8_t* p, uint8_t kind, const Origin& o) {
+  bool same = have_previous_ && same_source(o, previous_);
+  *p++ = static_cast<uint8_t>(kind | (same ? kHeadSameOrigin : 0));
+  if (!same) {
+    p = put_varint32(p, o.listener);
+    size_t n = address_size(o.source);
+    *p++ = n == 0 ? kFamilyNone : static_cast<uint8_t>(o.source.family);
+    std::memcpy(p, o.source.addr, n);
+    p += n;
+    put_u16(p, o.source.port);
+    p += 2;
   }
+  p = put_varint64(p, delta(o.receive_ns, have_previous_ ? previous_.receive_ns : 0));
+  previous_ = o;
+  have_previous_ = true;
   return p;
 }
 
-uint8_t* encode_raw_record(uint8_t* dst, size_t body_size, const Origin& origin, std::string_view bytes) {
-  uint8_t* p = put_varint32(dst, static_cast<uint32_t>(body_size));
+uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s) {
+  uint32_t tag = kStringLiteral;
+  if (!s.empty() && s.size() <= kMaxDictionaryString) {
+    const uint32_t h = hash_of(s);
+    for (size_t i = h & (kTableSize - 1);; i = (i + 1) & (kTableSize - 1)) {
+      Entry& e = (*table_)[i];
+      if (e.generation != generation_) {
+        if (entries_ < kMaxEntries) {  // new to this batch: define it
+          tag = kStringDefine;
+          p = put_varint32(p, static_cast<uint32_t>(s.size()) << 2 | tag);
+          e = Entry{generation_, h, static_cast<uint32_t>(p - base), static_cast<uint16_t>(s.size()),
+                    static_cast<uint16_t>(entries_++)};
+          added_.push_back(static_cast<uint32_t>(i));
+          std::memcpy(p, s.data(), s.size());
+          return p + s.size();
+        }
+        break;  // the dictionary is full: store it where it is
+      }
+      if (e.hash == h && e.length == s.size() && std::memcmp(base + e.at, s.data(), s.size()) == 0)
+        return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
+    }
+  }
+  p = put_varint32(p, static_cast<uint32_t>(s.size()) << 2 | tag);
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+// The body was written after room for the longest length prefix the bound
+// allows; moves it up against its actual prefix.
+size_t RecordEncoder::finish(uint8_t* base, size_t at, size_t body_bound, uint8_t* body_end) {
+  uint8_t* record = base + at;
+  size_t room = varint32_length(static_cast<uint32_t>(body_bound));
+  uint8_t* body = record + room;
+  size_t body_size = static_cast<size_t>(body_end - body);
+  size_t prefix = varint32_length(static_cast<uint32_t>(body_size));
+  if (prefix < room) {
+    std::memmove(record + prefix, body, body_size);
+    for (uint32_t i : added_) (*table_)[i].at -= static_cast<uint32_t>(room - prefix);
+  }
+  put_varint32(record, static_cast<uint32_t>(body_size));
+  added_.clear();
+  return prefix + body_size;
+}
+
+size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origin, const PointView& point) {
+  size_t bound = point_bound(origin, point);
+  size_t body_bound = bound - varint32_length(static_cast<uint32_t>(bound));
+  uint8_t* p = base + at + varint32_length(static_cast<uint32_t>(body_bound));
+  p = put_origin(p, kKindPoint, origin);
+  p = put_varint64(p, delta(point.time_ns, origin.receive_ns));
+  p = put_string(base, p, point.measurement);
+  p = put_varint32(p, static_cast<uint32_t>(point.tags.size()));
+  for (const Tag& t : point.tags) {
+    p = put_string(base, p, t.key);
+    p = put_string(base, p, t.value);
+  }
+  p = put_varint32(p, static_cast<uint32_t>(point.fields.size()));
+  for (const Field& f : point.fields) {
+    p = put_string(base, p, f.key);
+    switch (f.type) {
+      case FieldType::kFloat:
+        if (integral(f.f)) {
+          *p++ = kTypeIntegralFloat;
+          p = put_varint64(p, zigzag(static_cast<int64_t>(f.f)));
+        } else {
+          *p++ = kTypeFloat;
+          put_u64(p, std::bit_cast<uint64_t>(f.f));
+          p += 8;
+        }
+        break;
+      case FieldType::kInt:
+        *p++ = kTypeInt;
+        p = put_varint64(p, zigzag(f.i));
+        break;
+      case FieldType::kUint:
+        *p++ = kTypeUint;
+        p = put_varint64(p, f.u);
+        break;
+      case FieldType::kString:
+        *p++ = kTypeString;
+        p = put_string(base, p, f.s);
+        break;
+      case FieldType::kBool:
+        *p++ = kTypeBool;
+        *p++ = f.b ? 1 : 0;
+        break;
+    }
+  }
+  return finish(base, at, body_bound, p);
+}
+
+size_t RecordEncoder::encode_raw(uint8_t* base, size_t at, const Origin& origin, std::string_view bytes) {
+  size_t bound = raw_bound(origin, bytes);
+  size_t body_bound = bound - varint32_length(static_cast<uint32_t>(bound));
+  uint8_t* p = base + at + varint32_length(static_cast<uint32_t>(body_bound));
   p = put_origin(p, kKindRaw, origin);
   if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
-  return p + bytes.size();
+  return finish(base, at, body_bound, p + bytes.size());
+}
+
+// ---- Decoding -----------------------------------------------------------------
+
+void RecordDecoder::begin_batch(uint8_t version) {
+  version_ = version;
+  strings_.clear();
+  have_previous_ = false;
 }
 
 bool RecordDecoder::decode(std::span<const uint8_t>& in, RecordView& out) {
@@ -179,12 +297,132 @@ bool RecordDecoder::decode(std::span<const uint8_t>& in, RecordView& out) {
   uint32_t body = 0;
   const uint8_t* p = get_varint32(begin, end, &body);
   if (p == nullptr || body > static_cast<size_t>(end - p)) return false;
-  if (!decode_body(p, p + body, out)) return false;
+  bool ok = version_ == kFormatVersion ? decode_v2(p, p + body, out)
+            : version_ == kFormatVersion1 ? decode_v1(p, p + body, out)
+                                          : false;
+  if (!ok) return false;
   in = in.subspan(static_cast<size_t>(p + body - begin));
   return true;
 }
 
-bool RecordDecoder::decode_body(const uint8_t* p, const uint8_t* end, RecordView& out) {
+namespace {
+
+// A format-2 string: a literal, a definition or a reference.
+bool read_string(Cursor& c, std::vector<std::string_view>& strings, std::string_view& out) {
+  uint32_t v = c.varint();
+  if (!c.ok()) return false;
+  switch (v & 3) {
+    case kStringLiteral:
+      out = c.bytes(v >> 2);
+      return c.ok();
+    case kStringDefine:
+      out = c.bytes(v >> 2);
+      if (!c.ok() || strings.size() >= kMaxStrings) return false;
+      strings.push_back(out);
+      return true;
+    case kStringRef:
+      if ((v >> 2) >= strings.size()) return false;
+      out = strings[v >> 2];
+      return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+bool RecordDecoder::decode_v2(const uint8_t* p, const uint8_t* end, RecordView& out) {
+  Cursor c(p, end);
+  uint8_t head = c.u8();
+  uint8_t kind = head & kHeadKindMask;
+  if (!c.ok() || (head & ~kHeadKnown) != 0 || (kind != kKindPoint && kind != kKindRaw)) return false;
+  out.kind = static_cast<RecordKind>(kind);
+  if (head & kHeadSameOrigin) {
+    if (!have_previous_) return false;
+    out.origin = previous_;
+  } else {
+    out.origin = Origin{};
+    uint32_t listener = c.varint();
+    if (listener > UINT16_MAX) return false;
+    out.origin.listener = static_cast<uint16_t>(listener);
+    uint8_t family = c.u8();
+    size_t addr_len = family == kFamilyIPv4 ? 4 : family == kFamilyIPv6 ? 16 : 0;
+    if (family != kFamilyNone && addr_len == 0) return false;
+    out.origin.source.family = static_cast<SourceAddress::Family>(family);
+    std::string_view addr = c.bytes(addr_len);
+    if (!addr.empty()) std::memcpy(out.origin.source.addr, addr.data(), addr_len);
+    out.origin.source.port = c.u16();
+  }
+  out.origin.receive_ns = undelta(c.varint64(), have_previous_ ? previous_.receive_ns : 0);
+  out.point = PointView{};
+  out.raw = {};
+  if (!c.ok()) return false;
+  if (out.kind == RecordKind::kRaw) {
+    out.raw = c.rest();
+    out.point.time_ns = out.origin.receive_ns;
+  } else {
+    out.point.time_ns = undelta(c.varint64(), out.origin.receive_ns);
+    if (!read_string(c, strings_, out.point.measurement)) return false;
+    uint32_t ntags = c.varint();
+    if (!c.count_fits(ntags, 2)) return false;
+    tags_.clear();
+    for (uint32_t i = 0; i < ntags; ++i) {
+      Tag t;
+      if (!read_string(c, strings_, t.key) || !read_string(c, strings_, t.value)) return false;
+      tags_.push_back(t);
+    }
+    uint32_t nfields = c.varint();
+    if (!c.count_fits(nfields, 3)) return false;
+    fields_.clear();
+    for (uint32_t i = 0; i < nfields; ++i) {
+      Field f;
+      if (!read_string(c, strings_, f.key)) return false;
+      switch (c.u8()) {
+        case kTypeFloat:
+          f.type = FieldType::kFloat;
+          f.f = std::bit_cast<double>(c.u64());
+          break;
+        case kTypeIntegralFloat: {
+          f.type = FieldType::kFloat;
+          int64_t v = unzigzag(c.varint64());
+          f.f = static_cast<double>(v);
+          if (!integral(f.f)) return false;  // only what the encoder writes
+          break;
+        }
+        case kTypeInt:
+          f.type = FieldType::kInt;
+          f.i = unzigzag(c.varint64());
+          break;
+        case kTypeUint:
+          f.type = FieldType::kUint;
+          f.u = c.varint64();
+          break;
+        case kTypeString:
+          f.type = FieldType::kString;
+          if (!read_string(c, strings_, f.s)) return false;
+          break;
+        case kTypeBool: {
+          f.type = FieldType::kBool;
+          uint8_t b = c.u8();
+          if (b > 1) return false;
+          f.b = b == 1;
+          break;
+        }
+        default: return false;
+      }
+      fields_.push_back(f);
+    }
+    if (!c.ok() || !c.at_end()) return false;
+    out.point.tags = tags_;
+    out.point.fields = fields_;
+  }
+  if (!c.ok()) return false;
+  previous_ = out.origin;
+  have_previous_ = true;
+  return true;
+}
+
+// Format 1: every record self-contained.
+bool RecordDecoder::decode_v1(const uint8_t* p, const uint8_t* end, RecordView& out) {
   Cursor c(p, end);
   uint8_t kind = c.u8();
   if (kind != kKindPoint && kind != kKindRaw) return false;

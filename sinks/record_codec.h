@@ -1,14 +1,22 @@
-// Encoding of one record inside a batch payload (layout in sinks/segment_format.h
-// and docs/segment-format.md).
+// The records of one batch payload (layout in sinks/segment_format.h and
+// docs/segment-format.md).
 //
-// Encoding never allocates: the caller asks for the exact size first
-// (*_body_size, then record_size), makes room in its batch buffer and encodes
-// straight into it. Decoding never reads outside the bytes it is given and
-// rejects anything malformed.
+// Writers encode format 2: within a batch, a string (a measurement, a tag or
+// field key, a tag value) is stored once and referred to by index after that,
+// and a record's origin and times are stored relative to the record before it.
+// A batch is therefore decoded from its first record on, by one decoder.
+// Readers decode format 1 (every record self-contained) and format 2.
+//
+// Encoding never allocates once its tables exist: the caller asks for a bound
+// (*_bound), makes that much room in its batch buffer and encodes straight
+// into it. Decoding never reads outside the bytes it is given and rejects
+// anything malformed.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -17,17 +25,51 @@
 
 namespace ringest {
 
-// Body sizes (the record without its varint length prefix).
-size_t point_body_size(const Origin& origin, const PointView& point);
-size_t raw_body_size(const Origin& origin, std::string_view bytes);
-// Size of a whole record whose body is `body_size` bytes.
-size_t record_size(size_t body_size);
+class RecordEncoder {
+ public:
+  RecordEncoder();
 
-// Encode a record at `dst`, which must have record_size(body_size) bytes of
-// room; `body_size` must be what *_body_size returned for the same arguments.
-// Returns the byte after the record.
-uint8_t* encode_point_record(uint8_t* dst, size_t body_size, const Origin& origin, const PointView& point);
-uint8_t* encode_raw_record(uint8_t* dst, size_t body_size, const Origin& origin, std::string_view bytes);
+  // A new batch: nothing before it is referred to.
+  void reset();
+
+  // Bytes a record may take at most, its length prefix included, whatever
+  // the batch holds before it.
+  size_t point_bound(const Origin& origin, const PointView& point) const;
+  size_t raw_bound(const Origin& origin, std::string_view bytes) const;
+
+  // Encode the next record of the batch at `base + at`, which has room for
+  // the bound just asked for. `base` is where the batch's payload starts: the
+  // encoder finds its earlier strings there, so the same payload bytes must
+  // be at `base` on every call (the buffer may move, its contents may not).
+  // Returns the record's size.
+  size_t encode_point(uint8_t* base, size_t at, const Origin& origin, const PointView& point);
+  size_t encode_raw(uint8_t* base, size_t at, const Origin& origin, std::string_view bytes);
+
+ private:
+  struct Entry {
+    uint32_t generation = 0;  // == generation_: belongs to this batch
+    uint32_t hash = 0;
+    uint32_t at = 0;  // the string's bytes, from the payload start
+    uint16_t length = 0;
+    uint16_t index = 0;
+  };
+  static constexpr size_t kTableSize = 8192;  // power of two, twice the dictionary
+  static constexpr uint32_t kMaxEntries = 4096;
+
+  size_t origin_bound(const Origin& origin) const;
+  uint8_t* put_origin(uint8_t* p, uint8_t kind, const Origin& origin);
+  uint8_t* put_string(uint8_t* base, uint8_t* p, std::string_view s);
+  size_t finish(uint8_t* base, size_t at, size_t body_bound, uint8_t* body_end);
+
+  std::unique_ptr<std::array<Entry, kTableSize>> table_;
+  uint32_t generation_ = 1;
+  uint32_t entries_ = 0;
+  // Entries added by the record being encoded: their positions move when its
+  // body is moved up against a shorter length prefix.
+  std::vector<uint32_t> added_;
+  bool have_previous_ = false;
+  Origin previous_;  // listener and source of the previous record; receive_ns too
+};
 
 // A decoded record. Every view points into the bytes given to the decoder (or
 // into the decoder's own tag and field arrays) and stays valid until the next
@@ -42,15 +84,27 @@ struct RecordView {
 
 class RecordDecoder {
  public:
+  // Before a batch's first record: its format version (1 or 2, from its
+  // header). Until the first call, version 2.
+  void begin_batch(uint8_t version);
+
   // Decodes the record at the front of `in` and drops it from `in`. Returns
   // false, leaving `in` as it was, if the record is truncated or malformed
   // (unknown kind, family, field type or bool value; counts or lengths that run
-  // past the record; bytes left over at the end of the body).
+  // past the record; a reference to a string or origin the batch has not had;
+  // bytes left over at the end of the body). After a false the rest of the
+  // batch can't be decoded (format 2 refers back).
   bool decode(std::span<const uint8_t>& in, RecordView& out);
 
  private:
-  bool decode_body(const uint8_t* p, const uint8_t* end, RecordView& out);
+  bool decode_v1(const uint8_t* p, const uint8_t* end, RecordView& out);
+  bool decode_v2(const uint8_t* p, const uint8_t* end, RecordView& out);
 
+  uint8_t version_ = 2;
+  // Format 2: the batch's strings so far, and the previous record's origin.
+  std::vector<std::string_view> strings_;
+  bool have_previous_ = false;
+  Origin previous_;
   // Reused from record to record: no allocation once they have grown.
   std::vector<Tag> tags_;
   std::vector<Field> fields_;

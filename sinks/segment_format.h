@@ -1,6 +1,7 @@
-// The segment log's on-disk format, version 1. This header and
-// docs/segment-format.md are the contract; change neither without the other,
-// and bump kFormatVersion for anything an old reader would misread.
+// The segment log's on-disk format, version 2 (readers also read version 1).
+// This header and docs/segment-format.md are the contract; change neither
+// without the other, and bump kFormatVersion for anything an old reader would
+// misread.
 //
 // A partition is a directory data/<partition>/ of segment files named
 // <20-digit zero-padded base offset>.seg. Every integer is little-endian.
@@ -9,7 +10,7 @@
 //
 // Segment header (kSegmentHeaderSize = 64 bytes):
 //   0   8  magic              "RINGSEG\0"
-//   8   2  format version     1
+//   8   2  format version     2 (1: created by a version-1 writer)
 //  10   2  header size        64
 //  12   4  partition
 //  16   8  base offset        offset of the first record the segment may hold
@@ -22,7 +23,7 @@
 // Batch header (kBatchHeaderSize = 48 bytes):
 //   0   4  length             whole batch, header included: 48 + payload length
 //   4   4  crc                CRC32C of bytes [8, length) of the batch
-//   8   1  format version     1
+//   8   1  format version     2 (1: its records are in the version-1 encoding)
 //   9   1  flags              bits 0-2 compression (0 none, 1 zstd, 2 lz4),
 //                             bits 3-7 zero
 //  10   2  header size        48
@@ -36,15 +37,29 @@
 //                             lz4 block that inflates to exactly that)
 //  44   4  reserved           zero
 //
-// Payload := record count records back to back (see sinks/record_codec.h):
+// Payload, version 2 := record count records, decoded in order (a record may
+// refer to strings and the origin of earlier records of the same batch):
 //   varint32 body length, then the body:
-//   u8 kind (0 point, 1 raw) | u16 listener | u8 family (0, 4, 6) |
-//   address (0, 4 or 16 bytes by family) | u16 port | i64 receive_ns | then
-//   point: i64 time_ns | str measurement | varint32 tag count, (str key, str value)* |
-//          varint32 field count, (str key, u8 type, value)*
+//   u8 head (bits 0-1 kind: 0 point, 1 raw; bit 2 same origin as the previous
+//   record) | unless same origin: varint32 listener, u8 family (0, 4, 6),
+//   address (0, 4 or 16 bytes), u16 port | zigzag varint64 receive_ns minus
+//   the previous record's (0 before the first) | then
+//   point: zigzag varint64 time_ns - receive_ns | string measurement |
+//          varint32 tag count, (string key, string value)* |
+//          varint32 field count, (string key, u8 type, value)*
 //   raw:   the raw bytes, to the end of the body
+//   where a string is varint32 v: v&3 = 0 literal of v>>2 bytes, 1 the same
+//   and defined as the batch's next string, 2 reference to defined string
+//   v>>2; and a value is: float 8-byte IEEE-754, int zigzag varint64, uint
+//   varint64, string, bool 1 byte (0 or 1), integral float zigzag varint64.
+//
+// Payload, version 1: every record alone: varint32 body length, then
+//   u8 kind | u16 listener | u8 family | address | u16 port | i64 receive_ns |
+//   point: i64 time_ns | str measurement | varint32 tag count, (str, str)* |
+//          varint32 field count, (str key, u8 type, value)*
+//   raw:   the raw bytes
 //   where str is varint32 length + bytes and value is: float 8-byte IEEE-754,
-//   int/uint 8 bytes, string str, bool 1 byte (0 or 1).
+//   int/uint 8 bytes, string str, bool 1 byte.
 #pragma once
 
 #include <cstddef>
@@ -52,7 +67,9 @@
 
 namespace ringest::segfmt {
 
-inline constexpr uint16_t kFormatVersion = 1;
+// What writers write. Readers take segments and batches of version 1 too.
+inline constexpr uint16_t kFormatVersion = 2;
+inline constexpr uint16_t kFormatVersion1 = 1;
 
 // Segment header.
 inline constexpr uint8_t kSegmentMagic[8] = {'R', 'I', 'N', 'G', 'S', 'E', 'G', '\0'};
@@ -105,6 +122,15 @@ inline constexpr uint8_t kKnownFlags = kCompressionMask;
 // Record body.
 inline constexpr uint8_t kKindPoint = 0;
 inline constexpr uint8_t kKindRaw = 1;
+// Version 2: the record's first byte.
+inline constexpr uint8_t kHeadKindMask = 0x03;
+inline constexpr uint8_t kHeadSameOrigin = 0x04;  // listener and source as the previous record's
+inline constexpr uint8_t kHeadKnown = kHeadKindMask | kHeadSameOrigin;
+// Version 2: a string is a varint v; v & 3 says what v >> 2 is.
+inline constexpr uint32_t kStringLiteral = 0;  // a length; the bytes follow
+inline constexpr uint32_t kStringDefine = 1;   // a length; the bytes follow and become the next string
+inline constexpr uint32_t kStringRef = 2;      // the index of a string defined earlier in the batch
+inline constexpr uint32_t kMaxStrings = 65536;  // strings a batch may define
 inline constexpr uint8_t kFamilyNone = 0;
 inline constexpr uint8_t kFamilyIPv4 = 4;
 inline constexpr uint8_t kFamilyIPv6 = 6;
@@ -113,6 +139,7 @@ inline constexpr uint8_t kTypeInt = 1;
 inline constexpr uint8_t kTypeUint = 2;
 inline constexpr uint8_t kTypeString = 3;
 inline constexpr uint8_t kTypeBool = 4;
+inline constexpr uint8_t kTypeIntegralFloat = 5;  // version 2: a float with an integer value, as a zigzag varint
 
 // Segment files: <20 digits>.seg, the base offset zero-padded.
 inline constexpr size_t kSegmentNameDigits = 20;

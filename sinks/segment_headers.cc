@@ -35,7 +35,7 @@ bool fail(const char** why, const char* reason) {
 void encode_segment_header(const SegmentHeader& h, uint8_t* out) {
   std::memset(out, 0, kSegmentHeaderSize);
   std::memcpy(out + kSegMagicAt, kSegmentMagic, sizeof kSegmentMagic);
-  put_u16(out + kSegVersionAt, kFormatVersion);
+  put_u16(out + kSegVersionAt, h.version);
   put_u16(out + kSegHeaderSizeAt, kSegmentHeaderSize);
   put_u32(out + kSegPartitionAt, h.partition);
   put_u64(out + kSegBaseOffsetAt, h.base_offset);
@@ -52,7 +52,8 @@ bool decode_segment_header(std::span<const uint8_t> in, SegmentHeader& h, const 
   if (get_u32(p + kSegCrcAt) != crc32c::value(p, kSegCrcAt)) {
     return fail(why, "segment header checksum mismatch");
   }
-  if (get_u16(p + kSegVersionAt) != kFormatVersion) {
+  h.version = get_u16(p + kSegVersionAt);
+  if (h.version != kFormatVersion && h.version != kFormatVersion1) {
     return fail(why, "unsupported segment format version");
   }
   if (get_u16(p + kSegHeaderSizeAt) != kSegmentHeaderSize) return fail(why, "bad segment header size");
@@ -67,7 +68,7 @@ bool decode_segment_header(std::span<const uint8_t> in, SegmentHeader& h, const 
 
 void seal_batch(BatchHeader& h, uint8_t* batch) {
   put_u32(batch + kBatchLengthAt, h.length);
-  batch[kBatchVersionAt] = static_cast<uint8_t>(kFormatVersion);
+  batch[kBatchVersionAt] = h.version;
   batch[kBatchFlagsAt] = h.flags;
   put_u16(batch + kBatchHeaderSizeAt, kBatchHeaderSize);
   put_u32(batch + kBatchCountAt, h.record_count);
@@ -93,7 +94,8 @@ bool decode_batch_header(const uint8_t* in, BatchHeader& h, const char** why) {
   if (h.length < kBatchHeaderSize || h.length > kMaxBatchLength) {
     return fail(why, "batch length out of range");
   }
-  if (in[kBatchVersionAt] != kFormatVersion) return fail(why, "unsupported batch format version");
+  h.version = in[kBatchVersionAt];
+  if (h.version != kFormatVersion && h.version != kFormatVersion1) return fail(why, "unsupported batch format version");
   if (get_u16(in + kBatchHeaderSizeAt) != kBatchHeaderSize) return fail(why, "bad batch header size");
   if (h.payload_length != h.length - kBatchHeaderSize) {
     return fail(why, "batch payload length disagrees with batch length");

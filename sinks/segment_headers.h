@@ -18,6 +18,7 @@ struct SegmentHeader {
   uint32_t partition = 0;
   uint64_t base_offset = 0;
   int64_t created_ns = 0;
+  uint16_t version = segfmt::kFormatVersion;  // of the writer that created the segment
 };
 
 // Writes the 64-byte header, CRC included.
@@ -29,6 +30,7 @@ bool decode_segment_header(std::span<const uint8_t> in, SegmentHeader& h, const 
 struct BatchHeader {
   uint32_t length = 0;  // header + payload
   uint32_t crc = 0;
+  uint8_t version = segfmt::kFormatVersion;  // how its records are encoded
   uint8_t flags = 0;
   uint32_t record_count = 0;
   uint64_t base_offset = 0;
@@ -40,7 +42,8 @@ struct BatchHeader {
 };
 
 // Writes the header fields of a batch whose payload already follows it at
-// batch[kBatchHeaderSize, h.length), then the CRC over [8, length). `h.crc` is ignored.
+// batch[kBatchHeaderSize, h.length), then the CRC over [8, length). `h.crc` is
+// ignored; the version written is h.version.
 void seal_batch(BatchHeader& h, uint8_t* batch);
 // Decodes the 48 header bytes and checks version, header size, flags, reserved
 // bytes and that length, payload length and kMaxBatchLength agree. Does not

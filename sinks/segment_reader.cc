@@ -73,7 +73,9 @@ uint64_t SegmentReader::next_valid(uint64_t from, BatchView& out) {
   for (uint64_t at = from; at + kBatchHeaderSize <= bytes_.size(); ++at) {
     // The cheap fields first: nearly every position fails on them.
     const uint8_t* p = bytes_.data() + at;
-    if (p[kBatchVersionAt] != kFormatVersion || p[kBatchHeaderSizeAt] != kBatchHeaderSize) continue;
+    if ((p[kBatchVersionAt] != kFormatVersion && p[kBatchVersionAt] != kFormatVersion1) ||
+        p[kBatchHeaderSizeAt] != kBatchHeaderSize)
+      continue;
     if (batch_at(at, out, &why)) return at;
   }
   return UINT64_MAX;
@@ -116,6 +118,7 @@ bool SegmentReader::next_batch(BatchView& out) {
 
 bool SegmentReader::verify_records(const BatchHeader& h, std::span<const uint8_t> payload, const char** why) {
   RecordView rec;
+  decoder_.begin_batch(h.version);
   for (uint32_t i = 0; i < h.record_count; ++i) {
     if (!decoder_.decode(payload, rec)) {
       *why = "malformed record in batch";

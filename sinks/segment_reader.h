@@ -123,7 +123,9 @@ class SegmentReader {
 // Walks the records of a batch SegmentReader verified.
 class BatchRecords {
  public:
-  explicit BatchRecords(const BatchView& batch) : rest_(batch.payload), offset_(batch.header.base_offset) {}
+  explicit BatchRecords(const BatchView& batch) : rest_(batch.payload), offset_(batch.header.base_offset) {
+    decoder_.begin_batch(batch.header.version);
+  }
   // The next record and its offset; false after the last. `out` is valid until
   // the next call and while the segment bytes live.
   bool next(RecordView& out, uint64_t& offset);

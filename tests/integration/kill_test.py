@@ -50,29 +50,41 @@ def run_round(d, args, rnd, rng):
 
 
 def check_partitions(records, rounds, claimed):
+    """records: (partition, offset, seq, line) tuples."""
     parts = {}
     for r in records:
-        parts.setdefault(r["partition"], []).append(r)
+        parts.setdefault(r[0], []).append(r)
     total = 0
     for p, recs in sorted(parts.items()):
-        recs.sort(key=lambda r: r["offset"])
-        offsets = [r["offset"] for r in recs]
+        recs.sort(key=lambda r: r[1])
         expect = 0
-        for off in offsets:
+        last = (-1, -1)
+        for _, off, seq, line in recs:
             assert off >= expect, f"partition {p}: offset {off} handed out twice"
             assert off == expect or off in claimed.get(p, set()), \
                 f"partition {p}: offsets {expect}..{off - 1} missing, but no recovery cut them"
             expect = off + 1
-        last = (-1, -1)
-        for r in recs:
-            tags = dict(r["tags"])
-            key = (int(tags["seq"]), int(tags["line"]))
-            assert key > last, f"partition {p} offset {r['offset']}: seq/line {key} after {last}"
-            assert key[0] // ROUND_SEQS < rounds, f"partition {p}: seq {key[0]} was never sent"
-            assert key[0] % ROUND_SEQS < ROUND_SEQS // 2, f"partition {p}: seq {key[0]} was never sent"
+            key = (seq, line)
+            assert key > last, f"partition {p} offset {off}: seq/line {key} after {last}"
+            assert seq // ROUND_SEQS < rounds, f"partition {p}: seq {seq} was never sent"
+            assert seq % ROUND_SEQS < ROUND_SEQS // 2, f"partition {p}: seq {seq} was never sent"
             last = key
         total += len(recs)
     return parts, total
+
+
+def read_records(dump_exe, data):
+    """Streams ringest-dump's output into compact tuples: millions of records
+    as parsed JSON would take gigabytes."""
+    records = []
+    with subprocess.Popen([dump_exe, data], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
+        for line in p.stdout:
+            r = json.loads(line)
+            tags = dict(r["tags"])
+            records.append((r["partition"], r["offset"], int(tags["seq"]), int(tags["line"])))
+        err = p.stderr.read()
+    assert p.returncode == 0, err[-2000:]
+    return records
 
 
 def main():
@@ -101,9 +113,7 @@ def main():
 
     verify = subprocess.run([args.dump, "--verify", d.data], capture_output=True, text=True)
     assert verify.returncode == 0, f"ringest-dump --verify: {verify.stdout} {verify.stderr[-2000:]}"
-    dump = subprocess.run([args.dump, d.data], capture_output=True, text=True)
-    assert dump.returncode == 0, dump.stderr[-2000:]
-    records = [json.loads(line) for line in dump.stdout.splitlines()]
+    records = read_records(args.dump, d.data)
     claimed = {}
     for line in d.log:
         m = re.search(r"partition (\d+): recovery: .*the next offset is (\d+)", line)

@@ -35,43 +35,21 @@ uint64_t env_or(const char* name, uint64_t fallback) {
   return v != nullptr && *v != '\0' ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-std::vector<uint8_t> encode(const test::OwnedRecord& r) {
-  auto v = r.views();
-  size_t body =
-      r.kind == RecordKind::kRaw ? raw_body_size(v.origin, r.raw) : point_body_size(v.origin, v.point);
-  std::vector<uint8_t> out(record_size(body));
-  if (r.kind == RecordKind::kRaw) {
-    encode_raw_record(out.data(), body, v.origin, r.raw);
-  } else {
-    encode_point_record(out.data(), body, v.origin, v.point);
-  }
-  return out;
-}
-
-// Every record's stored bytes, by offset, straight from verified batches.
-class RawRecords : public LogVisitor {
+// Every record stored, decoded, by offset, straight from verified batches.
+class StoredRecords : public LogVisitor {
  public:
-  void on_batch(const SegmentFile&, const BatchView& b) override {
-    const uint8_t* p = b.payload.data();
-    const uint8_t* end = p + b.payload.size();
-    for (uint32_t i = 0; i < b.header.record_count; ++i) {
-      uint32_t len = 0;
-      const uint8_t* body = coding::get_varint32(p, end, &len);
-      REQUIRE(body != nullptr);
-      records[b.header.base_offset + i].assign(p, body + len);
-      p = body + len;
-    }
+  void on_record(uint32_t partition, uint64_t offset, const RecordView& r) override {
+    records[offset] = test::OwnedRecord::from(r, partition, offset);
   }
-  void on_record(uint32_t, uint64_t, const RecordView&) override {}
   void on_damage(const std::filesystem::path& f, uint64_t pos, std::string_view why) override {
     damage.push_back(f.filename().string() + "@" + std::to_string(pos) + ": " + std::string(why));
   }
-  std::map<uint64_t, std::vector<uint8_t>> records;
+  std::map<uint64_t, test::OwnedRecord> records;
   std::vector<std::string> damage;
 };
 
-RawRecords read_raw(const std::filesystem::path& dir) {
-  RawRecords r;
+StoredRecords read_stored(const std::filesystem::path& dir) {
+  StoredRecords r;
   PartitionDir p;
   p.path = dir;
   REQUIRE(list_segments(dir, p.segments).ok());
@@ -98,7 +76,7 @@ std::map<std::string, FileId> segment_files(const std::filesystem::path& dir) {
 }
 
 struct Expected {
-  std::map<uint64_t, std::vector<uint8_t>> records;  // offset -> bytes appended there
+  std::map<uint64_t, test::OwnedRecord> records;     // offset -> the record appended there
   std::set<uint64_t> required;                       // below a durable watermark the log reported
   uint64_t serial = 0;                               // makes every record's content unique
 };
@@ -143,15 +121,15 @@ class CrashPoint {
     // Last run: no cut. Everything below a watermark is there, nothing else is.
     auto last = open();
     REQUIRE(last != nullptr);
-    RawRecords back = read_raw(dir_.path());
+    StoredRecords back = read_stored(dir_.path());
     // Damage left behind is only what recovery found and skipped (a batch that
     // tore while a later one completed): never a torn tail.
     INFO("damage after recovery: " << (back.damage.empty() ? "" : back.damage.front()));
     CHECK(back.damage.size() <= skipped_spans_);
-    for (const auto& [off, bytes] : back.records) {
+    for (const auto& [off, record] : back.records) {
       auto it = expected_.records.find(off);
       REQUIRE_MESSAGE(it != expected_.records.end(), "offset " << off << " was never appended");
-      CHECK_MESSAGE(it->second == bytes, "offset " << off << " differs from what was appended");
+      CHECK_MESSAGE(it->second.same_content(record), "offset " << off << " differs from what was appended");
     }
     for (uint64_t off : expected_.required)
       CHECK_MESSAGE(back.records.count(off), "durable offset " << off << " lost");
@@ -162,7 +140,7 @@ class CrashPoint {
   // Opens over the crash layer; checks what recovery reports against the files.
   std::unique_ptr<PartitionLog> open() {
     auto before = segment_files(dir_.path());
-    bool damaged = !read_raw(dir_.path()).damage.empty();
+    bool damaged = !read_stored(dir_.path()).damage.empty();
     RecoveryReport report;
     Status err;
     auto log = open_partition_log(opts_, report, err, std::make_unique<CrashFileIo>(model_));
@@ -190,7 +168,7 @@ class CrashPoint {
     skipped_spans_ += report.skipped_spans;
     // What recovery left: every durable record is in it; the records it lost
     // (a torn tail, a batch torn before one that completed) were not durable.
-    RawRecords now = read_raw(dir_.path());
+    StoredRecords now = read_stored(dir_.path());
     for (auto it = expected_.records.begin(); it != expected_.records.end();) {
       if (now.records.count(it->first)) {
         ++it;
@@ -215,7 +193,7 @@ class CrashPoint {
         bool ok = r.kind == RecordKind::kRaw ? log.append_raw(v.origin, r.raw)
                                              : log.append_point(v.origin, v.point);
         REQUIRE(ok);
-        expected_.records[off] = encode(r);
+        expected_.records[off] = r;
       }
       log.end_datagram();
       if (rng_() % 6 == 0) log.flush();

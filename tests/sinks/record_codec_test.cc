@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sinks/coding.h"
+#include "sinks/segment_format.h"
 #include "test_util.h"
 
 namespace ringest {
@@ -14,18 +15,20 @@ namespace {
 
 using test::OwnedRecord;
 
-std::vector<uint8_t> encode(const OwnedRecord& r) {
-  auto v = r.views();
-  std::vector<uint8_t> out;
-  if (r.kind == RecordKind::kRaw) {
-    size_t body = raw_body_size(v.origin, r.raw);
-    out.resize(record_size(body));
-    CHECK(encode_raw_record(out.data(), body, v.origin, r.raw) == out.data() + out.size());
-  } else {
-    size_t body = point_body_size(v.origin, v.point);
-    out.resize(record_size(body));
-    CHECK(encode_point_record(out.data(), body, v.origin, v.point) == out.data() + out.size());
+// One record as the first of a batch.
+std::vector<uint8_t> encode(const OwnedRecord& r) { return test::encode_payload({r}); }
+
+std::vector<OwnedRecord> decode_all(const std::vector<uint8_t>& payload, size_t n) {
+  RecordDecoder d;
+  d.begin_batch(segfmt::kFormatVersion);
+  RecordView v;
+  std::span<const uint8_t> in(payload);
+  std::vector<OwnedRecord> out;
+  for (size_t i = 0; i < n; ++i) {
+    REQUIRE(d.decode(in, v));
+    out.push_back(OwnedRecord::from(v));
   }
+  CHECK(in.empty());
   return out;
 }
 
@@ -96,19 +99,96 @@ TEST_CASE("record codec: raw record round-trips and takes the receive time") {
 }
 
 TEST_CASE("record codec: records back to back decode in order") {
-  std::vector<uint8_t> all;
-  for (uint64_t n = 0; n < 10; ++n) {
-    auto b = encode(n % 4 == 3 ? test::sample_raw(n) : test::sample_point(n));
-    all.insert(all.end(), b.begin(), b.end());
-  }
+  std::vector<OwnedRecord> records;
+  for (uint64_t n = 0; n < 10; ++n) records.push_back(n % 4 == 3 ? test::sample_raw(n) : test::sample_point(n));
+  std::vector<uint8_t> all = test::encode_payload(records);
+  std::vector<OwnedRecord> back = decode_all(all, records.size());
+  for (size_t i = 0; i < records.size(); ++i) CHECK(back[i].same_content(records[i]));
   RecordDecoder d;
   RecordView v;
-  std::span<const uint8_t> in(all);
-  for (uint64_t n = 0; n < 10; ++n) {
-    REQUIRE(d.decode(in, v));
-    CHECK(OwnedRecord::from(v).same_content(n % 4 == 3 ? test::sample_raw(n) : test::sample_point(n)));
+  std::span<const uint8_t> none;
+  CHECK_FALSE(d.decode(none, v));
+}
+
+TEST_CASE("record codec: what repeats in a batch is stored once") {
+  OwnedRecord r = test::sample_point(7);  // IPv6: a long origin
+  size_t one = encode(r).size();
+  size_t two = test::encode_payload({r, r}).size();
+  // The second: the same origin, strings by reference, no time difference.
+  size_t second = two - one;
+  size_t strings = r.measurement.size() + r.fields[3].s.size();
+  for (const auto& [k, v] : r.tags) strings += k.size() + v.size();
+  for (const auto& f : r.fields) strings += f.key.size();
+  INFO("first " << one << " bytes, second " << second);
+  CHECK(second + strings + 16 + 2 <= one);
+  CHECK(second <= 50);
+  std::vector<OwnedRecord> back = decode_all(test::encode_payload({r, r, r}), 3);
+  for (const OwnedRecord& b : back) CHECK(b.same_content(r));
+}
+
+TEST_CASE("record codec: a float with an integer value takes a varint, and comes back a float") {
+  OwnedRecord r;
+  r.fields.push_back(test::OwnedField{"v", FieldType::kFloat, 1.0, 0, 0, false, ""});
+  size_t small = encode(r).size();
+  r.fields[0].f = 1.5;
+  CHECK(encode(r).size() == small + 7);  // eight IEEE bytes instead of one varint byte
+  for (double f : {0.0, -0.0, 1.0, -1.0, 123456789.0, 9007199254740991.0, 9007199254740992.0, -1e300, 1e-300,
+                   std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
+    r.fields[0].f = f;
+    OwnedRecord back = round_trip(r);
+    REQUIRE(back.fields.size() == 1);
+    CHECK(back.fields[0].type == FieldType::kFloat);
+    CHECK(back.fields[0].f == f);
+    CHECK(std::signbit(back.fields[0].f) == std::signbit(f));
   }
-  CHECK(in.empty());
+}
+
+TEST_CASE("record codec: long strings and a full dictionary are stored where they occur") {
+  OwnedRecord r;
+  r.measurement = std::string(65, 'm');  // past the longest string the dictionary takes
+  std::vector<uint8_t> twice = test::encode_payload({r, r});
+  std::string_view bytes(reinterpret_cast<const char*>(twice.data()), twice.size());
+  size_t first = bytes.find(r.measurement);
+  REQUIRE(first != std::string_view::npos);
+  CHECK(bytes.find(r.measurement, first + r.measurement.size()) != std::string_view::npos);
+
+  // More distinct strings than a batch's dictionary holds: all still round-trip.
+  std::vector<OwnedRecord> many;
+  for (int i = 0; i < 5000; ++i) {
+    OwnedRecord p;
+    p.measurement = "m" + std::to_string(i);
+    many.push_back(p);
+  }
+  many.push_back(many[10]);    // defined early: a reference
+  many.push_back(many[4900]);  // came after the dictionary was full: a literal again
+  std::vector<uint8_t> payload = test::encode_payload(many);
+  std::vector<OwnedRecord> back = decode_all(payload, many.size());
+  for (size_t i = 0; i < many.size(); ++i) CHECK(back[i].measurement == many[i].measurement);
+}
+
+TEST_CASE("record codec: a batch's references do not reach into another batch") {
+  OwnedRecord r = test::sample_point(4);
+  std::vector<uint8_t> two = test::encode_payload({r, r});
+  size_t first = encode(r).size();
+  std::vector<uint8_t> second(two.begin() + static_cast<std::ptrdiff_t>(first), two.end());
+  RecordDecoder d;
+  d.begin_batch(segfmt::kFormatVersion);
+  RecordView v;
+  std::span<const uint8_t> in(two);
+  REQUIRE(d.decode(in, v));
+  d.begin_batch(segfmt::kFormatVersion);  // a new batch: the strings and origin above are gone
+  CHECK_FALSE(d.decode(in, v));
+  std::span<const uint8_t> alone(second);
+  RecordDecoder fresh;
+  CHECK_FALSE(fresh.decode(alone, v));
+}
+
+TEST_CASE("record codec: an unknown batch version decodes nothing") {
+  std::vector<uint8_t> b = encode(test::sample_point(1));
+  RecordDecoder d;
+  d.begin_batch(3);
+  RecordView v;
+  std::span<const uint8_t> in(b);
   CHECK_FALSE(d.decode(in, v));
 }
 
@@ -126,17 +206,24 @@ TEST_CASE("record codec: every truncation is rejected") {
 TEST_CASE("record codec: malformed bodies are rejected") {
   std::vector<uint8_t> good = encode(test::sample_point(4));
   REQUIRE(good[0] < 0x80);
-  REQUIRE(good[3 + 1] == 4);  // IPv4 family byte: length, kind, listener(2), family
+  REQUIRE(good[3] == 4);  // IPv4 family byte: length, head, listener (one varint byte), family
   CHECK(decodes(good));
 
-  SUBCASE("unknown kind") {
+  SUBCASE("unknown kind or head bits") {
     auto b = good;
     b[1] = 2;
+    CHECK_FALSE(decodes(b));
+    b[1] = 0x08;
+    CHECK_FALSE(decodes(b));
+  }
+  SUBCASE("same origin as a record that is not there") {
+    auto b = good;
+    b[1] |= segfmt::kHeadSameOrigin;
     CHECK_FALSE(decodes(b));
   }
   SUBCASE("unknown address family") {
     auto b = good;
-    b[4] = 5;
+    b[3] = 5;
     CHECK_FALSE(decodes(b));
   }
   SUBCASE("body longer than its bytes") {
@@ -161,11 +248,31 @@ TEST_CASE("record codec: malformed bodies are rejected") {
     b[b.size() - 2] = 9;  // field type
     CHECK_FALSE(decodes(b));
   }
+  // Empty point: ... measurement (1) = 0, tag count (1) = 0, field count (1) = 0.
   SUBCASE("tag count larger than the body could hold") {
-    OwnedRecord r;
-    auto b = encode(r);
-    // empty point: ... time(8) measurement-len(1)=0 tagcount(1)=0 fieldcount(1)=0
+    auto b = encode(OwnedRecord{});
     b[b.size() - 2] = 0x7f;
+    CHECK_FALSE(decodes(b));
+  }
+  SUBCASE("a string reference the batch has not defined, and an unknown string kind") {
+    auto b = encode(OwnedRecord{});
+    REQUIRE(b[b.size() - 3] == 0);  // the empty measurement, a literal
+    b[b.size() - 3] = 0 << 2 | segfmt::kStringRef;
+    CHECK_FALSE(decodes(b));
+    b[b.size() - 3] = 3;
+    CHECK_FALSE(decodes(b));
+  }
+  SUBCASE("an integral float out of the exact range") {
+    OwnedRecord r;
+    r.fields.push_back(test::OwnedField{"v", FieldType::kFloat, 2.0, 0, 0, false, ""});
+    auto b = encode(r);
+    REQUIRE(b[b.size() - 2] == segfmt::kTypeIntegralFloat);
+    REQUIRE(b.back() == 4);  // zigzag(2)
+    b.pop_back();
+    uint8_t huge[10];
+    uint8_t* end = coding::put_varint64(huge, coding::zigzag(int64_t{1} << 60));
+    b.insert(b.end(), huge, end);
+    b[0] = static_cast<uint8_t>(b.size() - 1);
     CHECK_FALSE(decodes(b));
   }
   SUBCASE("over-long varint length prefix") {
@@ -176,17 +283,41 @@ TEST_CASE("record codec: malformed bodies are rejected") {
   }
 }
 
-TEST_CASE("record codec: size functions match what encoding writes") {
-  for (uint64_t n = 0; n < 50; ++n) {
-    OwnedRecord r = test::sample_point(n);
-    r.measurement.assign(n * 7, 'm');  // cross varint length boundaries
+TEST_CASE("record codec: a record never takes more than its bound") {
+  RecordEncoder e;
+  e.reset();
+  std::vector<uint8_t> buf;
+  for (uint64_t n = 0; n < 200; ++n) {
+    OwnedRecord r = n % 5 == 4 ? test::sample_raw(n) : test::sample_point(n);
+    r.measurement.assign(n * 7 % 400, 'm');  // cross varint length boundaries
+    if (n % 3 == 0) r.raw.assign(n * 13, 'r');
     auto v = r.views();
-    size_t body = point_body_size(v.origin, v.point);
-    std::vector<uint8_t> buf(record_size(body) + 16, 0xAB);
-    uint8_t* end = encode_point_record(buf.data(), body, v.origin, v.point);
-    CHECK(static_cast<size_t>(end - buf.data()) == record_size(body));
-    CHECK(buf[record_size(body)] == 0xAB);  // nothing written past the end
+    size_t bound = r.kind == RecordKind::kRaw ? e.raw_bound(v.origin, r.raw) : e.point_bound(v.origin, v.point);
+    size_t at = buf.size();
+    buf.resize(at + bound + 16, 0xAB);
+    size_t n_written = r.kind == RecordKind::kRaw ? e.encode_raw(buf.data(), at, v.origin, r.raw)
+                                                  : e.encode_point(buf.data(), at, v.origin, v.point);
+    CHECK(n_written <= bound);
+    for (size_t i = at + bound; i < buf.size(); ++i) CHECK(buf[i] == 0xAB);  // nothing past the bound
+    buf.resize(at + n_written);
   }
+}
+
+TEST_CASE("varint64 and zigzag: boundaries") {
+  for (uint64_t v : {uint64_t{0}, uint64_t{127}, uint64_t{128}, uint64_t{1} << 35, UINT64_MAX}) {
+    uint8_t buf[10];
+    uint8_t* end = coding::put_varint64(buf, v);
+    uint64_t got = 0;
+    CHECK(coding::get_varint64(buf, end, &got) == end);
+    CHECK(got == v);
+    if (end - buf > 1) CHECK(coding::get_varint64(buf, end - 1, &got) == nullptr);
+  }
+  uint8_t over[11] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0};  // > 64 bits
+  uint64_t got = 0;
+  CHECK(coding::get_varint64(over, over + 11, &got) == nullptr);
+  for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1}, INT64_MIN, INT64_MAX}) CHECK(coding::unzigzag(coding::zigzag(v)) == v);
+  CHECK(coding::zigzag(-1) == 1);
+  CHECK(coding::zigzag(1) == 2);
 }
 
 TEST_CASE("varint32: boundaries") {

@@ -49,16 +49,14 @@ class SegmentBuilder {
     h.base_offset = next_;
     h.min_time_ns = INT64_MAX;
     h.max_time_ns = INT64_MIN;
+    std::vector<test::OwnedRecord> records;
     for (uint32_t i = 0; i < n; ++i) {
-      test::OwnedRecord r = test::sample_point(next_ + i);
-      auto v = r.views();
-      size_t body = point_body_size(v.origin, v.point);
-      size_t old = batch.size();
-      batch.resize(old + record_size(body));
-      encode_point_record(batch.data() + old, body, v.origin, v.point);
-      h.min_time_ns = std::min(h.min_time_ns, r.time_ns);
-      h.max_time_ns = std::max(h.max_time_ns, r.time_ns);
+      records.push_back(test::sample_point(next_ + i));
+      h.min_time_ns = std::min(h.min_time_ns, records.back().time_ns);
+      h.max_time_ns = std::max(h.max_time_ns, records.back().time_ns);
     }
+    std::vector<uint8_t> payload = test::encode_payload(records);
+    batch.insert(batch.end(), payload.begin(), payload.end());
     h.record_count = n;
     h.length = static_cast<uint32_t>(batch.size());
     h.payload_length = h.length - kBatchHeaderSize;

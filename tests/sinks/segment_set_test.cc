@@ -52,11 +52,14 @@ std::filesystem::path idx_of(const SegmentFile& s) {
   return p;
 }
 
+// Records make_log writes: enough for three sealed segments and an active one.
+constexpr uint64_t kLogRecords = 300;
+
 // Three sealed segments and an active one, closed.
 std::vector<SegmentFile> make_log(const LogOptions& o) {
   RecoveryReport report;
   auto log = open_log(o, report);
-  write(*log, 0, 100);
+  write(*log, 0, kLogRecords);
   REQUIRE(log->close().ok());
   auto segs = segments(o.dir);
   REQUIRE(segs.size() >= 4);
@@ -138,11 +141,11 @@ TEST_CASE("startup: missing, damaged, truncated and orphaned index files") {
   CHECK(report.truncated_bytes == 0);
   CHECK(test::read_bytes(idx_of(segs[1])) == good);
   CHECK_FALSE(std::filesystem::exists(dir.path() / "00000000000000999999.idx"));
-  write(*log, 100, 5);
+  write(*log, kLogRecords, 5);
   REQUIRE(log->close().ok());
   test::ReadBack back = test::read_back(dir.path());
   CHECK(back.damage.empty());
-  CHECK(back.records.size() == 105);
+  CHECK(back.records.size() == kLogRecords + 5);
 }
 
 TEST_CASE("startup: damaged sealed segments, empty, zero-filled, truncated or duplicated") {
@@ -176,13 +179,13 @@ TEST_CASE("startup: damaged sealed segments, empty, zero-filled, truncated or du
   CHECK(report.detail.find(expect) != std::string::npos);
   CHECK(log->probe().recovery_cut_bytes.get() == report.truncated_bytes);
   // The log goes on after the newest segment as before.
-  CHECK(report.next_offset == 100);
-  write(*log, 100, 5);
+  CHECK(report.next_offset == kLogRecords);
+  write(*log, kLogRecords, 5);
   REQUIRE(log->close().ok());
   test::ReadBack back = test::read_back(dir.path());
   CHECK(back.damage.size() == damage_left);
   if (damage_left > 0) CHECK(std::filesystem::file_size(segs[1].path) == size1 - 10);
-  CHECK(back.records.back().offset == 104);
+  CHECK(back.records.back().offset == kLogRecords + 4);
 }
 
 TEST_CASE("startup: duplicated active segment and a stray index for it") {
@@ -194,7 +197,7 @@ TEST_CASE("startup: duplicated active segment and a stray index for it") {
   auto log = open_log(o, report);
   CHECK_FALSE(std::filesystem::exists(idx_of(segs.back())));
   REQUIRE(log->close().ok());
-  CHECK(test::read_back(dir.path()).records.size() == 100);
+  CHECK(test::read_back(dir.path()).records.size() == kLogRecords);
 }
 
 TEST_CASE("rotation by age: an old active segment is left at the next batch") {
@@ -205,14 +208,14 @@ TEST_CASE("rotation by age: an old active segment is left at the next batch") {
   RecoveryReport report;
   auto log = open_log(o, report);
   int64_t mono = 1'000'000'000;
-  write(*log, 0, 5, mono);
+  write(*log, 0, 20, mono);  // more than a batch: the active segment has data
   CHECK(segments(dir.path()).size() == 1);
   std::this_thread::sleep_for(std::chrono::milliseconds(40));
   mono += 2'000'000'000;  // past the once-a-second check
-  write(*log, 5, 5, mono);
+  write(*log, 20, 20, mono);
   REQUIRE(log->close().ok());
   CHECK(segments(dir.path()).size() == 2);
-  CHECK(test::read_back(dir.path()).records.size() == 10);
+  CHECK(test::read_back(dir.path()).records.size() == 40);
 }
 
 TEST_CASE("retention by bytes: the oldest sealed segments go, the newest records stay") {
@@ -257,7 +260,7 @@ TEST_CASE("retention by age: sealed segments older than the limit go") {
   RecoveryReport report;
   auto log = open_log(o, report);
   int64_t mono = 1'000'000'000;
-  write(*log, 0, 100, mono);
+  write(*log, 0, kLogRecords, mono);
   log->flush();
   for (int i = 0; i < 20; ++i) {  // let the last writes and their rotation finish
     log->poll(mono);
@@ -290,7 +293,7 @@ TEST_CASE("ranges: --from-offset and --since/--until through the index read exac
   o.batch_bytes = 8192;
   RecoveryReport report;
   auto log = open_log(o, report);
-  write(*log, 0, 20000);
+  write(*log, 0, 60000);
   REQUIRE(log->close().ok());
   PartitionDir p;
   p.path = dir.path();
@@ -299,7 +302,7 @@ TEST_CASE("ranges: --from-offset and --since/--until through the index read exac
   REQUIRE(p.segments.size() >= 3);
   Collect all;
   REQUIRE(read_partition(p, all).ok());
-  REQUIRE(all.got.size() == 20000);
+  REQUIRE(all.got.size() == 60000);
   std::mt19937_64 rng(11);
   for (int i = 0; i < 50; ++i) {
     ReadRange r;

@@ -132,6 +132,22 @@ OwnedRecord sample_raw(uint64_t n) {
   return r;
 }
 
+std::vector<uint8_t> encode_payload(const std::vector<OwnedRecord>& records) {
+  RecordEncoder encoder;
+  encoder.reset();
+  std::vector<uint8_t> out;
+  for (const OwnedRecord& r : records) {
+    auto v = r.views();
+    bool raw = r.kind == RecordKind::kRaw;
+    size_t at = out.size();
+    out.resize(at + (raw ? encoder.raw_bound(v.origin, r.raw) : encoder.point_bound(v.origin, v.point)));
+    size_t n = raw ? encoder.encode_raw(out.data(), at, v.origin, r.raw)
+                   : encoder.encode_point(out.data(), at, v.origin, v.point);
+    out.resize(at + n);
+  }
+  return out;
+}
+
 namespace {
 
 class Collector : public LogVisitor {

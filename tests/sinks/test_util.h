@@ -65,6 +65,9 @@ struct OwnedRecord {
 OwnedRecord sample_point(uint64_t n);
 OwnedRecord sample_raw(uint64_t n);
 
+// Records encoded as one batch's payload holds them (the current format).
+std::vector<uint8_t> encode_payload(const std::vector<OwnedRecord>& records);
+
 struct ReadBack {
   std::vector<OwnedRecord> records;
   std::vector<std::string> damage;             // "file@pos: reason"

@@ -1,0 +1,90 @@
+// Segments written in format 1 (tests/vectors/segment-v1, committed as the
+// format-1 writer left them) are read by today's readers, record for record,
+// and a log opened on one goes on appending in the current format.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "partition_log_helpers.h"
+#include "sinks/segment_format.h"
+#include "sinks/segment_headers.h"
+#include "sinks/segment_reader.h"
+#include "test_util.h"
+
+namespace ringest {
+namespace {
+
+const std::filesystem::path kFixture = std::filesystem::path(RINGEST_VECTORS_DIR) / "segment-v1";
+constexpr uint64_t kRecords = 200;
+
+void check_fixture_records(const test::ReadBack& back, uint32_t partition, uint64_t count) {
+  CHECK(back.damage.empty());
+  REQUIRE(back.records.size() == count);
+  for (uint64_t n = 0; n < count; ++n) {
+    const test::OwnedRecord& r = back.records[n];
+    CHECK(r.partition == partition);
+    CHECK(r.offset == n);
+    CHECK_MESSAGE(r.same_content(test::plog::record(n)), "partition " << partition << " offset " << n);
+  }
+}
+
+TEST_CASE("format 1: every record of the committed segments reads back as written") {
+  for (uint32_t partition : {3u, 4u, 5u}) {  // none, zstd, lz4
+    std::filesystem::path dir = kFixture / std::to_string(partition);
+    std::vector<SegmentFile> segs;
+    REQUIRE(list_segments(dir, segs).ok());
+    REQUIRE(segs.size() >= 2);  // sealed ones with their index, and the active one
+    for (const SegmentFile& s : segs) {
+      std::vector<uint8_t> bytes = test::read_bytes(s.path);
+      SegmentHeader h;
+      const char* why = nullptr;
+      REQUIRE(decode_segment_header(bytes, h, &why));
+      CHECK(h.version == segfmt::kFormatVersion1);
+    }
+    check_fixture_records(test::read_back(dir), partition, kRecords);
+  }
+}
+
+TEST_CASE("format 1: a log opened on a format-1 partition appends format-2 batches after it") {
+  test::TempDir dir;
+  std::filesystem::copy(kFixture / "4", dir.path(), std::filesystem::copy_options::recursive);
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))  // sealed files were read-only
+    std::filesystem::permissions(e.path(), std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  LogOptions o = test::plog::options(dir.path());
+  o.partition = 4;
+  o.preallocate = false;
+  RecoveryReport report;
+  auto log = test::open_log(o, report);
+  INFO(report.detail);
+  CHECK(report.truncated_bytes == 0);
+  CHECK(report.skipped_spans == 0);
+  CHECK(report.next_offset == kRecords);
+  test::plog::write_records(*log, kRecords, 100);
+  REQUIRE(log->close().ok());
+
+  test::ReadBack back = test::read_back(dir.path());
+  check_fixture_records(back, 4, kRecords + 100);
+  std::vector<uint8_t> versions;
+  class Versions : public LogVisitor {
+   public:
+    explicit Versions(std::vector<uint8_t>& v) : v_(v) {}
+    void on_batch(const SegmentFile&, const BatchView& b) override { v_.push_back(b.header.version); }
+    void on_record(uint32_t, uint64_t, const RecordView&) override {}
+    void on_damage(const std::filesystem::path&, uint64_t, std::string_view) override {}
+
+   private:
+    std::vector<uint8_t>& v_;
+  } visitor(versions);
+  PartitionDir p;
+  p.path = dir.path();
+  REQUIRE(list_segments(dir.path(), p.segments).ok());
+  REQUIRE(read_partition(p, visitor).ok());
+  REQUIRE(!versions.empty());
+  CHECK(versions.front() == segfmt::kFormatVersion1);
+  CHECK(versions.back() == segfmt::kFormatVersion);
+  CHECK(std::is_sorted(versions.begin(), versions.end()));  // the old ones, then only new ones
+}
+
+}  // namespace
+}  // namespace ringest
