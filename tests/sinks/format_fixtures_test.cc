@@ -1,6 +1,7 @@
-// Segments written in format 1 (tests/vectors/segment-v1, committed as the
-// format-1 writer left them) are read by today's readers, record for record,
-// and a log opened on one goes on appending in the current format.
+// Segments written in every format so far (tests/vectors/segment-v<N>,
+// committed as each version's first writer left them) are read by today's
+// readers, record for record, and a log opened on a format-1 partition goes on
+// appending in the current format.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -15,7 +16,8 @@
 namespace ringest {
 namespace {
 
-const std::filesystem::path kFixture = std::filesystem::path(RINGEST_VECTORS_DIR) / "segment-v1";
+const std::filesystem::path kVectors = std::filesystem::path(RINGEST_VECTORS_DIR);
+const std::filesystem::path kFixture = kVectors / "segment-v1";
 constexpr uint64_t kRecords = 200;
 
 void check_fixture_records(const test::ReadBack& back, uint32_t partition, uint64_t count) {
@@ -29,20 +31,23 @@ void check_fixture_records(const test::ReadBack& back, uint32_t partition, uint6
   }
 }
 
-TEST_CASE("format 1: every record of the committed segments reads back as written") {
-  for (uint32_t partition : {3u, 4u, 5u}) {  // none, zstd, lz4
-    std::filesystem::path dir = kFixture / std::to_string(partition);
-    std::vector<SegmentFile> segs;
-    REQUIRE(list_segments(dir, segs).ok());
-    REQUIRE(segs.size() >= 2);  // sealed ones with their index, and the active one
-    for (const SegmentFile& s : segs) {
-      std::vector<uint8_t> bytes = test::read_bytes(s.path);
-      SegmentHeader h;
-      const char* why = nullptr;
-      REQUIRE(decode_segment_header(bytes, h, &why));
-      CHECK(h.version == segfmt::kFormatVersion1);
+TEST_CASE("formats 1 and 2: every record of the committed segments reads back as written") {
+  for (uint16_t version : {segfmt::kFormatVersion1, segfmt::kFormatVersion}) {
+    for (uint32_t partition : {3u, 4u, 5u}) {  // none, zstd, lz4
+      std::filesystem::path dir = kVectors / ("segment-v" + std::to_string(version)) / std::to_string(partition);
+      INFO(dir.string());
+      std::vector<SegmentFile> segs;
+      REQUIRE(list_segments(dir, segs).ok());
+      REQUIRE(segs.size() >= 2);  // sealed ones with their index, and the active one
+      for (const SegmentFile& s : segs) {
+        std::vector<uint8_t> bytes = test::read_bytes(s.path);
+        SegmentHeader h;
+        const char* why = nullptr;
+        REQUIRE(decode_segment_header(bytes, h, &why));
+        CHECK(h.version == version);
+      }
+      check_fixture_records(test::read_back(dir), partition, kRecords);
     }
-    check_fixture_records(test::read_back(dir), partition, kRecords);
   }
 }
 
