@@ -229,7 +229,7 @@ Status Pipeline::stop(int drain_ms) {
   for (auto& l : active_)
     for (auto& r : l->receivers) r->stop_and_join(drain_ms);
   for (auto& shard : shards_) shard->request_stop();
-  for (size_t i = 0; i < shards_.size(); ++i) queue_->enqueue(kWakeRef);
+  for (size_t i = 0; i < shards_.size(); ++i) queue_->enqueue(kWakeHarvest);
   Status result;
   for (auto& shard : shards_) {
     Status st = shard->join();

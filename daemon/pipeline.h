@@ -8,6 +8,7 @@
 // the structure lock so a reload cannot free what it reads.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -64,7 +65,7 @@ class Pipeline {
   const Settings& settings() const { return settings_; }
   const std::vector<std::unique_ptr<ListenerRuntime>>& listeners() const { return active_; }
   const std::vector<std::unique_ptr<ParserShard>>& shards() const { return shards_; }
-  size_t queue_depth() const { return queue_->size_approx(); }
+  size_t queue_depth() const { return static_cast<size_t>(std::max<int64_t>(0, queue_->datagrams.load())); }
   // The port the listener named `name` is bound to (0 if none).
   uint16_t port(const std::string& name) const;
   uint16_t port(size_t position) const;

@@ -1,5 +1,7 @@
 #include "daemon/receiver.h"
 
+#include <algorithm>
+#include <cstring>
 #include <future>
 
 #include "common/clock.h"
@@ -13,7 +15,7 @@ Receiver::Receiver(uint16_t index, std::unique_ptr<rio::Engine> engine, HandoffQ
       ptok_(queue),
       returns_(engine_->pool().slots()),
       return_ctok_(returns_) {
-  refs_.reserve(engine_->pool().slots());
+  harvests_.reserve(engine_->pool().slots() / Harvest::kSlots + 1);
   returned_.resize(1024);
 }
 
@@ -79,15 +81,23 @@ void Receiver::run() {
 }
 
 void Receiver::on_datagrams(std::span<const uint32_t> slots) {
-  refs_.clear();
-  for (uint32_t s : slots) refs_.push_back({s, index_});
+  harvests_.clear();
+  for (size_t i = 0; i < slots.size(); i += Harvest::kSlots) {
+    Harvest& h = harvests_.emplace_back();
+    h.receiver = index_;
+    h.count = static_cast<uint16_t>(std::min<size_t>(Harvest::kSlots, slots.size() - i));
+    std::memcpy(h.slots, slots.data() + i, h.count * sizeof(uint32_t));
+  }
   size_t bucket = 0;
   while (bucket + 1 < kBatchBuckets && (size_t{1} << bucket) < slots.size()) ++bucket;
   batch_hist_[bucket].add();
   // The queue holds at most what the pools have slots, so enqueue allocates
   // only up to that bound; if even that fails, the datagrams are dropped
   // here, counted, never waited on.
-  if (queue_.enqueue_bulk(ptok_, refs_.data(), refs_.size())) return;
+  const auto n = static_cast<int64_t>(slots.size());
+  queue_.datagrams.fetch_add(n, std::memory_order_relaxed);
+  if (queue_.enqueue_bulk(ptok_, harvests_.data(), harvests_.size())) return;
+  queue_.datagrams.fetch_sub(n, std::memory_order_relaxed);
   queue_full_.add(slots.size());
   engine_->release(slots);
 }

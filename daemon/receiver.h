@@ -63,7 +63,7 @@ class Receiver final : rio::DatagramHandler {
   moodycamel::ProducerToken ptok_;
   SlotReturnQueue returns_;
   moodycamel::ConsumerToken return_ctok_;
-  std::vector<DatagramRef> refs_;
+  std::vector<Harvest> harvests_;
   std::vector<uint32_t> returned_;
   Counter queue_full_;
   std::array<Counter, kBatchBuckets> batch_hist_;

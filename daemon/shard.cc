@@ -9,7 +9,7 @@
 
 namespace ringest {
 namespace {
-constexpr size_t kBulk = 256;             // refs taken from the queue at once
+constexpr size_t kBulk = 16;  // harvests taken from the queue at once
 constexpr int64_t kRejectLogIntervalNs = 10'000'000'000;
 }  // namespace
 
@@ -42,12 +42,12 @@ Status ParserShard::join() {
 
 Status ParserShard::stop_and_join() {
   request_stop();
-  queue_.enqueue(kWakeRef);
+  queue_.enqueue(kWakeHarvest);
   return join();
 }
 
 void ParserShard::run() {
-  DatagramRef refs[kBulk];
+  Harvest harvests[kBulk];
   for (;;) {
     // Read the stop flag before draining: a ref enqueued before the
     // receivers stopped is then always seen by some dequeue below.
@@ -57,8 +57,8 @@ void ParserShard::run() {
     int64_t now = mono_ns();
     int64_t until = std::min(log_->next_deadline(now), latency_.next_deadline());
     int64_t wait_us = stopping ? 0 : until == INT64_MAX ? -1 : std::max<int64_t>(0, (until - now + 999) / 1000);
-    size_t n = queue_.wait_dequeue_bulk_timed(ctok_, refs, kBulk, wait_us);
-    if (n > 0) process(refs, n);
+    size_t n = queue_.wait_dequeue_bulk_timed(ctok_, harvests, kBulk, wait_us);
+    if (n > 0) process(harvests, n);
     now = mono_ns();
     log_->poll(now);
     latency_.tick(now, wall_ns(), log_->probe().next_offset.get(), log_->probe().durable_offset.get());
@@ -67,21 +67,25 @@ void ParserShard::run() {
   }
   close_status_ = log_->close();
   // Another shard may still sleep, its wake-up taken by us: pass one on.
-  queue_.enqueue(kWakeRef);
+  queue_.enqueue(kWakeHarvest);
 }
 
-void ParserShard::process(const DatagramRef* refs, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (refs[i].receiver != kWakeRef.receiver) parse_one(refs[i]);
+void ParserShard::process(const Harvest* harvests, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const Harvest& h = harvests[i];
+    if (h.receiver == kWakeReceiver) continue;
+    Receiver* receiver = receivers_.get(h.receiver);
+    if (to_return_[h.receiver].empty()) touched_.push_back(h.receiver);
+    for (uint16_t j = 0; j < h.count; ++j) parse_one(*receiver, h.slots[j]);
+    to_return_[h.receiver].insert(to_return_[h.receiver].end(), h.slots, h.slots + h.count);
+    queue_.datagrams.fetch_sub(h.count, std::memory_order_relaxed);
+  }
   return_slots();
 }
 
-void ParserShard::parse_one(const DatagramRef& ref) {
-  Receiver* receiver = receivers_.get(ref.receiver);
-  rio::BufferPool& pool = receiver->engine().pool();
-  const rio::SlotMeta& meta = pool.meta(ref.slot);
-  if (to_return_[ref.receiver].empty()) touched_.push_back(ref.receiver);
-  to_return_[ref.receiver].push_back(ref.slot);
+void ParserShard::parse_one(Receiver& receiver, uint32_t slot) {
+  rio::BufferPool& pool = receiver.engine().pool();
+  const rio::SlotMeta& meta = pool.meta(slot);
 
   listener_ = listeners_.get(meta.listener);
   probe_ = &listener_->probes[index_];
@@ -99,7 +103,7 @@ void ParserShard::parse_one(const DatagramRef& ref) {
   origin_.source = meta.source;
   origin_.receive_ns = meta.receive_ns;
   records_in_datagram_ = 0;
-  listener_->parsers[index_]->parse(pool.payload(ref.slot), ParseContext{meta.receive_ns}, *this);
+  listener_->parsers[index_]->parse(pool.payload(slot), ParseContext{meta.receive_ns}, *this);
   if (records_in_datagram_ > 0) {
     log_->end_datagram();
     latency_.appended(meta.receive_ns);

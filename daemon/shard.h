@@ -1,5 +1,5 @@
 // ParserShard: one parser thread and the log partition it alone writes.
-// It takes runs of datagram refs from the handoff queue, parses each payload
+// It takes runs of harvests (datagram slots) from the handoff queue, parses each payload
 // in place with its listener's parser, appends the points to its partition,
 // and gives the slots back to the receivers that own them.
 //
@@ -43,7 +43,7 @@ class ParserShard final : PointSink {
   void start();
   // Any thread: once the receivers have stopped, finish what is queued, close
   // the log (written and synced) and end. Returns the log's close status.
-  // With several shards: request_stop() on each, one kWakeRef per shard into
+  // With several shards: request_stop() on each, one kWakeHarvest per shard into
   // the queue, then join() each.
   void request_stop();
   Status join();
@@ -55,8 +55,8 @@ class ParserShard final : PointSink {
 
  private:
   void run();
-  void process(const DatagramRef* refs, size_t n);
-  void parse_one(const DatagramRef& ref);
+  void process(const Harvest* harvests, size_t n);
+  void parse_one(Receiver& receiver, uint32_t slot);
   void return_slots();
   void point(const PointView& p) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;

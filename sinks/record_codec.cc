@@ -61,19 +61,51 @@ bool integral(double f) {
   return f == std::trunc(f) && std::fabs(f) < kExactIntegers && !(f == 0 && std::signbit(f));
 }
 
-uint32_t hash_of(std::string_view s) {
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
-  const char* p = s.data();
-  size_t n = s.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * 0xff51afd7ed558ccdull;
-    h ^= h >> 29;
+uint64_t load64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+uint64_t load32(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
+// memcmp for the short strings the dictionary holds, without a call.
+bool same_bytes(const char* a, const char* b, size_t n) {
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8)
+      if (load64(a + i) != load64(b + i)) return false;
+    return load64(a + n - 8) == load64(b + n - 8);
   }
-  uint64_t w = 0;
-  std::memcpy(&w, p, n);
-  h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+  if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// For the encoder's table only (never stored): fixed-size loads, the short
+// tails read as overlapping words rather than byte by byte.
+uint32_t hash_of(std::string_view s) {
+  const char* p = s.data();
+  const size_t n = s.size();
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+  uint64_t tail;
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      h = (h ^ load64(p + i)) * 0xff51afd7ed558ccdull;
+      h ^= h >> 29;
+    }
+    tail = load64(p + n - 8);
+  } else if (n >= 4) {
+    tail = load32(p) | load32(p + n - 4) << 32;
+  } else {
+    tail = n == 0 ? 0
+                  : uint64_t{static_cast<uint8_t>(p[0])} | uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
+                        uint64_t{static_cast<uint8_t>(p[n - 1])} << 16;
+  }
+  h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
@@ -201,7 +233,8 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
         }
         break;  // the dictionary is full: store it where it is
       }
-      if (e.hash == h && e.length == s.size() && std::memcmp(base + e.at, s.data(), s.size()) == 0)
+      if (e.hash == h && e.length == s.size() &&
+          same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size()))
         return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
     }
   }
