@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """ringestd side by side with the daemons users run today, under the same load
 from ringest-loadgen: rsyslog (imudp → file, 4 MiB receive buffer), collectd
-(statsd plugin) and Etsy StatsD (node, a backend that does nothing).
+(statsd plugin), Etsy StatsD (node, a backend that does nothing) and, given
+its source (--brubeck-src), brubeck: the fastest StatsD aggregator measured
+here, built from that unmodified source with the two fixes Debian 12 needs
+(see build_brubeck), 1 worker, recvmmsg of 64.
 
-Loads: 1-line StatsD datagrams, 21-line StatsD datagrams (statsd-plain, which
+Loads: 1-line StatsD datagrams, 30-line StatsD datagrams (statsd-plain, which
 every StatsD peer understands), RFC 5424 syslog lines. For each daemon and
-load, a ladder of offered rates, 3 s each, against one running daemon.
+load: its CPU at rest (5 s with no traffic after it started), then a ladder
+of offered rates, 3 s each, against one running daemon.
 
 Loss per step: datagrams the kernel dropped on the daemon's socket (the drops
 column of /proc/net/udp{,6}, a delta), or, where the daemon counts what it
@@ -143,6 +147,79 @@ class Rsyslog(Process):
             return 0
 
 
+BRUBECK_SOURCES = ["brubeck.c"] + [f"src/{f}.c" for f in (
+    "backend", "backends/carbon", "bloom", "city", "histogram", "ht", "http", "internal_sampler", "log",
+    "metric", "sampler", "samplers/statsd-secure", "samplers/statsd", "server", "setproctitle", "slab", "utils")]
+
+
+def patch(path, old, new, count=1):
+    with open(path) as f:
+        text = f.read()
+    if text.count(old) < count:
+        raise RuntimeError(f"{path}: the fix does not apply (is this brubeck ebbd222?): {old!r}")
+    with open(path, "w") as f:
+        f.write(text.replace(old, new))
+
+
+def build_brubeck(src, out):
+    """Copies brubeck's source to `out` (the given tree stays as it is), makes
+    the two fixes it needs on Debian 12 and builds it against Debian's libck:
+    - statsd.c counted and parsed all 64 recvmmsg slots instead of the `res`
+      datagrams received (upstream issue #56);
+    - statsd-secure.c kept an HMAC_CTX on the stack, which OpenSSL 3 does not
+      allow: HMAC_CTX_new/HMAC_CTX_free."""
+    exe = os.path.join(out, "brubeck")
+    if os.path.exists(exe):
+        return exe
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.copytree(src, out, ignore=shutil.ignore_patterns(".git", "vendor", "*.o"))
+    statsd = os.path.join(out, "src", "samplers", "statsd.c")
+    patch(statsd, "brubeck_atomic_add(&statsd->sampler.inflow, SIM_PACKETS);",
+          "brubeck_atomic_add(&statsd->sampler.inflow, res);")
+    with open(statsd) as f:
+        text = f.read()
+    at = text.index("brubeck_atomic_add(&statsd->sampler.inflow, res);")
+    loop = "for (i = 0; i < SIM_PACKETS; ++i) {"
+    end = text.index(loop, at)
+    text = text[:end] + "for (i = 0; i < res; ++i) {" + text[end + len(loop):]
+    with open(statsd, "w") as f:
+        f.write(text)
+    secure = os.path.join(out, "src", "samplers", "statsd-secure.c")
+    patch(secure, "HMAC_CTX ctx;", "HMAC_CTX *ctx = HMAC_CTX_new();")
+    patch(secure, "HMAC_CTX_init(&ctx);\n", "")
+    patch(secure, "HMAC_CTX_cleanup(&ctx);", "HMAC_CTX_free(ctx);")
+    patch(secure, "(&ctx", "(ctx", count=4)
+    subprocess.run(["gcc", "-O3", "-g", "-Wno-deprecated-declarations", "-Wno-strict-aliasing", "-Isrc",
+                    "-DNDEBUG=1", '-DGIT_SHA="ebbd222"', "-DBRUBECK_HAVE_MICROHTTPD", *BRUBECK_SOURCES,
+                    "-o", "brubeck", "-lm", "-pthread", "-lrt", "-lcrypto", "-ljansson", "-lmicrohttpd", "-lck"],
+                   cwd=out, check=True)
+    return exe
+
+
+class Brubeck(Process):
+    name = "brubeck"
+
+    def __init__(self, exe, work):
+        os.makedirs(work, exist_ok=True)
+        self.port = free_port()
+        conf = os.path.join(work, "brubeck.json")
+        with open(conf, "w") as f:
+            # Its best single-core setting; the carbon backend keeps running
+            # when nothing listens on its port.
+            json.dump({"sharding": False, "server_name": "bench", "dumpfile": os.path.join(work, "brubeck.dump"),
+                       "capacity": 15, "expire": 20,
+                       "backends": [{"type": "carbon", "address": "127.0.0.1", "port": free_port(),
+                                     "frequency": 10}],
+                       "samplers": [{"type": "statsd", "address": "127.0.0.1", "port": self.port, "workers": 1,
+                                     "multisock": False, "multimsg": 64}]}, f)
+        self.cmd = [exe, "--config", conf]
+
+    def start(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        wait_port(self.port)
+
+
 class Collectd(Process):
     name = "collectd"
 
@@ -186,9 +263,10 @@ class EtsyStatsd(Process):
 
 LOADS = {
     "statsd 1 line": ("statsd-plain", 1),
-    "statsd 21 lines": ("statsd-plain", 21),
+    "statsd 30 lines": ("statsd-plain", 30),
     "syslog 5424": ("syslog5424", 1),
 }
+IDLE_SECONDS = 5
 
 
 def step(build, peer, fmt, lines, rate, seconds):
@@ -220,11 +298,21 @@ def step(build, peer, fmt, lines, rate, seconds):
             "cpu_ns_dgram": cpu / got if got else 0, "cpu_ns_line": cpu / got / lines if got else 0}
 
 
-def make_peers(build, npm_dir, fmt, work):
+def idle(peer):
+    """CPU ns per second of a daemon that has nothing to do."""
+    time.sleep(1)
+    cpu0, t0 = proc_cpu_ns(peer.pid), time.time()
+    time.sleep(IDLE_SECONDS)
+    return (proc_cpu_ns(peer.pid) - cpu0) / (time.time() - t0)
+
+
+def make_peers(build, npm_dir, brubeck, fmt, work):
     peers = [Ringestd(build, "syslog" if fmt.startswith("syslog") else "statsd", os.path.join(work, "ringestd"))]
     if fmt.startswith("syslog"):
         peers.append(Rsyslog(os.path.join(work, "rsyslog")))
     else:
+        if brubeck:
+            peers.append(Brubeck(brubeck, os.path.join(work, "brubeck")))
         peers += [Collectd(os.path.join(work, "collectd")), EtsyStatsd(npm_dir, os.path.join(work, "statsd"))]
     return peers
 
@@ -233,17 +321,21 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build", nargs="?", default="build/release")
     ap.add_argument("--npm-dir", default="build/peers", help="where `npm install statsd` put node_modules")
-    ap.add_argument("--rates", default="10000,25000,50000,100000,200000,0",
+    ap.add_argument("--brubeck-src", default="", help="brubeck's source tree (github/brubeck ebbd222), built "
+                    "into build/peers/brubeck; without it brubeck is left out")
+    ap.add_argument("--rates", default="20000,50000,100000,200000,0",
                     help="offered datagrams/s; 0 = loadgen flat out")
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--chart", default="docs/img/peers-cpu.png")
     ap.add_argument("--json", default="", help="also write every step here")
     args = ap.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
+    brubeck = build_brubeck(args.brubeck_src, os.path.join(args.npm_dir, "brubeck")) if args.brubeck_src else ""
     results = {}
+    idles = {}
     for load, (fmt, lines) in LOADS.items():
         work = tempfile.mkdtemp(prefix="ringest-peers-")
-        for peer in make_peers(args.build, args.npm_dir, fmt, work):
+        for peer in make_peers(args.build, args.npm_dir, brubeck, fmt, work):
             try:
                 peer.start()
             except Exception as e:  # a peer that cannot run here is reported, not fatal
@@ -252,6 +344,9 @@ def main():
                 continue
             rows = []
             try:
+                idles[(load, peer.name)] = idle(peer)
+                print(f"{load:16} {peer.name:12} idle: {idles[(load, peer.name)] / 1e6:.2f} ms CPU per second",
+                      flush=True)
                 for rate in rates:
                     r = step(args.build, peer, fmt, lines, rate, args.seconds)
                     rows.append(r)
@@ -262,14 +357,23 @@ def main():
                 peer.stop()
             results[(load, peer.name)] = rows
         shutil.rmtree(work, ignore_errors=True)
-    print_table(results)
+    print_table(results, idles)
     chart(results, args.chart)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({f"{k[0]}|{k[1]}": v for k, v in results.items()}, f, indent=1)
 
 
-def print_table(results):
+def print_table(results, idles):
+    print()
+    print("| load | daemon | idle: CPU ms per second | " + " | ".join(
+        f"{r or 'max'}/s: CPU ns per datagram, per line, loss" for r in rates_of(results)) + " |")
+    print("|---|---|---|" + "---|" * len(rates_of(results)))
+    for (load, name), rows in results.items():
+        if rows is None:
+            continue
+        cells = [f"{r['cpu_ns_dgram']:,.0f}, {r['cpu_ns_line']:,.0f}, {100 * r['loss']:.2f}%" for r in rows]
+        print(f"| {load} | {name} | {idles.get((load, name), 0) / 1e6:.2f} | " + " | ".join(cells) + " |")
     print()
     print("| load | daemon | highest offered rate with loss < 0.1% (datagrams/s) | CPU ns per datagram there "
           "| CPU ns per line there | top rate offered (datagrams/s) | loss at top rate |")
@@ -284,6 +388,13 @@ def print_table(results):
         b = (f"{best['achieved']:,.0f} | {best['cpu_ns_dgram']:,.0f} | {best['cpu_ns_line']:,.0f}" if best
              else "none | | ")
         print(f"| {load} | {name} | {b} | {top['achieved']:,.0f} | {100 * top['loss']:.2f}% |")
+
+
+def rates_of(results):
+    for rows in results.values():
+        if rows:
+            return [r["offered"] for r in rows]
+    return []
 
 
 def chart(results, path):
