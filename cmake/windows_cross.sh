@@ -182,9 +182,12 @@ build() {
 # running exits shortly after its last ordinary process, and takes Wine's
 # services.exe with it: a service started by one `wine` command would then be
 # gone ("not started since last boot") by the time the next one asks.
+# On a fresh cache the prefix does not exist yet: the server needs its
+# directory, and the first launch below fills it in.
 start_wineserver() {
   "$WINESERVER" -k 2>/dev/null || true
   "$WINESERVER" -w 2>/dev/null || true
+  mkdir -p "$WINEPREFIX"
   "$WINESERVER" -p 2>>"$1"
   "$WINE" cmd.exe /c exit </dev/null >/dev/null 2>&1
 }

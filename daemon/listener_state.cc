@@ -9,6 +9,7 @@ ListenerState::ListenerState(uint16_t id_, const ListenerSettings& s, size_t sha
   for (size_t i = 0; i < shards; ++i) {
     parsers.push_back(make_parser(s.format, opts));
     probes[i].parse_errors.reset(new Counter[parsers.back()->reasons().size()]);
+    probes[i].skipped.reset(new Counter[parsers.back()->skips().size()]);
   }
 }
 

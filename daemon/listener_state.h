@@ -30,6 +30,7 @@ struct ShardListenerProbe {
   Counter filtered;           // datagrams from a source outside the allowlist
   Counter too_large;          // datagrams above max_datagram_bytes
   std::unique_ptr<Counter[]> parse_errors;  // lines rejected, by reason index
+  std::unique_ptr<Counter[]> skipped;       // parts of accepted lines left out, by skip index
 };
 
 struct ListenerState {
@@ -41,6 +42,7 @@ struct ListenerState {
   std::vector<std::unique_ptr<Parser>> parsers;  // [shard]
   std::unique_ptr<ShardListenerProbe[]> probes;   // [shard]
   std::span<const std::string_view> reasons() const { return parsers.front()->reasons(); }
+  std::span<const std::string_view> skips() const { return parsers.front()->skips(); }
 };
 
 // Listener id → state, read by shards without locks.

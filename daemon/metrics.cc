@@ -74,6 +74,10 @@ void collect_receive(const Pipeline& p, Families& fam) {
   Family points("ringest_points_total", "Points parsed and appended to the log.", MetricType::Counter);
   Family parse_errors("ringest_parse_errors_total", "Lines rejected by a parser, by format and reason.",
                       MetricType::Counter);
+  Family skipped("ringest_parse_skipped_total",
+                 "Parts of accepted lines a parser did not know and left out (DogStatsD sections of newer "
+                 "clients), by format and what; only those seen are shown.",
+                 MetricType::Counter);
   Family raw("ringest_raw_records_total", "Rejected lines kept as raw records.", MetricType::Counter);
   Family in_use("ringest_receive_slots_in_use", "Receive slots handed to the pipeline and not yet returned.",
                 MetricType::Gauge);
@@ -120,6 +124,8 @@ void collect_receive(const Pipeline& p, Families& fam) {
     double pts = 0, rw = 0, parse_dropped = 0, filtered = 0, too_large = 0;
     auto reasons = l->state->reasons();
     std::vector<double> errs(reasons.size());
+    auto skips = l->state->skips();
+    std::vector<double> skip_counts(skips.size());
     for (size_t s = 0; s < p.shards().size(); ++s) {
       const ShardListenerProbe& sp = l->state->probes[s];
       pts += double(sp.points.get());
@@ -128,7 +134,11 @@ void collect_receive(const Pipeline& p, Families& fam) {
       filtered += double(sp.filtered.get());
       too_large += double(sp.too_large.get());
       for (size_t r = 0; r < reasons.size(); ++r) errs[r] += double(sp.parse_errors[r].get());
+      for (size_t k = 0; k < skips.size(); ++k) skip_counts[k] += double(sp.skipped[k].get());
     }
+    for (size_t k = 0; k < skips.size(); ++k)
+      if (skip_counts[k] > 0)
+        skipped.add({{"listener", ls.name}, {"format", ls.format}, {"what", std::string(skips[k])}}, skip_counts[k]);
     points.add({{"listener", ls.name}, {"format", ls.format}}, pts);
     raw.add({{"listener", ls.name}}, rw);
     for (size_t r = 0; r < reasons.size(); ++r)
@@ -159,7 +169,7 @@ void collect_receive(const Pipeline& p, Families& fam) {
   dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "disk_full"}}, disk_full);
   dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "sink_error"}}, sink_error);
 
-  for (Family* f : {&received, &bytes, &dropped, &rcvbuf, &points, &parse_errors, &raw, &in_use, &headroom,
+  for (Family* f : {&received, &bytes, &dropped, &rcvbuf, &points, &parse_errors, &skipped, &raw, &in_use, &headroom,
                     &exhausted, &batch})
     fam.add(*f);
 }

@@ -127,6 +127,8 @@ void ParserShard::point(const PointView& p) {
   }
 }
 
+void ParserShard::skipped(uint16_t what) { probe_->skipped[what].add(); }
+
 void ParserShard::reject(uint16_t reason, uint32_t line, std::string_view text) {
   probe_->parse_errors[reason].add();
   ++rejected_unlogged_;

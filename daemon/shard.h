@@ -60,6 +60,7 @@ class ParserShard final : PointSink {
   void return_slots();
   void point(const PointView& p) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;
+  void skipped(uint16_t what) override;
 
   uint32_t index_;
   std::unique_ptr<PartitionLog> log_;

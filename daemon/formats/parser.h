@@ -26,6 +26,10 @@ class PointSink {
   // One rejected line. `reason` indexes Parser::reasons(); `line` is 1-based;
   // `text` is the rejected line as received.
   virtual void reject(uint16_t reason, uint32_t line, std::string_view text) = 0;
+  // A part of an accepted line the parser did not know and left out (a
+  // DogStatsD section of a newer client). `what` indexes Parser::skips().
+  // Sinks that do not count them need not override it.
+  virtual void skipped(uint16_t /*what*/) {}
 };
 
 struct ParseContext {
@@ -43,6 +47,8 @@ class Parser {
   virtual std::string_view format() const = 0;
   // The reasons reject() may name, as metric label values ("invalid_type").
   virtual std::span<const std::string_view> reasons() const = 0;
+  // What skipped() may name, as metric label values ("unknown_section_x").
+  virtual std::span<const std::string_view> skips() const { return {}; }
   // Parses one datagram, calling sink.point() for each point and
   // sink.reject() for each line that is rejected. Never throws.
   virtual void parse(std::string_view datagram, const ParseContext& ctx, PointSink& sink) = 0;

@@ -18,7 +18,7 @@
 //            each, at most kMaxValues, all with the same tags and sections.
 //   type     c counter, g gauge, ms timing, h histogram, s set, d distribution.
 //            Case matters ("C" is rejected).
-//   section  in any order, each at most once:
+//   section  in any order, each known one at most once:
 //            '@'<rate>   sample rate, a number in (0, 1]. "@2" and "@0" are
 //                        rejected: a rate is a probability.
 //            '#'<tags>   DogStatsD tags, comma separated; "k:v" splits at the
@@ -27,8 +27,13 @@
 //                        skipped; an empty key is rejected; at most kMaxTags.
 //            'T'<secs>   unix time in whole seconds (a non-negative integer).
 //            'c:'<id>    the container id (DogStatsD v1.2); must be non-empty.
-//            Anything else, including an empty section ("k:1|c|"), is rejected:
-//            a malformed sample rate is an error, never silently ignored.
+//            'e:'<data>  external data (DogStatsD origin detection), as sent.
+//            'card:'<c>  the tag cardinality the client asks for, as sent.
+//            Anything else, an empty section ("k:1|c|") included, is skipped,
+//            as the Datadog agent does with what it does not know: the line is
+//            kept and the section counted (PointSink::skipped, by its first
+//            byte; at most kMaxSkipsCounted a line). A known section that is
+//            malformed ("@2", "T-1", "c:") still rejects the line.
 //
 // Signs. A leading '+' or '-' on a gauge value marks a delta (statsd's
 // "gaugor:+4|g" adds 4): the point gets the bool field delta=true and the
@@ -49,6 +54,8 @@
 //                sample_rate   float, only when given and not 1
 //                delta         bool true, only for a signed gauge value
 //                container_id  string, only when "|c:" is given
+//                external_data string, only when "|e:" is given
+//                cardinality   string, only when "|card:" is given
 //   time         "|T" seconds as ns, else ParseContext::receive_ns
 //
 // Event:  '_e{' <title bytes> ',' <text bytes> '}:' <title> '|' <text> ('|' <section>)*
@@ -58,7 +65,8 @@
 //   newline (what DogStatsD clients send for one).
 //   section  'd:'<secs> time, 'h:'<host>, 'p:'normal|low, 't:'error|warning|
 //            info|success, 'k:'<aggregation key>, 's:'<source type>,
-//            '#'<tags>, 'c:'<container id>; any order, each at most once.
+//            '#'<tags>, 'c:'<container id>; any order, each at most once;
+//            anything else is skipped and counted, as for metrics.
 //   Point: measurement statsd_event; tags = the DogStatsD tags; fields title,
 //   text, priority (default normal), alert_type (default info), and when
 //   given hostname, aggregation_key, source_type_name, container_id; time
@@ -67,7 +75,8 @@
 //   status 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 //   section  'd:'<secs>, 'h:'<host>, '#'<tags>, 'c:'<container id>, and
 //            'm:'<message>, which must come last and runs to the end of the
-//            line ('|' included; "\\n" is a newline).
+//            line ('|' included; "\\n" is a newline); anything else is
+//            skipped and counted.
 //   Point: measurement statsd_service_check; tags = the DogStatsD tags;
 //   fields name, status (int), and when given hostname, message,
 //   container_id; time "d:" seconds, else the receive time.
@@ -78,6 +87,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string>
 
 #include "daemon/formats/lines.h"
 
@@ -93,6 +103,32 @@ constexpr std::string_view kReasonNames[] = {
     "invalid_service_check", "invalid_event_field",
 };
 static_assert(std::size(kReasonNames) == static_cast<size_t>(StatsdReason::kCount));
+
+// Skipped sections, by first byte: a-z, A-Z, anything else, empty.
+constexpr size_t kSkipOther = 52, kSkipEmpty = 53, kSkipKinds = 54;
+const std::array<std::string, kSkipKinds> kSkipNameText = [] {
+  std::array<std::string, kSkipKinds> names;
+  for (size_t i = 0; i < 26; ++i) {
+    names[i] = "unknown_section_" + std::string(1, static_cast<char>('a' + i));
+    names[26 + i] = "unknown_section_" + std::string(1, static_cast<char>('A' + i));
+  }
+  names[kSkipOther] = "unknown_section_other";
+  names[kSkipEmpty] = "unknown_section_empty";
+  return names;
+}();
+const std::array<std::string_view, kSkipKinds> kSkipNames = [] {
+  std::array<std::string_view, kSkipKinds> views;
+  for (size_t i = 0; i < kSkipKinds; ++i) views[i] = kSkipNameText[i];
+  return views;
+}();
+
+uint16_t skip_kind(std::string_view section) {
+  if (section.empty()) return kSkipEmpty;
+  char c = section[0];
+  if (c >= 'a' && c <= 'z') return static_cast<uint16_t>(c - 'a');
+  if (c >= 'A' && c <= 'Z') return static_cast<uint16_t>(26 + c - 'A');
+  return kSkipOther;
+}
 
 enum class Type : uint8_t { kCounter, kGauge, kTiming, kHistogram, kSet, kDistribution };
 
@@ -179,6 +215,14 @@ std::span<const std::string_view> StatsdParser::reasons() const {
   return kReasonNames;
 }
 
+std::span<const std::string_view> StatsdParser::skips() const {
+  return kSkipNames;
+}
+
+void StatsdParser::skip(std::string_view section) {
+  if (n_skips_ < kMaxSkipsCounted) skips_[n_skips_++] = skip_kind(section);
+}
+
 void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, PointSink& sink) {
   LineCursor lines(datagram);
   std::string_view line;
@@ -186,8 +230,11 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
   while (lines.next(line, line_no)) {
     if (line.empty()) continue;
     StatsdReason why;
+    n_skips_ = 0;
     if (!parse_line(line, ctx, sink, why)) {
       sink.reject(static_cast<uint16_t>(why), line_no, line);
+    } else {
+      for (size_t i = 0; i < n_skips_; ++i) sink.skipped(skips_[i]);
     }
   }
 }
@@ -223,12 +270,16 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   // Optional sections, any order, each once.
   size_t n_tags = 0;
   double sample_rate = 1.0;
-  bool have_rate = false, have_tags = false, have_time = false, have_container = false;
+  bool have_rate = false, have_tags = false, have_time = false, have_container = false, have_external = false,
+       have_cardinality = false;
   int64_t time_ns = ctx.receive_ns;
-  std::string_view container;
+  std::string_view container, external, cardinality;
   while (have_sections) {
     std::string_view sec = take_until(rest, '|', have_sections);
-    if (sec.empty()) return fail(StatsdReason::kUnknownSection);
+    if (sec.empty()) {
+      skip(sec);
+      continue;
+    }
     switch (sec[0]) {
       case '@':
         if (have_rate) return fail(StatsdReason::kDuplicateSection);
@@ -248,13 +299,31 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
         if (!parse_timestamp(sec.substr(1), time_ns)) return fail(StatsdReason::kInvalidTimestamp);
         break;
       case 'c':
-        if (sec.size() < 2 || sec[1] != ':') return fail(StatsdReason::kUnknownSection);
+        if (starts_with(sec, "card:")) {
+          if (have_cardinality) return fail(StatsdReason::kDuplicateSection);
+          have_cardinality = true;
+          cardinality = sec.substr(5);
+          break;
+        }
+        if (sec.size() < 2 || sec[1] != ':') {
+          skip(sec);
+          break;
+        }
         if (have_container) return fail(StatsdReason::kDuplicateSection);
         have_container = true;
         container = sec.substr(2);
         if (container.empty()) return fail(StatsdReason::kInvalidContainerId);
         break;
-      default: return fail(StatsdReason::kUnknownSection);
+      case 'e':
+        if (sec.size() < 2 || sec[1] != ':') {
+          skip(sec);
+          break;
+        }
+        if (have_external) return fail(StatsdReason::kDuplicateSection);
+        have_external = true;
+        external = sec.substr(2);
+        break;
+      default: skip(sec); break;
     }
   }
 
@@ -282,10 +351,12 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   size_t n_all_tags = n_tags;
   tags_[n_all_tags++] = Tag{"metric_type", kTypeNames[static_cast<size_t>(type)]};
 
-  std::array<Field, 4> fields;
+  std::array<Field, 6> fields;
   size_t n_fields = 1;
   if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_("sample_rate", sample_rate);
   if (have_container) fields[n_fields++] = Field::string_("container_id", container);
+  if (have_external) fields[n_fields++] = Field::string_("external_data", external);
+  if (have_cardinality) fields[n_fields++] = Field::string_("cardinality", cardinality);
   PointView p;
   p.measurement = name;
   p.tags = std::span<const Tag>(tags_.data(), n_all_tags);
@@ -364,23 +435,16 @@ struct Seen {
 };
 
 
-// The next "|x:value" (or "|#tags") section of an event or service check:
-// its key and value. A malformed section, or a key seen before, is rejected.
-bool next_section(std::string_view& rest, bool& more, Seen& seen, char& key, std::string_view& value,
-                  StatsdReason& why) {
-  const std::string_view sec = take_until(rest, '|', more);
-  if (sec.empty() || (sec[0] != '#' && (sec.size() < 2 || sec[1] != ':'))) {
-    why = StatsdReason::kUnknownSection;
-    return false;
-  }
+// A "|x:value" (or "|#tags") section of an event or service check: its key
+// and value; false for any other shape.
+bool split_section(std::string_view sec, char& key, std::string_view& value) {
+  if (sec.empty() || (sec[0] != '#' && (sec.size() < 2 || sec[1] != ':'))) return false;
   key = sec[0];
-  if (!seen.first(key)) {
-    why = StatsdReason::kDuplicateSection;
-    return false;
-  }
   value = key == '#' ? sec.substr(1) : sec.substr(2);
   return true;
 }
+
+constexpr std::string_view kSharedKeys = "#dhc";
 
 }  // namespace
 
@@ -448,9 +512,15 @@ bool StatsdParser::parse_event(std::string_view line, const ParseContext& ctx, P
   int64_t time_ns = ctx.receive_ns;
   Seen seen;
   while (more) {
+    const std::string_view sec = take_until(rest, '|', more);
     char k = 0;
     std::string_view v;
-    if (!next_section(rest, more, seen, k, v, why)) return false;
+    if (!split_section(sec, k, v) || (kSharedKeys.find(k) == std::string_view::npos &&
+                                      std::string_view("ptks").find(k) == std::string_view::npos)) {
+      skip(sec);
+      continue;
+    }
+    if (!seen.first(k)) return fail(StatsdReason::kDuplicateSection);
     Section shared = shared_section(k, v, n_tags, time_ns, fields.data(), nf, why);
     if (shared == Section::kRejected) return false;
     if (shared == Section::kTaken) continue;
@@ -467,7 +537,6 @@ bool StatsdParser::parse_event(std::string_view line, const ParseContext& ctx, P
         break;
       case 'k': fields[nf++] = Field::string_("aggregation_key", v); break;
       case 's': fields[nf++] = Field::string_("source_type_name", v); break;
-      default: return fail(StatsdReason::kUnknownSection);
     }
   }
   fields[0] = Field::string_("title", title);
@@ -504,12 +573,15 @@ bool StatsdParser::parse_service_check(std::string_view line, const ParseContext
       fields[nf++] = Field::string_("message", unescape_newlines(rest.substr(2)));
       break;
     }
+    const std::string_view sec = take_until(rest, '|', more);
     char k = 0;
     std::string_view v;
-    if (!next_section(rest, more, seen, k, v, why)) return false;
-    Section shared = shared_section(k, v, n_tags, time_ns, fields.data(), nf, why);
-    if (shared == Section::kRejected) return false;
-    if (shared == Section::kNotShared) return fail(StatsdReason::kUnknownSection);
+    if (!split_section(sec, k, v) || kSharedKeys.find(k) == std::string_view::npos) {
+      skip(sec);
+      continue;
+    }
+    if (!seen.first(k)) return fail(StatsdReason::kDuplicateSection);
+    if (shared_section(k, v, n_tags, time_ns, fields.data(), nf, why) == Section::kRejected) return false;
   }
   emit("statsd_service_check", n_tags, std::span<const Field>(fields.data(), nf), time_ns, sink);
   return true;

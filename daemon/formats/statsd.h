@@ -32,7 +32,7 @@ enum class StatsdReason : uint16_t {
   kInvalidTimestamp,     // "|T" not followed by non-negative integer seconds
   kInvalidTag,           // a tag with an empty key (",:v" or "#:v")
   kInvalidContainerId,   // "|c:" with nothing after it
-  kUnknownSection,       // an empty "|" section or one that is not @, #, T, c:
+  kUnknownSection,       // no longer given: unknown sections are skipped (kept: label values stay)
   kDuplicateSection,     // the same optional section twice
   kTooManyTags,          // more than StatsdParser::kMaxTags DogStatsD tags
   kTooManyValues,        // more than StatsdParser::kMaxValues packed values
@@ -48,11 +48,16 @@ class StatsdParser final : public Parser {
   static constexpr size_t kMaxLineBytes = 8192;  // the DogStatsD client's buffer size
   static constexpr size_t kMaxTags = 64;         // DogStatsD tags (metric_type etc. not counted)
   static constexpr size_t kMaxValues = 64;       // packed values "name:1:2:3|d"
+  static constexpr size_t kMaxSkipsCounted = 16;  // unknown sections counted per line; more are skipped uncounted
 
   explicit StatsdParser(const ParserOptions& opts);
 
   std::string_view format() const override { return "statsd"; }
   std::span<const std::string_view> reasons() const override;
+  // "unknown_section_a" .. "unknown_section_z", "unknown_section_A" ..
+  // "unknown_section_Z" by the section's first byte, then
+  // "unknown_section_other" and "unknown_section_empty".
+  std::span<const std::string_view> skips() const override;
   void parse(std::string_view datagram, const ParseContext& ctx, PointSink& sink) override;
 
  private:
@@ -74,6 +79,11 @@ class StatsdParser final : public Parser {
   bool parse_tags(std::string_view list, size_t& n_tags, StatsdReason& why);
   // Copies `s` into text_ with each two-byte "\n" turned into a newline.
   std::string_view unescape_newlines(std::string_view s);
+
+  // Unknown sections of the line being parsed, counted once it is accepted.
+  void skip(std::string_view section);
+  std::array<uint16_t, kMaxSkipsCounted> skips_{};
+  size_t n_skips_ = 0;
 
   // Scratch reused by every line. Tags: DogStatsD tags, then metric_type.
   std::array<Tag, kMaxTags + 1> tags_;

@@ -84,13 +84,16 @@ class RecordingSink final : public PointSink {
   void reject(uint16_t reason, uint32_t line, std::string_view text) override {
     rejects.push_back(Rejection{reason, line, std::string(text)});
   }
+  void skipped(uint16_t what) override { skips.push_back(what); }
   void clear() {
     points.clear();
     rejects.clear();
+    skips.clear();
   }
 
   std::vector<OwnedPoint> points;
   std::vector<Rejection> rejects;
+  std::vector<uint16_t> skips;  // Parser::skips() indices, in the order skipped
 };
 
 }  // namespace ringest::testing

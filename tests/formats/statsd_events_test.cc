@@ -81,8 +81,6 @@ TEST_CASE("dogstatsd event: malformed events are rejected with a reason") {
   CHECK(rejected_as("_e{5,4}:title|text|t:fatal") == "invalid_event_field");
   CHECK(rejected_as("_e{5,4}:title|text|d:soon") == "invalid_timestamp");
   CHECK(rejected_as("_e{5,4}:title|text|h:a|h:b") == "duplicate_section");
-  CHECK(rejected_as("_e{5,4}:title|text|x:1") == "unknown_section");
-  CHECK(rejected_as("_e{5,4}:title|text|") == "unknown_section");
   CHECK(rejected_as("_e{5,4}:title|text|#:v") == "invalid_tag");
 }
 
@@ -110,7 +108,6 @@ TEST_CASE("dogstatsd service check: malformed checks are rejected with a reason"
   CHECK(rejected_as("_sc|x") == "invalid_service_check");
   CHECK(rejected_as("_sc|x|4") == "invalid_service_check");
   CHECK(rejected_as("_sc|x|ok") == "invalid_service_check");
-  CHECK(rejected_as("_sc|x|0|q:1") == "unknown_section");
   CHECK(rejected_as("_sc|x|0|d:1|d:2") == "duplicate_section");
 }
 
@@ -122,6 +119,30 @@ TEST_CASE("dogstatsd: events, checks and metrics mix in one datagram") {
   CHECK(s.points[2].measurement == "statsd_service_check");
   REQUIRE(s.rejects.size() == 1);
   CHECK(s.rejects[0].line == 4);
+}
+
+}  // namespace
+}  // namespace ringest
+
+namespace ringest {
+namespace {
+
+TEST_CASE("dogstatsd events and service checks: unknown sections are skipped and counted") {
+  Run run;
+  RecordingSink& e = run("_e{5,4}:title|text|x:1||p:low|zz");
+  REQUIRE(e.rejects.empty());
+  REQUIRE(e.points.size() == 1);
+  CHECK(e.points[0].field("priority")->s == "low");
+  std::vector<std::string> names;
+  for (uint16_t k : e.skips) names.emplace_back(run.parser.skips()[k]);
+  CHECK(names == std::vector<std::string>{"unknown_section_x", "unknown_section_empty", "unknown_section_z"});
+  RecordingSink& c = run("_sc|x|0|q:1|h:web|m:bye");
+  REQUIRE(c.rejects.empty());
+  REQUIRE(c.points.size() == 1);
+  CHECK(c.points[0].field("hostname")->s == "web");
+  CHECK(c.points[0].field("message")->s == "bye");
+  REQUIRE(c.skips.size() == 1);
+  CHECK(run.parser.skips()[c.skips[0]] == "unknown_section_q");
 }
 
 }  // namespace

@@ -244,12 +244,55 @@ TEST_CASE("statsd: optional sections in any order") {
   }
 }
 
-TEST_CASE("statsd: unknown, empty and repeated sections are rejected") {
-  CHECK(rejected_as("x:1|c|0.1") == "unknown_section");
-  CHECK(rejected_as("x:1|c|") == "unknown_section");
-  CHECK(rejected_as("x:1|c|@0.5|") == "unknown_section");
-  CHECK(rejected_as("x:1|c|blah") == "unknown_section");
-  CHECK(rejected_as("x:1|c|cid") == "unknown_section");
+// The skip names a run recorded, in order.
+std::vector<std::string> skipped_as(Run& run) {
+  std::vector<std::string> out;
+  for (uint16_t k : run.sink.skips) out.emplace_back(run.parser.skips()[k]);
+  return out;
+}
+
+TEST_CASE("statsd: unknown and empty sections are skipped and counted by first byte, the line kept") {
+  Run run;
+  using V = std::vector<std::string>;
+  struct Case {
+    const char* line;
+    V skipped;
+  };
+  for (const Case& c : {Case{"x:1|c|0.1", V{"unknown_section_other"}}, Case{"x:1|c|", V{"unknown_section_empty"}},
+                        Case{"x:1|c|@0.5|", V{"unknown_section_empty"}}, Case{"x:1|c|blah", V{"unknown_section_b"}},
+                        Case{"x:1|c|cid", V{"unknown_section_c"}}, Case{"x:1|c|ex", V{"unknown_section_e"}},
+                        Case{"x:1|c|Zq:1|#a:b|x:2", V{"unknown_section_Z", "unknown_section_x"}},
+                        Case{"x:1|c|x:1|x:1", V{"unknown_section_x", "unknown_section_x"}}}) {
+    const OwnedPoint& p = only_point(run(c.line));
+    CHECK_MESSAGE(p.measurement == "x", c.line);
+    CHECK_MESSAGE(p.field("value")->f == 1, c.line);
+    CHECK_MESSAGE(skipped_as(run) == c.skipped, c.line);
+  }
+  const OwnedPoint& p = only_point(run("x:1|c|@0.5|q:1|#a:b"));  // the known ones around it still apply
+  CHECK(p.field("sample_rate")->f == 0.5);
+  CHECK(p.tag("a") == std::string("b"));
+  // At most kMaxSkipsCounted a line are counted; the line is kept all the same.
+  std::string many = "x:1|c";
+  for (int i = 0; i < 40; ++i) many += "|q";
+  only_point(run(many));
+  CHECK(run.sink.skips.size() == StatsdParser::kMaxSkipsCounted);
+  // A rejected line counts no skips: the rejection counts it.
+  CHECK(run("x:1|c|q|@7").rejects.size() == 1);
+  CHECK(run.sink.skips.empty());
+}
+
+TEST_CASE("statsd: e: and card: are kept as fields, as the agent names them") {
+  Run run;
+  const OwnedPoint& p = only_point(run("x:1|c|card:high|#a:b|e:it-false,cn-app,pu-1234|c:ci-9"));
+  CHECK(p.field("external_data")->s == "it-false,cn-app,pu-1234");
+  CHECK(p.field("cardinality")->s == "high");
+  CHECK(p.field("container_id")->s == "ci-9");
+  CHECK(run.sink.skips.empty());
+  CHECK(rejected_as("x:1|c|e:a|e:b") == "duplicate_section");
+  CHECK(rejected_as("x:1|c|card:low|card:high") == "duplicate_section");
+}
+
+TEST_CASE("statsd: repeated known sections are rejected") {
   CHECK(rejected_as("x:1|c|@0.5|@0.5") == "duplicate_section");
   CHECK(rejected_as("x:1|c|#a|#b") == "duplicate_section");
   CHECK(rejected_as("x:1|c|T1|T2") == "duplicate_section");

@@ -38,6 +38,15 @@ constexpr Deviation kDeviations[] = {
     {"invalid.plus.minus.non.gauge:+10|s", "a set member is text; '+10' is a member"},
     {"invalid.plus.minus.non.gauge:+10|ms", "a sign on a timing is the number's sign (statsd)"},
     {"invalid.plus.minus.non.gauge:+10|h", "a sign on a histogram is the number's sign"},
+    // brubeck and statsd reject a section they do not know; the Datadog agent,
+    // whose newer clients add sections, skips it. statsd.cc follows the agent:
+    // the line is kept, the section skipped and counted.
+    {"this.are.some.floats:1.0|g|1.0", "an unknown section is skipped (the agent), not rejected"},
+    {"this.are.some.floats:1.0|g|0.1", "an unknown section is skipped (the agent), not rejected"},
+    {"k:345345|ms|0,456456", "an unknown section is skipped (the agent), not rejected"},
+    {"k:345345|ms|", "an empty section is skipped (the agent), not rejected"},
+    {"k:345345|ms|b", "an unknown section is skipped (the agent), not rejected"},
+    {"k:345345|ms|blah", "an unknown section is skipped (the agent), not rejected"},
 };
 
 std::string_view type_letter_to_name(std::string_view letter) {

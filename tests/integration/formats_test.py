@@ -66,7 +66,8 @@ def check_daemon(exe, dump):
                                ("gr", "127.0.0.1:0", "graphite"), ("sl", "127.0.0.1:0", "syslog")]).start()
     try:
         datagrams = {
-            "sd": [b"good.a:1|c\nbad.a|c\ngood.b:2|g\nbad.b:x|c\n_e{2,2}:ok|ev"],
+            "sd": [b"good.a:1|c\nbad.a|c\ngood.b:2|g\nbad.b:x|c\n_e{2,2}:ok|ev",
+                   b"newer.client:1|c|#a:b|x:future|e:it-1|card:low|q1|q2|"],
             "lp": [b"m1 f=1\nm2 f=\nm3,t=1 f=2i 17\n# comment\nm4"],
             "gr": [b"g.one 1 1700000000\ng.two nan 1\ng.three 3 -1\n"],
             "sl": [b"<14>1 - host app - - - five", b"<14>Jun  1 00:00:00 host app: three", b"<999>nope"],
@@ -89,15 +90,21 @@ def check_daemon(exe, dump):
             assert got == want, (fmt, reason, got)
         total = metric_sum(m, "ringest_parse_errors_total")
         assert total == sum(errors.values()), total
+        # Sections a newer DogStatsD client adds are skipped and counted, the line kept.
+        skipped = {labels_what: metric_sum(m, "ringest_parse_skipped_total", listener="sd", what=labels_what)
+                   for labels_what in ("unknown_section_x", "unknown_section_q", "unknown_section_empty")}
+        assert skipped == {"unknown_section_x": 1, "unknown_section_q": 2, "unknown_section_empty": 1}, skipped
+        assert metric_sum(m, "ringest_parse_skipped_total") == 4
         points = {fmt: metric_sum(m, "ringest_points_total", format=fmt)
                   for fmt in ("statsd", "influx", "graphite", "syslog")}
-        assert points == {"statsd": 3, "influx": 2, "graphite": 2, "syslog": 2}, points
+        assert points == {"statsd": 4, "influx": 2, "graphite": 2, "syslog": 2}, points
     finally:
         assert d.stop() == 0, "\n".join(d.log[-20:])
     r = subprocess.run([dump, d.data], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r
     names = sorted(json.loads(line).get("measurement", "") for line in r.stdout.splitlines())
-    want = sorted(["good.a", "good.b", "statsd_event", "m1", "m3", "g.one", "g.three", "syslog", "syslog"])
+    want = sorted(["good.a", "good.b", "statsd_event", "newer.client", "m1", "m3", "g.one", "g.three", "syslog",
+                   "syslog"])
     assert names == want, names
 
 
