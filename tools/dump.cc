@@ -22,6 +22,7 @@
 
 #include "sinks/file_layer.h"
 #include "sinks/point_json.h"
+#include "sinks/point_line.h"
 #include "sinks/segment_index.h"
 
 namespace ringest::dump {
@@ -29,23 +30,6 @@ namespace ringest::dump {
 namespace {
 
 enum class Mode { kRecords, kCount, kVerify };
-
-void append_lp_escaped(std::string& out, std::string_view s, std::string_view special) {
-  for (char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    if (special.find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-}
-
-void append_lp_string(std::string& out, std::string_view s) {
-  out += '"';
-  append_lp_escaped(out, s, "\"\\");
-  out += '"';
-}
 
 }  // namespace
 
@@ -70,36 +54,10 @@ void RecordPrinter::print(uint32_t partition, uint64_t offset, const RecordView&
     // A line that did not parse has no measurement: it is shown as one.
     line_ +=
         "ringest_raw,partition=" + std::to_string(partition) + " offset=" + std::to_string(offset) + "u,raw=";
-    append_lp_string(line_, r.raw);
+    append_line_string(line_, r.raw);
     line_ += ' ' + std::to_string(r.point.time_ns) + '\n';
   } else {
-    append_lp_escaped(line_, r.point.measurement, ", ");
-    for (const Tag& t : r.point.tags) {
-      line_ += ',';
-      append_lp_escaped(line_, t.key, ",= ");
-      line_ += '=';
-      append_lp_escaped(line_, t.value, ",= ");
-    }
-    char sep = ' ';
-    for (const Field& f : r.point.fields) {
-      line_ += sep;
-      sep = ',';
-      append_lp_escaped(line_, f.key, ",= ");
-      line_ += '=';
-      switch (f.type) {
-        case FieldType::kFloat: {
-          char buf[32];
-          std::snprintf(buf, sizeof buf, "%.17g", f.f);
-          line_ += buf;
-          break;
-        }
-        case FieldType::kInt: line_ += std::to_string(f.i) + 'i'; break;
-        case FieldType::kUint: line_ += std::to_string(f.u) + 'u'; break;
-        case FieldType::kString: append_lp_string(line_, f.s); break;
-        case FieldType::kBool: line_ += f.b ? "true" : "false"; break;
-      }
-    }
-    line_ += ' ' + std::to_string(r.point.time_ns) + '\n';
+    append_point_line(line_, r.point);
   }
   std::fwrite(line_.data(), 1, line_.size(), stdout);
 }
