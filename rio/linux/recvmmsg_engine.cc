@@ -13,7 +13,7 @@
 namespace ringest::rio {
 namespace {
 constexpr size_t kControlBytes = CMSG_SPACE(sizeof(uint32_t));
-constexpr long kLingerNs = 1'000'000;  // after a partial harvest (see the header)
+constexpr long kLingerNs = 2'000'000;  // after a partial harvest (see the header)
 }
 
 RecvmmsgEngine::RecvmmsgEngine(const EngineOptions& opts)

@@ -3,7 +3,7 @@
 // one batch of free slots per socket; only the count the call returns is
 // trusted. Below saturation a wakeup per datagram would cost more than the
 // datagram: after a harvest that did not fill a batch, the engine lets the
-// next datagrams gather for up to 1 ms before it reads again (the
+// next datagrams gather for up to 2 ms before it reads again (the
 // io_uring engine waits the same way, for a count or a timeout).
 #pragma once
 
