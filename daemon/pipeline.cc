@@ -51,7 +51,9 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
   const Settings& s = p->settings_;
   size_t sockets = 0;
   for (const ListenerSettings& ls : s.listeners) sockets += ls.sockets;
-  p->queue_ = std::make_unique<HandoffQueue>(s.receive.slots, sockets + 4, 0);
+  // Room for a harvest per 8 slots up front (a harvest is 248 bytes); the
+  // queue grows towards one per slot only if harvests are that small.
+  p->queue_ = std::make_unique<HandoffQueue>(std::max<size_t>(256, s.receive.slots / 8), sockets + 4, 0);
 
   for (uint32_t part = 0; part < s.parser_threads; ++part) {
     RecoveryReport report;

@@ -47,6 +47,8 @@ class ParserShard final : PointSink {
   // the queue, then join() each.
   void request_stop();
   Status join();
+  // One shard alone (the destructor's): its wake-up may be taken by another
+  // shard of the same queue, so with several, stop them as above.
   Status stop_and_join();
 
   uint32_t index() const { return index_; }

@@ -96,6 +96,7 @@ class PartitionLogImpl final : public PartitionLog {
   std::vector<uint32_t> queue_;  // indices into batches_, in seal order
   BatchBuffer* open_ = nullptr;
   RecordEncoder encoder_;  // the open batch's
+  RecordDecoder split_decoder_;  // reads back a datagram that moves to a new batch
   std::unique_ptr<FileIo> io_;
   SegmentSet segments_;  // the sealed segments
 
@@ -271,12 +272,11 @@ void PartitionLogImpl::split_at_datagram() {
   // The datagram's records refer back to strings and origins earlier in the
   // old batch: they are decoded there and encoded afresh for the new one.
   encoder_.reset();
-  RecordDecoder decoder;
-  decoder.begin_batch(kFormatVersion);
+  split_decoder_.begin_batch(kFormatVersion);
   std::span<const uint8_t> rest(old->payload_data(), old->payload());
   RecordView r;
   for (uint32_t i = 0; i < old->records; ++i) {
-    [[maybe_unused]] bool ok = decoder.decode(rest, r);
+    [[maybe_unused]] bool ok = split_decoder_.decode(rest, r);
     assert(ok);
     if (i < old->dgram_first_record) continue;
     bool raw = r.kind == RecordKind::kRaw;
@@ -343,7 +343,10 @@ int64_t PartitionLogImpl::next_deadline(int64_t now_mono_ns) const {
   if (closed_) return d;
   if (open_ != nullptr && open_->datagrams > 0) d = open_since_ns_ + int64_t{opts_.linger_ms} * 1'000'000;
   if (io_->outstanding() > 0 || !queue_.empty() || rewind_) d = std::min(d, now_mono_ns + kReapNs);
-  if (opts_.durability == Durability::kInterval && file_.valid() && written_offset_ > sync_asked_)
+  // As maybe_sync() decides: a sync that is running, or a rewind, puts the
+  // next one off (a deadline in the past would have the shard spin on it).
+  if (opts_.durability == Durability::kInterval && file_.valid() && !sync_in_flight_ && !rewind_ &&
+      written_offset_ > sync_asked_)
     d = std::min(d, last_sync_ns_ + int64_t{opts_.sync_interval_ms} * 1'000'000);
   if (opts_.segment_ms > 0 || opts_.retention_ms > 0 || opts_.retention_bytes > 0)
     d = std::min(d, next_retention_ns_);
@@ -484,6 +487,7 @@ void PartitionLogImpl::maybe_sync(int64_t now_mono_ns) {
   // in flight, but those are claimed by a later sync.
   if (!io_->submit_datasync(file_, UINT64_MAX).ok()) {
     sync_error();
+    last_sync_ns_ = now_mono_ns;  // tried: the next try waits an interval, not a loop turn
     return;
   }
   sync_in_flight_ = true;

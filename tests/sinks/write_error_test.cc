@@ -39,6 +39,7 @@ class ReorderingFileIo final : public FileIo {
     while (n < out.size() && !pending_.empty()) {
       auto it =
           std::find_if(pending_.rbegin(), pending_.rend(), [](const Op& o) { return o.op == IoOp::kWrite; });
+      if (it == pending_.rend() && hold_syncs) break;  // a slow disk: the sync is still running
       Op op = it != pending_.rend() ? *it : pending_.front();
       pending_.erase(it != pending_.rend() ? std::next(it).base() : pending_.begin());
       IoCompletion& c = out[n++];
@@ -60,6 +61,7 @@ class ReorderingFileIo final : public FileIo {
 
   uint32_t outstanding() const override { return static_cast<uint32_t>(pending_.size()); }
 
+  bool hold_syncs = false;  // leave syncs running until it is cleared
   int failed() const { return failed_; }
   int writes() const { return writes_; }
 
@@ -146,6 +148,47 @@ TEST_CASE("write errors: the rewrite of a moved batch fails too") {
   // Submission 1 fails; 0 and 2 completed, 2 is rewritten as submission 3,
   // which fails as well.
   run({1, 3}, true, 2);
+}
+
+// A sync slower than sync_interval_ms, with more writes completing meanwhile:
+// the log's next deadline is when to look for completions, never a past sync
+// time (a shard would spin on it at full CPU until the disk answered).
+TEST_CASE("write errors: a slow interval sync never leaves the next deadline in the past") {
+  test::TempDir dir;
+  LogOptions o;
+  o.dir = dir.path();
+  o.batch_bytes = 1;
+  o.linger_ms = 0;
+  o.durability = Durability::kInterval;
+  o.sync_interval_ms = 10;
+  auto io = std::make_unique<ReorderingFileIo>(std::set<int>{}, false);
+  ReorderingFileIo* raw_io = io.get();
+  raw_io->hold_syncs = true;
+  RecoveryReport report;
+  Status err;
+  auto log = open_partition_log(o, report, err, std::move(io));
+  REQUIRE(log != nullptr);
+  int64_t now = 1'000'000'000'000;
+  auto datagram = [&](uint64_t n) {
+    test::OwnedRecord r = test::sample_point(n);
+    auto v = r.views();
+    REQUIRE(log->append_point(v.origin, v.point));
+    log->end_datagram();
+  };
+  datagram(0);
+  log->poll(now);       // written (submitted)
+  log->poll(now + 1);   // the write completes; the first sync starts and stays running
+  REQUIRE(raw_io->outstanding() == 1);
+  datagram(1);
+  now += 1'000'000'000;  // long past the interval
+  log->poll(now);        // a second write, completed behind the running sync
+  log->poll(now + 1);
+  CHECK(log->next_deadline(now + 1) >= now + 1);
+  CHECK(log->next_deadline(now + 1) <= now + 1 + 1'000'000);  // completions are looked for soon
+  CHECK(log->probe().durable_offset.get() == 0);
+  raw_io->hold_syncs = false;
+  REQUIRE(log->close().ok());
+  CHECK(log->probe().durable_offset.get() == 2);
 }
 
 }  // namespace
