@@ -25,9 +25,9 @@ size_t append_non_ascii(std::string& out, std::string_view s, size_t i) {
   return n;
 }
 
-}  // namespace
-
-void append_line_escaped(std::string& out, std::string_view s, std::string_view special) {
+// `s` with each invalid UTF-8 byte as U+FFFD, a backslash before each byte of
+// `special`, and (if `newline_as_escape`) newlines as the two bytes "\n".
+void append_text(std::string& out, std::string_view s, std::string_view special, bool newline_as_escape) {
   for (size_t i = 0; i < s.size();) {
     char c = s[i];
     if (static_cast<uint8_t>(c) >= 0x80) {
@@ -35,7 +35,7 @@ void append_line_escaped(std::string& out, std::string_view s, std::string_view 
       continue;
     }
     ++i;
-    if (c == '\n') {
+    if (c == '\n' && newline_as_escape) {
       out += "\\n";
       continue;
     }
@@ -44,18 +44,15 @@ void append_line_escaped(std::string& out, std::string_view s, std::string_view 
   }
 }
 
+}  // namespace
+
+void append_line_escaped(std::string& out, std::string_view s, std::string_view special) {
+  append_text(out, s, special, true);
+}
+
 void append_line_string(std::string& out, std::string_view s) {
   out += '"';
-  for (size_t i = 0; i < s.size();) {
-    char c = s[i];
-    if (static_cast<uint8_t>(c) >= 0x80) {
-      i += append_non_ascii(out, s, i);
-      continue;
-    }
-    ++i;
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
+  append_text(out, s, "\"\\", false);
   out += '"';
 }
 
