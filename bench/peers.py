@@ -109,6 +109,24 @@ class Ringestd(Peer):
 
 
 class Process(Peer):
+    """A peer run as the command line self.cmd, listening on self.port."""
+
+    def __init__(self, work):
+        os.makedirs(work, exist_ok=True)
+        self.work, self.port = work, free_port()
+
+    def write_config(self, name, text):
+        """Writes `text` to `name` in the work directory; returns its path."""
+        path = os.path.join(self.work, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def start(self):
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+        wait_port(self.port)
+
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         try:
@@ -122,22 +140,16 @@ class Rsyslog(Process):
     name = "rsyslog"
 
     def __init__(self, work):
-        os.makedirs(work, exist_ok=True)
-        self.work, self.port = work, free_port()
+        super().__init__(work)
         self.out = os.path.join(work, "out.log")
-        conf = os.path.join(work, "rsyslog.conf")
-        with open(conf, "w") as f:
-            f.write(f'global(workDirectory="{work}")\n'
-                    'module(load="imudp")\n'
-                    f'input(type="imudp" address="127.0.0.1" port="{self.port}" rcvbufSize="4m")\n'
-                    'template(name="line" type="string" string="%msg%\\n")\n'
-                    f'*.* action(type="omfile" file="{self.out}" template="line")\n')
+        conf = self.write_config(
+            "rsyslog.conf",
+            f'global(workDirectory="{work}")\n'
+            'module(load="imudp")\n'
+            f'input(type="imudp" address="127.0.0.1" port="{self.port}" rcvbufSize="4m")\n'
+            'template(name="line" type="string" string="%msg%\\n")\n'
+            f'*.* action(type="omfile" file="{self.out}" template="line")\n')
         self.cmd = ["rsyslogd", "-n", "-f", conf, "-i", os.path.join(work, "rsyslogd.pid")]
-
-    def start(self):
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.pid = self.proc.pid
-        wait_port(self.port)
 
     def kept(self):
         try:
@@ -200,65 +212,43 @@ class Brubeck(Process):
     name = "brubeck"
 
     def __init__(self, exe, work):
-        os.makedirs(work, exist_ok=True)
-        self.port = free_port()
-        conf = os.path.join(work, "brubeck.json")
-        with open(conf, "w") as f:
-            # Its best single-core setting; the carbon backend keeps running
-            # when nothing listens on its port.
-            json.dump({"sharding": False, "server_name": "bench", "dumpfile": os.path.join(work, "brubeck.dump"),
-                       "capacity": 15, "expire": 20,
-                       "backends": [{"type": "carbon", "address": "127.0.0.1", "port": free_port(),
-                                     "frequency": 10}],
-                       "samplers": [{"type": "statsd", "address": "127.0.0.1", "port": self.port, "workers": 1,
-                                     "multisock": False, "multimsg": 64}]}, f)
+        super().__init__(work)
+        # Its best single-core setting; the carbon backend keeps running when
+        # nothing listens on its port.
+        conf = self.write_config("brubeck.json", json.dumps({
+            "sharding": False, "server_name": "bench", "dumpfile": os.path.join(work, "brubeck.dump"),
+            "capacity": 15, "expire": 20,
+            "backends": [{"type": "carbon", "address": "127.0.0.1", "port": free_port(), "frequency": 10}],
+            "samplers": [{"type": "statsd", "address": "127.0.0.1", "port": self.port, "workers": 1,
+                          "multisock": False, "multimsg": 64}]}))
         self.cmd = [exe, "--config", conf]
-
-    def start(self):
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.pid = self.proc.pid
-        wait_port(self.port)
 
 
 class Collectd(Process):
     name = "collectd"
 
     def __init__(self, work):
-        os.makedirs(work, exist_ok=True)
-        self.port = free_port()
-        conf = os.path.join(work, "collectd.conf")
-        with open(conf, "w") as f:
-            f.write(f'Hostname "bench"\nFQDNLookup false\nInterval 10\nBaseDir "{work}"\n'
-                    f'PIDFile "{work}/collectd.pid"\nPluginDir "/usr/lib/collectd"\n'
-                    'TypesDB "/usr/share/collectd/types.db"\nLoadPlugin statsd\n'
-                    f'<Plugin statsd>\n  Host "127.0.0.1"\n  Port "{self.port}"\n</Plugin>\n')
+        super().__init__(work)
+        conf = self.write_config(
+            "collectd.conf",
+            f'Hostname "bench"\nFQDNLookup false\nInterval 10\nBaseDir "{work}"\n'
+            f'PIDFile "{work}/collectd.pid"\nPluginDir "/usr/lib/collectd"\n'
+            'TypesDB "/usr/share/collectd/types.db"\nLoadPlugin statsd\n'
+            f'<Plugin statsd>\n  Host "127.0.0.1"\n  Port "{self.port}"\n</Plugin>\n')
         self.cmd = ["collectd", "-f", "-C", conf]
-
-    def start(self):
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.pid = self.proc.pid
-        wait_port(self.port)
 
 
 class EtsyStatsd(Process):
     name = "etsy-statsd"
 
     def __init__(self, npm_dir, work):
-        os.makedirs(work, exist_ok=True)
-        self.port = free_port()
-        backend = os.path.join(work, "null_backend.js")
-        with open(backend, "w") as f:
-            f.write("exports.init = function (startup, config, events) { return true; };\n")
-        conf = os.path.join(work, "statsd.js")
-        with open(conf, "w") as f:
-            f.write(json.dumps({"port": self.port, "address": "127.0.0.1", "backends": [backend],
-                                "flushInterval": 10000, "mgmt_port": free_port()}))
+        super().__init__(work)
+        backend = self.write_config("null_backend.js",
+                                    "exports.init = function (startup, config, events) { return true; };\n")
+        conf = self.write_config("statsd.js", json.dumps({"port": self.port, "address": "127.0.0.1",
+                                                          "backends": [backend], "flushInterval": 10000,
+                                                          "mgmt_port": free_port()}))
         self.cmd = ["node", os.path.join(npm_dir, "node_modules", "statsd", "stats.js"), conf]
-
-    def start(self):
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.pid = self.proc.pid
-        wait_port(self.port)
 
 
 LOADS = {

@@ -48,8 +48,10 @@ inline size_t varint32_length(uint32_t v) {
   return n;
 }
 
-// Writes `v` as LEB128 and returns the byte after it.
-inline uint8_t* put_varint32(uint8_t* p, uint32_t v) {
+// Writes `v` (uint32_t: 1..5 bytes, uint64_t: 1..10) as LEB128 and returns the
+// byte after it.
+template <class T>
+inline uint8_t* put_varint(uint8_t* p, T v) {
   while (v >= 0x80) {
     *p++ = static_cast<uint8_t>(v | 0x80);
     v >>= 7;
@@ -58,47 +60,34 @@ inline uint8_t* put_varint32(uint8_t* p, uint32_t v) {
   return p;
 }
 
-// Reads a LEB128 value of at most 32 bits from [p, limit). Returns the byte after
-// it, or nullptr if the varint runs past `limit`, is longer than 5 bytes or
-// overflows 32 bits.
+// Reads a LEB128 value of at most T's width from [p, limit). Returns the byte
+// after it, or nullptr if the varint runs past `limit`, is longer than T needs
+// (5 bytes for 32 bits, 10 for 64) or overflows T.
+template <class T>
+inline const uint8_t* get_varint(const uint8_t* p, const uint8_t* limit, T* v) {
+  constexpr int kBits = sizeof(T) * 8;
+  constexpr int kLastShift = kBits / 7 * 7;                       // 28 or 63
+  constexpr T kLastMax = (T{1} << (kBits - kLastShift)) - 1;  // what fits there
+  T result = 0;
+  for (int shift = 0; shift <= kLastShift && p < limit; shift += 7) {
+    T byte = *p++;
+    if (shift == kLastShift && byte > kLastMax) return nullptr;  // bits beyond T
+    result |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+inline uint8_t* put_varint32(uint8_t* p, uint32_t v) { return put_varint(p, v); }
+inline uint8_t* put_varint64(uint8_t* p, uint64_t v) { return put_varint(p, v); }
 inline const uint8_t* get_varint32(const uint8_t* p, const uint8_t* limit, uint32_t* v) {
-  uint32_t result = 0;
-  for (int shift = 0; shift <= 28 && p < limit; shift += 7) {
-    uint32_t byte = *p++;
-    if (shift == 28 && byte > 0x0f) return nullptr;  // bits beyond 32
-    result |= (byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return p;
-    }
-  }
-  return nullptr;
+  return get_varint(p, limit, v);
 }
-
-// Writes `v` as LEB128 (1..10 bytes) and returns the byte after it.
-inline uint8_t* put_varint64(uint8_t* p, uint64_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<uint8_t>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<uint8_t>(v);
-  return p;
-}
-
-// Reads a LEB128 value of at most 64 bits from [p, limit), as get_varint32
-// does: nullptr if it runs past `limit`, is longer than 10 bytes or overflows.
 inline const uint8_t* get_varint64(const uint8_t* p, const uint8_t* limit, uint64_t* v) {
-  uint64_t result = 0;
-  for (int shift = 0; shift <= 63 && p < limit; shift += 7) {
-    uint64_t byte = *p++;
-    if (shift == 63 && byte > 0x01) return nullptr;  // bits beyond 64
-    result |= (byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return p;
-    }
-  }
-  return nullptr;
+  return get_varint(p, limit, v);
 }
 
 // Signed values as unsigned ones with small magnitudes small: 0, -1, 1, -2 ...

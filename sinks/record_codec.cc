@@ -361,6 +361,104 @@ bool read_string(Cursor& c, std::vector<std::string_view>& strings, std::string_
   }
 }
 
+// What the two formats write differently inside a point: strings, integers,
+// and format 2's floats that hold an integer.
+struct FormatV1 {
+  static bool string(Cursor& c, std::vector<std::string_view>&, std::string_view& out) {
+    out = c.str();
+    return c.ok();
+  }
+  static int64_t int_value(Cursor& c) { return static_cast<int64_t>(c.u64()); }
+  static uint64_t uint_value(Cursor& c) { return c.u64(); }
+  static bool other_value(Cursor&, uint8_t, Field&) { return false; }
+};
+
+struct FormatV2 {
+  static bool string(Cursor& c, std::vector<std::string_view>& strings, std::string_view& out) {
+    return read_string(c, strings, out);
+  }
+  static int64_t int_value(Cursor& c) { return unzigzag(c.varint64()); }
+  static uint64_t uint_value(Cursor& c) { return c.varint64(); }
+  static bool other_value(Cursor& c, uint8_t type, Field& f) {
+    if (type != kTypeIntegralFloat) return false;
+    f.type = FieldType::kFloat;
+    f.f = static_cast<double>(unzigzag(c.varint64()));
+    return integral(f.f);  // only what the encoder writes
+  }
+};
+
+// A source: family, address, port.
+bool read_source(Cursor& c, SourceAddress& source) {
+  uint8_t family = c.u8();
+  size_t addr_len = family == kFamilyIPv4 ? 4 : family == kFamilyIPv6 ? 16 : 0;
+  if (family != kFamilyNone && addr_len == 0) return false;
+  source.family = static_cast<SourceAddress::Family>(family);
+  std::string_view addr = c.bytes(addr_len);
+  if (!addr.empty()) std::memcpy(source.addr, addr.data(), addr_len);
+  source.port = c.u16();
+  return true;
+}
+
+template <class Format>
+bool read_value(Cursor& c, uint8_t type, Field& f) {
+  switch (type) {
+    case kTypeFloat:
+      f.type = FieldType::kFloat;
+      f.f = std::bit_cast<double>(c.u64());
+      return true;
+    case kTypeInt:
+      f.type = FieldType::kInt;
+      f.i = Format::int_value(c);
+      return true;
+    case kTypeUint:
+      f.type = FieldType::kUint;
+      f.u = Format::uint_value(c);
+      return true;
+    case kTypeBool: {
+      f.type = FieldType::kBool;
+      uint8_t b = c.u8();
+      f.b = b == 1;
+      return b <= 1;
+    }
+    default: return Format::other_value(c, type, f);
+  }
+}
+
+// A point after its time: measurement, tags, fields, and nothing after them.
+// `tags` and `fields` are the decoder's arrays the point's spans show.
+template <class Format>
+bool read_point(Cursor& c, std::vector<std::string_view>& strings, std::vector<Tag>& tags,
+                std::vector<Field>& fields, PointView& point) {
+  if (!Format::string(c, strings, point.measurement)) return false;
+  uint32_t ntags = c.varint();
+  if (!c.count_fits(ntags, 2)) return false;
+  tags.clear();
+  for (uint32_t i = 0; i < ntags; ++i) {
+    Tag t;
+    if (!Format::string(c, strings, t.key) || !Format::string(c, strings, t.value)) return false;
+    tags.push_back(t);
+  }
+  uint32_t nfields = c.varint();
+  if (!c.count_fits(nfields, 3)) return false;
+  fields.clear();
+  for (uint32_t i = 0; i < nfields; ++i) {
+    Field f;
+    if (!Format::string(c, strings, f.key)) return false;
+    uint8_t type = c.u8();
+    if (type == kTypeString) {
+      f.type = FieldType::kString;
+      if (!Format::string(c, strings, f.s)) return false;
+    } else if (!read_value<Format>(c, type, f)) {
+      return false;
+    }
+    fields.push_back(f);
+  }
+  if (!c.ok() || !c.at_end()) return false;
+  point.tags = tags;
+  point.fields = fields;
+  return true;
+}
+
 }  // namespace
 
 bool RecordDecoder::decode_v2(const uint8_t* p, const uint8_t* end, RecordView& out) {
@@ -377,13 +475,7 @@ bool RecordDecoder::decode_v2(const uint8_t* p, const uint8_t* end, RecordView& 
     uint32_t listener = c.varint();
     if (listener > UINT16_MAX) return false;
     out.origin.listener = static_cast<uint16_t>(listener);
-    uint8_t family = c.u8();
-    size_t addr_len = family == kFamilyIPv4 ? 4 : family == kFamilyIPv6 ? 16 : 0;
-    if (family != kFamilyNone && addr_len == 0) return false;
-    out.origin.source.family = static_cast<SourceAddress::Family>(family);
-    std::string_view addr = c.bytes(addr_len);
-    if (!addr.empty()) std::memcpy(out.origin.source.addr, addr.data(), addr_len);
-    out.origin.source.port = c.u16();
+    if (!read_source(c, out.origin.source)) return false;
   }
   out.origin.receive_ns = undelta(c.varint64(), have_previous_ ? previous_.receive_ns : 0);
   out.point = PointView{};
@@ -394,59 +486,7 @@ bool RecordDecoder::decode_v2(const uint8_t* p, const uint8_t* end, RecordView& 
     out.point.time_ns = out.origin.receive_ns;
   } else {
     out.point.time_ns = undelta(c.varint64(), out.origin.receive_ns);
-    if (!read_string(c, strings_, out.point.measurement)) return false;
-    uint32_t ntags = c.varint();
-    if (!c.count_fits(ntags, 2)) return false;
-    tags_.clear();
-    for (uint32_t i = 0; i < ntags; ++i) {
-      Tag t;
-      if (!read_string(c, strings_, t.key) || !read_string(c, strings_, t.value)) return false;
-      tags_.push_back(t);
-    }
-    uint32_t nfields = c.varint();
-    if (!c.count_fits(nfields, 3)) return false;
-    fields_.clear();
-    for (uint32_t i = 0; i < nfields; ++i) {
-      Field f;
-      if (!read_string(c, strings_, f.key)) return false;
-      switch (c.u8()) {
-        case kTypeFloat:
-          f.type = FieldType::kFloat;
-          f.f = std::bit_cast<double>(c.u64());
-          break;
-        case kTypeIntegralFloat: {
-          f.type = FieldType::kFloat;
-          int64_t v = unzigzag(c.varint64());
-          f.f = static_cast<double>(v);
-          if (!integral(f.f)) return false;  // only what the encoder writes
-          break;
-        }
-        case kTypeInt:
-          f.type = FieldType::kInt;
-          f.i = unzigzag(c.varint64());
-          break;
-        case kTypeUint:
-          f.type = FieldType::kUint;
-          f.u = c.varint64();
-          break;
-        case kTypeString:
-          f.type = FieldType::kString;
-          if (!read_string(c, strings_, f.s)) return false;
-          break;
-        case kTypeBool: {
-          f.type = FieldType::kBool;
-          uint8_t b = c.u8();
-          if (b > 1) return false;
-          f.b = b == 1;
-          break;
-        }
-        default: return false;
-      }
-      fields_.push_back(f);
-    }
-    if (!c.ok() || !c.at_end()) return false;
-    out.point.tags = tags_;
-    out.point.fields = fields_;
+    if (!read_point<FormatV2>(c, strings_, tags_, fields_, out.point)) return false;
   }
   if (!c.ok()) return false;
   previous_ = out.origin;
@@ -462,13 +502,7 @@ bool RecordDecoder::decode_v1(const uint8_t* p, const uint8_t* end, RecordView& 
   out.kind = static_cast<RecordKind>(kind);
   out.origin = Origin{};
   out.origin.listener = c.u16();
-  uint8_t family = c.u8();
-  size_t addr_len = family == kFamilyIPv4 ? 4 : family == kFamilyIPv6 ? 16 : 0;
-  if (family != kFamilyNone && addr_len == 0) return false;
-  out.origin.source.family = static_cast<SourceAddress::Family>(family);
-  std::string_view addr = c.bytes(addr_len);
-  if (!addr.empty()) std::memcpy(out.origin.source.addr, addr.data(), addr_len);
-  out.origin.source.port = c.u16();
+  if (!read_source(c, out.origin.source)) return false;
   out.origin.receive_ns = static_cast<int64_t>(c.u64());
   out.point = PointView{};
   out.raw = {};
@@ -478,56 +512,7 @@ bool RecordDecoder::decode_v1(const uint8_t* p, const uint8_t* end, RecordView& 
     return c.ok();
   }
   out.point.time_ns = static_cast<int64_t>(c.u64());
-  out.point.measurement = c.str();
-
-  uint32_t ntags = c.varint();
-  if (!c.count_fits(ntags, 2)) return false;
-  tags_.clear();
-  for (uint32_t i = 0; i < ntags && c.ok(); ++i) {
-    Tag t;
-    t.key = c.str();
-    t.value = c.str();
-    tags_.push_back(t);
-  }
-  uint32_t nfields = c.varint();
-  if (!c.count_fits(nfields, 3)) return false;
-  fields_.clear();
-  for (uint32_t i = 0; i < nfields && c.ok(); ++i) {
-    Field f;
-    f.key = c.str();
-    uint8_t type = c.u8();
-    switch (type) {
-      case kTypeFloat:
-        f.type = FieldType::kFloat;
-        f.f = std::bit_cast<double>(c.u64());
-        break;
-      case kTypeInt:
-        f.type = FieldType::kInt;
-        f.i = static_cast<int64_t>(c.u64());
-        break;
-      case kTypeUint:
-        f.type = FieldType::kUint;
-        f.u = c.u64();
-        break;
-      case kTypeString:
-        f.type = FieldType::kString;
-        f.s = c.str();
-        break;
-      case kTypeBool: {
-        f.type = FieldType::kBool;
-        uint8_t b = c.u8();
-        if (b > 1) return false;
-        f.b = b == 1;
-        break;
-      }
-      default: return false;
-    }
-    fields_.push_back(f);
-  }
-  if (!c.ok() || !c.at_end()) return false;
-  out.point.tags = tags_;
-  out.point.fields = fields_;
-  return true;
+  return read_point<FormatV1>(c, strings_, tags_, fields_, out.point);
 }
 
 }  // namespace ringest

@@ -87,12 +87,26 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "daemon/formats/lines.h"
 
 namespace ringest {
 namespace {
+
+// The sections kept as string fields (named as the Datadog agent names them),
+// by prefix; the value is what follows the prefix, as sent.
+struct TextSection {
+  std::string_view prefix;
+  std::string_view field;
+  std::optional<StatsdReason> if_empty;  // an empty value is rejected thus
+};
+constexpr TextSection kTextSections[] = {
+    {"c:", "container_id", StatsdReason::kInvalidContainerId},
+    {"e:", "external_data", std::nullopt},
+    {"card:", "cardinality", std::nullopt},
+};
 
 // Indexed by StatsdReason.
 constexpr std::string_view kReasonNames[] = {
@@ -270,10 +284,9 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   // Optional sections, any order, each once.
   size_t n_tags = 0;
   double sample_rate = 1.0;
-  bool have_rate = false, have_tags = false, have_time = false, have_container = false, have_external = false,
-       have_cardinality = false;
+  bool have_rate = false, have_tags = false, have_time = false;
   int64_t time_ns = ctx.receive_ns;
-  std::string_view container, external, cardinality;
+  std::array<std::optional<std::string_view>, std::size(kTextSections)> texts;
   while (have_sections) {
     std::string_view sec = take_until(rest, '|', have_sections);
     if (sec.empty()) {
@@ -299,30 +312,18 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
         if (!parse_timestamp(sec.substr(1), time_ns)) return fail(StatsdReason::kInvalidTimestamp);
         break;
       case 'c':
-        if (starts_with(sec, "card:")) {
-          if (have_cardinality) return fail(StatsdReason::kDuplicateSection);
-          have_cardinality = true;
-          cardinality = sec.substr(5);
-          break;
-        }
-        if (sec.size() < 2 || sec[1] != ':') {
+      case 'e': {
+        size_t i = 0;
+        while (i < texts.size() && !starts_with(sec, kTextSections[i].prefix)) ++i;
+        if (i == texts.size()) {
           skip(sec);
           break;
         }
-        if (have_container) return fail(StatsdReason::kDuplicateSection);
-        have_container = true;
-        container = sec.substr(2);
-        if (container.empty()) return fail(StatsdReason::kInvalidContainerId);
+        if (texts[i]) return fail(StatsdReason::kDuplicateSection);
+        texts[i] = sec.substr(kTextSections[i].prefix.size());
+        if (texts[i]->empty() && kTextSections[i].if_empty) return fail(*kTextSections[i].if_empty);
         break;
-      case 'e':
-        if (sec.size() < 2 || sec[1] != ':') {
-          skip(sec);
-          break;
-        }
-        if (have_external) return fail(StatsdReason::kDuplicateSection);
-        have_external = true;
-        external = sec.substr(2);
-        break;
+      }
       default: skip(sec); break;
     }
   }
@@ -354,9 +355,9 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   std::array<Field, 6> fields;
   size_t n_fields = 1;
   if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_("sample_rate", sample_rate);
-  if (have_container) fields[n_fields++] = Field::string_("container_id", container);
-  if (have_external) fields[n_fields++] = Field::string_("external_data", external);
-  if (have_cardinality) fields[n_fields++] = Field::string_("cardinality", cardinality);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (texts[i]) fields[n_fields++] = Field::string_(kTextSections[i].field, *texts[i]);
+  }
   PointView p;
   p.measurement = name;
   p.tags = std::span<const Tag>(tags_.data(), n_all_tags);

@@ -9,6 +9,7 @@
 #include "sinks/coding.h"
 #include "sinks/partition_log.h"
 #include "sinks/segment_format.h"
+#include "partition_log_helpers.h"
 #include "test_util.h"
 
 namespace ringest {
@@ -43,13 +44,10 @@ void make_partition(const std::filesystem::path& dir, uint32_t partition, int po
   auto log = PartitionLog::open(o, report, err);
   REQUIRE(log != nullptr);
   for (int i = 0; i < points; ++i) {
-    test::OwnedRecord r = test::sample_point(static_cast<uint64_t>(i));
-    auto v = r.views();
-    REQUIRE(log->append_point(v.origin, v.point));
+    test::plog::append(*log, test::sample_point(static_cast<uint64_t>(i)));
     log->end_datagram();
   }
-  test::OwnedRecord raw = test::sample_raw(1);
-  REQUIRE(log->append_raw(raw.views().origin, raw.raw));
+  test::plog::append(*log, test::sample_raw(1));
   log->end_datagram();
   REQUIRE(log->close().ok());
 }

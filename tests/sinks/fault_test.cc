@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "crash_file_io.h"
 #include "sinks/partition_log_internal.h"
+#include "partition_log_helpers.h"
 #include "test_util.h"
 
 namespace ringest {
@@ -36,9 +37,7 @@ std::unique_ptr<PartitionLog> open_over(DiskModel& m, const LogOptions& o) {
 
 // Datagram n: one record, sample_point(n).
 void send(PartitionLog& log, uint64_t n) {
-  test::OwnedRecord r = test::sample_point(n);
-  auto v = r.views();
-  REQUIRE(log.append_point(v.origin, v.point));
+  test::plog::append(log, test::sample_point(n));
   log.end_datagram();
   // With one datagram per batch and durability "batch", the batch is written
   // by the first poll and its sync reaped by the next.

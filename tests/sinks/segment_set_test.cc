@@ -12,6 +12,7 @@
 #include "sinks/partition_log.h"
 #include "sinks/segment_index.h"
 #include "sinks/file_layer.h"
+#include "partition_log_helpers.h"
 #include "test_util.h"
 
 namespace ringest {
@@ -32,9 +33,7 @@ LogOptions options(const std::filesystem::path& dir) {
 
 void write(PartitionLog& log, uint64_t first, uint64_t count, int64_t mono = 0) {
   for (uint64_t n = first; n < first + count; ++n) {
-    test::OwnedRecord r = test::sample_point(n);
-    auto v = r.views();
-    REQUIRE(log.append_point(v.origin, v.point));
+    test::plog::append(log, test::sample_point(n));
     log.end_datagram();
     log.poll(mono != 0 ? mono : mono_ns());
   }

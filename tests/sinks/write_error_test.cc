@@ -10,6 +10,7 @@
 
 #include "sinks/file_layer.h"
 #include "sinks/partition_log_internal.h"
+#include "partition_log_helpers.h"
 #include "test_util.h"
 
 namespace ringest {
@@ -83,24 +84,29 @@ class ReorderingFileIo final : public FileIo {
 };
 
 // 20 datagrams of 2 records, one batch each, no polling until the pool runs dry.
-void run(std::set<int> fail, bool no_space, uint64_t expect_dropped, int expect_writes = 0) {
-  test::TempDir dir;
-  LogOptions o;
-  o.dir = dir.path();
+// A log in `dir` over `io`, one batch per datagram.
+std::unique_ptr<PartitionLog> open_over(LogOptions& o, const std::filesystem::path& dir,
+                                        std::unique_ptr<ReorderingFileIo> io) {
+  o.dir = dir;
   o.batch_bytes = 1;
-  o.writes_in_flight = 3;
-  o.durability = Durability::kBatch;
-  auto io = std::make_unique<ReorderingFileIo>(fail, no_space);
-  ReorderingFileIo* raw_io = io.get();
   RecoveryReport report;
   Status err;
   auto log = open_partition_log(o, report, err, std::move(io));
   REQUIRE(log != nullptr);
+  return log;
+}
+
+void run(std::set<int> fail, bool no_space, uint64_t expect_dropped, int expect_writes = 0) {
+  test::TempDir dir;
+  LogOptions o;
+  o.writes_in_flight = 3;
+  o.durability = Durability::kBatch;
+  auto io = std::make_unique<ReorderingFileIo>(fail, no_space);
+  ReorderingFileIo* raw_io = io.get();
+  auto log = open_over(o, dir.path(), std::move(io));
   std::vector<uint64_t> offsets;
   for (uint64_t n = 0; n < 40; ++n) {
-    test::OwnedRecord r = test::sample_point(n);
-    auto v = r.views();
-    REQUIRE(log->append_point(v.origin, v.point));
+    test::plog::append(*log, test::sample_point(n));
     if (n % 2 == 1) log->end_datagram();
   }
   log->close();  // an error here only repeats what the counters say
@@ -123,6 +129,7 @@ void run(std::set<int> fail, bool no_space, uint64_t expect_dropped, int expect_
   }
   // Reopen: nothing to cut, the next offset follows the last batch.
   RecoveryReport again_report;
+  Status err;
   auto again = PartitionLog::open(o, again_report, err);
   REQUIRE(again != nullptr);
   CHECK(again_report.detail.empty());
@@ -156,23 +163,16 @@ TEST_CASE("write errors: the rewrite of a moved batch fails too") {
 TEST_CASE("write errors: a slow interval sync never leaves the next deadline in the past") {
   test::TempDir dir;
   LogOptions o;
-  o.dir = dir.path();
-  o.batch_bytes = 1;
   o.linger_ms = 0;
   o.durability = Durability::kInterval;
   o.sync_interval_ms = 10;
   auto io = std::make_unique<ReorderingFileIo>(std::set<int>{}, false);
   ReorderingFileIo* raw_io = io.get();
   raw_io->hold_syncs = true;
-  RecoveryReport report;
-  Status err;
-  auto log = open_partition_log(o, report, err, std::move(io));
-  REQUIRE(log != nullptr);
+  auto log = open_over(o, dir.path(), std::move(io));
   int64_t now = 1'000'000'000'000;
   auto datagram = [&](uint64_t n) {
-    test::OwnedRecord r = test::sample_point(n);
-    auto v = r.views();
-    REQUIRE(log->append_point(v.origin, v.point));
+    test::plog::append(*log, test::sample_point(n));
     log->end_datagram();
   };
   datagram(0);
