@@ -17,6 +17,8 @@
 #include "common/host_port.h"
 #include "common/ip_address.h"
 #include "daemon/formats/parser.h"
+#include "rio/engine.h"
+#include "sinks/compression.h"
 
 namespace ringest {
 namespace {
@@ -49,12 +51,6 @@ struct Spec {
   Ref (*bind)(Settings&, ListenerSettings&) = nullptr;
 };
 
-// Indexed by Durability.
-constexpr std::string_view kDurabilities[] = {"none", "interval", "batch"};
-constexpr std::string_view kCompressions[] = {"none", "zstd", "lz4"};
-// Linux builds uring and recvmmsg, Windows rio and iocp (rio/engine_factory.cc).
-constexpr std::string_view kEngines[] = {"auto", "uring", "recvmmsg", "rio", "iocp"};
-constexpr std::string_view kPrecisions[] = {"ns", "us", "ms", "s"};
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 
@@ -71,7 +67,7 @@ const Spec kSpecs[] = {
     {.section = "storage",
      .name = "durability",
      .check = Check::kChoice,
-     .choices = kDurabilities,
+     .choices = kDurabilityNames,
      .description = "When appended batches are made durable: none (page cache only), "
                     "interval (fdatasync every sync_interval_ms), batch (each batch).",
      .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.durability; }},
@@ -139,7 +135,7 @@ const Spec kSpecs[] = {
     {.section = "storage",
      .name = "compression",
      .check = Check::kChoice,
-     .choices = kCompressions,
+     .choices = kCompressionNames,
      .description = "Compress each record batch (recorded in its flags) when that makes it "
                     "smaller: none, zstd or lz4.",
      .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.compression; }},
@@ -210,14 +206,14 @@ const Spec kSpecs[] = {
     {.section = kListener,
      .name = "precision",
      .check = Check::kChoice,
-     .choices = kPrecisions,
+     .choices = kPrecisionNames,
      .description = "Unit of the timestamps in InfluxDB line protocol (format influx); a point "
                     "without one takes the receive time truncated to this unit.",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.precision; }},
     {.section = kListener,
      .name = "engine",
      .check = Check::kChoice,
-     .choices = kEngines,
+     .choices = rio::kEngineNames,
      .description = "Receive engine; auto picks the best one that works here and logs it. uring and "
                     "recvmmsg exist on Linux, rio (Registered I/O) and iocp on Windows.",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.engine; }},
@@ -675,19 +671,24 @@ std::vector<SettingDoc> setting_docs() {
 }
 
 std::string describe_settings() {
+  const std::vector<SettingDoc> docs = setting_docs();
   std::string out =
       "Settings (TOML). Every key is optional; a file without [[listener]] gets one statsd\n"
-      "listener named \"statsd\" on 127.0.0.1:8125. Changes take effect on restart.\n";
+      "listener named \"statsd\" on 127.0.0.1:8125. A reload (SIGHUP) applies the\n"
+      "[[listener]] tables and the keys marked (reloads); the others take effect on restart.\n";
   std::string_view section;
-  for (const SettingDoc& d : setting_docs()) {
+  for (const SettingDoc& d : docs) {
     std::string_view this_section = std::string_view(d.key).substr(0, d.key.find('.'));
     if (this_section != section) {
-      section = std::string_view(d.key).substr(0, d.key.find('.'));
-      out += section == kListener ? "\n[[listener]]  (repeat for each listener)\n"
-                                  : "\n[" + std::string(section) + "]\n";
+      section = this_section;
+      out += section == kListener
+                 ? "\n[[listener]]  (repeat for each listener; a reload starts, stops or restarts each "
+                   "listener whose table appeared, went or changed)\n"
+                 : "\n[" + std::string(section) + "]\n";
     }
     out += "  " + d.key.substr(d.key.find('.') + 1) + " = " + d.default_value;
     if (!d.allowed.empty()) out += "    (" + d.allowed + ")";
+    if (d.reloadable && section != kListener) out += "    (reloads)";
     out += "\n      " + d.description + "\n";
   }
   return out;

@@ -38,12 +38,6 @@ LogOptions log_options(const StorageSettings& s, uint32_t partition) {
   return o;
 }
 
-bool same_listener(const ListenerSettings& a, const ListenerSettings& b) {
-  return a.name == b.name && a.address == b.address && a.format == b.format && a.precision == b.precision &&
-         a.engine == b.engine && a.sockets == b.sockets && a.rcvbuf_bytes == b.rcvbuf_bytes &&
-         a.keep_raw == b.keep_raw && a.allow == b.allow && a.max_datagram_bytes == b.max_datagram_bytes;
-}
-
 }  // namespace
 
 std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& failure) {
@@ -174,7 +168,7 @@ Status Pipeline::reload(const Settings& loaded, std::vector<std::string>& restar
   std::vector<std::unique_ptr<ListenerRuntime>> going;
   for (auto& l : active_) {
     bool kept = false;
-    for (const ListenerSettings& ls : loaded.listeners) kept = kept || same_listener(ls, l->state->settings);
+    for (const ListenerSettings& ls : loaded.listeners) kept = kept || ls == l->state->settings;
     (kept ? keep : going).push_back(std::move(l));
   }
   {

@@ -24,6 +24,8 @@
 namespace ringest::rio {
 
 enum class EngineKind : uint8_t { kAuto, kUring, kRecvmmsg, kRio, kIocp };
+// Indexed by EngineKind. Linux builds uring and recvmmsg, Windows rio and iocp.
+inline constexpr std::string_view kEngineNames[] = {"auto", "uring", "recvmmsg", "rio", "iocp"};
 std::string_view to_string(EngineKind k);
 // "auto", "uring", ... ; false for an unknown name.
 bool parse_engine_kind(std::string_view name, EngineKind& out);

@@ -55,21 +55,14 @@ const std::string& probe_cached(const Backend& b) {
 }  // namespace
 
 std::string_view to_string(EngineKind k) {
-  switch (k) {
-    case EngineKind::kAuto: return "auto";
-    case EngineKind::kUring: return "uring";
-    case EngineKind::kRecvmmsg: return "recvmmsg";
-    case EngineKind::kRio: return "rio";
-    case EngineKind::kIocp: return "iocp";
-  }
-  return "?";
+  auto i = static_cast<size_t>(k);
+  return i < std::size(kEngineNames) ? kEngineNames[i] : "?";
 }
 
 bool parse_engine_kind(std::string_view name, EngineKind& out) {
-  for (EngineKind k : {EngineKind::kAuto, EngineKind::kUring, EngineKind::kRecvmmsg, EngineKind::kRio,
-                       EngineKind::kIocp}) {
-    if (to_string(k) == name) {
-      out = k;
+  for (size_t i = 0; i < std::size(kEngineNames); ++i) {
+    if (kEngineNames[i] == name) {
+      out = static_cast<EngineKind>(i);
       return true;
     }
   }

@@ -13,24 +13,18 @@ constexpr int kZstdLevel = 1;  // the log is write-heavy: the fastest level
 }  // namespace
 
 bool parse_compression(std::string_view name, Compression& out) {
-  if (name == "none")
-    out = Compression::kNone;
-  else if (name == "zstd")
-    out = Compression::kZstd;
-  else if (name == "lz4")
-    out = Compression::kLz4;
-  else
-    return false;
-  return true;
+  for (size_t i = 0; i < std::size(kCompressionNames); ++i) {
+    if (kCompressionNames[i] == name) {
+      out = static_cast<Compression>(i);
+      return true;
+    }
+  }
+  return false;
 }
 
 const char* to_string(Compression c) {
-  switch (c) {
-    case Compression::kNone: return "none";
-    case Compression::kZstd: return "zstd";
-    case Compression::kLz4: return "lz4";
-  }
-  return "?";
+  auto i = static_cast<size_t>(c);
+  return i < std::size(kCompressionNames) ? kCompressionNames[i].data() : "?";
 }
 
 PayloadCompressor::~PayloadCompressor() { ZSTD_freeCCtx(zstd_); }

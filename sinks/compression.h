@@ -16,6 +16,8 @@ struct ZSTD_CCtx_s;  // zstd.h's ZSTD_CCtx
 namespace ringest {
 
 enum class Compression : uint8_t { kNone = 0, kZstd = 1, kLz4 = 2 };
+// Indexed by Compression: the names the configuration and the tools use.
+inline constexpr std::string_view kCompressionNames[] = {"none", "zstd", "lz4"};
 
 bool parse_compression(std::string_view name, Compression& out);
 const char* to_string(Compression c);

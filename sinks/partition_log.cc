@@ -483,8 +483,8 @@ void PartitionLogImpl::maybe_sync(int64_t now_mono_ns) {
       now_mono_ns - last_sync_ns_ < int64_t{opts_.sync_interval_ms} * 1'000'000) {
     return;
   }
-  // Covers only what had completed: IO_DRAIN orders the sync after writes still
-  // in flight, but those are claimed by a later sync.
+  // Covers only the writes that had completed (written_offset_): those still in
+  // flight are claimed by a later sync, and run on meanwhile.
   if (!io_->submit_datasync(file_, UINT64_MAX).ok()) {
     sync_error();
     last_sync_ns_ = now_mono_ns;  // tried: the next try waits an interval, not a loop turn

@@ -38,6 +38,8 @@
 namespace ringest {
 
 enum class Durability : uint8_t { kNone, kInterval, kBatch };
+// Indexed by Durability: the names the configuration uses.
+inline constexpr std::string_view kDurabilityNames[] = {"none", "interval", "batch"};
 
 struct LogOptions {
   std::filesystem::path dir;               // the partition's own directory

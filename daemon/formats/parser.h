@@ -58,7 +58,9 @@ class Parser {
 std::unique_ptr<Parser> make_parser(std::string_view format, const ParserOptions& opts);
 // The names make_parser() knows, for --help and config validation.
 std::span<const std::string_view> known_formats();
-// "ns", "us", "ms", "s" as ParserOptions::precision_ns; false for anything else.
+// The timestamp units of `precision`, finest first.
+inline constexpr std::string_view kPrecisionNames[] = {"ns", "us", "ms", "s"};
+// One of kPrecisionNames as ParserOptions::precision_ns; false for anything else.
 bool precision_from_name(std::string_view name, int64_t& ns);
 
 }  // namespace ringest

@@ -49,18 +49,15 @@ std::unique_ptr<Parser> make_parser(std::string_view format, const ParserOptions
 std::span<const std::string_view> known_formats() { return kNames; }
 
 bool precision_from_name(std::string_view name, int64_t& ns) {
-  if (name == "ns") {
-    ns = 1;
-  } else if (name == "us") {
-    ns = 1'000;
-  } else if (name == "ms") {
-    ns = 1'000'000;
-  } else if (name == "s") {
-    ns = 1'000'000'000;
-  } else {
-    return false;
+  int64_t unit = 1;
+  for (std::string_view n : kPrecisionNames) {
+    if (n == name) {
+      ns = unit;
+      return true;
+    }
+    unit *= 1000;
   }
-  return true;
+  return false;
 }
 
 }  // namespace ringest
