@@ -3,86 +3,21 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/socket_api.h"
+
 namespace ringest {
-namespace {
-
-bool parse_v4(std::string_view s, uint8_t out[4]) {
-  for (int i = 0; i < 4; ++i) {
-    size_t dot = i < 3 ? s.find('.') : s.size();
-    if (dot == std::string_view::npos || dot == 0 || dot > 3) return false;
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + dot, v);
-    if (ec != std::errc() || p != s.data() + dot || v > 255) return false;
-    out[i] = static_cast<uint8_t>(v);
-    s.remove_prefix(i < 3 ? dot + 1 : dot);
-  }
-  return s.empty();
-}
-
-// Parses colon-separated hex groups into `words`; returns how many, or -1.
-int parse_groups(std::string_view s, uint16_t* words, int max, uint8_t* v4_tail, bool& has_v4) {
-  int n = 0;
-  while (!s.empty()) {
-    size_t colon = s.find(':');
-    std::string_view g = s.substr(0, colon);
-    if (colon == std::string_view::npos && g.find('.') != std::string_view::npos) {
-      if (n + 2 > max || !parse_v4(g, v4_tail)) return -1;
-      has_v4 = true;
-      return n;
-    }
-    if (g.empty() || g.size() > 4 || n == max) return -1;
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(g.data(), g.data() + g.size(), v, 16);
-    if (ec != std::errc() || p != g.data() + g.size()) return -1;
-    words[n++] = static_cast<uint16_t>(v);
-    if (colon == std::string_view::npos) break;
-    s.remove_prefix(colon + 1);
-    if (s.empty()) return -1;  // trailing single colon
-  }
-  return n;
-}
-
-bool parse_v6(std::string_view s, uint8_t out[16]) {
-  uint16_t head[8], tail[8];
-  uint8_t v4[4];
-  bool head_v4 = false, tail_v4 = false;
-  size_t gap = s.find("::");
-  int nh, nt = 0;
-  if (gap == std::string_view::npos) {
-    nh = parse_groups(s, head, 8, v4, head_v4);
-    if (nh < 0 || nh + (head_v4 ? 2 : 0) != 8) return false;
-  } else {
-    std::string_view left = s.substr(0, gap), right = s.substr(gap + 2);
-    if (right.find("::") != std::string_view::npos) return false;
-    nh = left.empty() ? 0 : parse_groups(left, head, 8, v4, head_v4);
-    if (nh < 0 || head_v4) return false;
-    nt = right.empty() ? 0 : parse_groups(right, tail, 8, v4, tail_v4);
-    if (nt < 0 || nh + nt + (tail_v4 ? 2 : 0) > 7) return false;
-  }
-  std::memset(out, 0, 16);
-  for (int i = 0; i < nh; ++i) {
-    out[2 * i] = static_cast<uint8_t>(head[i] >> 8);
-    out[2 * i + 1] = static_cast<uint8_t>(head[i]);
-  }
-  int v4_words = (head_v4 || tail_v4) ? 2 : 0;
-  int start = 8 - nt - v4_words;
-  for (int i = 0; i < nt; ++i) {
-    out[2 * (start + i)] = static_cast<uint8_t>(tail[i] >> 8);
-    out[2 * (start + i) + 1] = static_cast<uint8_t>(tail[i]);
-  }
-  if (v4_words) std::memcpy(out + 12, v4, 4);
-  return true;
-}
-
-}  // namespace
 
 bool parse_ip(std::string_view text, SourceAddress& out) {
   out = SourceAddress{};
-  if (parse_v4(text, out.addr)) {
+  char buf[INET6_ADDRSTRLEN + 1];  // the longest text form there is, and its NUL
+  if (text.size() >= sizeof buf) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  if (inet_pton(AF_INET, buf, out.addr) == 1) {
     out.family = SourceAddress::kIPv4;
     return true;
   }
-  if (parse_v6(text, out.addr)) {
+  if (inet_pton(AF_INET6, buf, out.addr) == 1) {
     out.family = SourceAddress::kIPv6;
     return true;
   }

@@ -1,5 +1,6 @@
-// Numeric IP address text → bytes, without the OS (so config validation and
-// filters behave the same on every platform).
+// Numeric IP address text → bytes (inet_pton: dotted-quad IPv4 and every
+// RFC 4291 spelling of IPv6; no zone: an allowlist matches addresses, not
+// interfaces).
 #pragma once
 
 #include <cstdint>

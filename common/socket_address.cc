@@ -1,5 +1,6 @@
 #include "common/socket_address.h"
 
+#include <charconv>
 #include <cstring>
 
 #include "common/host_port.h"
@@ -18,10 +19,19 @@ Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len)
     len = sizeof(sockaddr_in);
     return {};
   }
-  if (inet_pton(AF_INET6, hp.host.c_str(), &v6->sin6_addr) == 1) {
+  // An IPv6 address may name its zone: fe80::1%eth0, or the interface's index.
+  const size_t percent = hp.host.find('%');
+  if (inet_pton(AF_INET6, hp.host.substr(0, percent).c_str(), &v6->sin6_addr) == 1) {
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons(hp.port);
     len = sizeof(sockaddr_in6);
+    if (percent == std::string::npos) return {};
+    const std::string zone = hp.host.substr(percent + 1);
+    unsigned index = 0;
+    auto [end, ec] = std::from_chars(zone.data(), zone.data() + zone.size(), index);
+    if (zone.empty() || ec != std::errc() || end != zone.data() + zone.size()) index = if_nametoindex(zone.c_str());
+    if (index == 0) return Status::invalid("bad address '" + address + "': no network interface '" + zone + "'");
+    v6->sin6_scope_id = index;
     return {};
   }
   if (hp.host == "localhost") return resolve("127.0.0.1:" + std::to_string(hp.port), sa, len);

@@ -12,7 +12,8 @@
 namespace ringest {
 
 // Resolves a numeric "host:port" / "[v6]:port", or "localhost:port" as
-// 127.0.0.1 (no DNS on the packet path).
+// 127.0.0.1 (no DNS on the packet path). An IPv6 address may carry its zone,
+// "[fe80::1%eth0]:8125" or "[fe80::1%2]:8125", which becomes sin6_scope_id.
 Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len);
 
 // An IPv4 or IPv6 sockaddr as a SourceAddress; anything else as the empty one.

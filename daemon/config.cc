@@ -307,43 +307,15 @@ std::string join(std::span<const std::string_view> items, std::string_view sep) 
 // Only the shape is checked here; whether the host resolves or the port is
 // free is found out when the listener binds.
 std::string check_address(std::string_view s) {
-  const std::string shape = "must be host:port or [v6]:port (got \"" + std::string(s) + "\")";
-  std::string_view host, port;
-  if (!s.empty() && s[0] == '[') {
-    size_t close = s.find(']');
-    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':') {
-      return shape;
-    }
-    host = s.substr(1, close - 1);
-    port = s.substr(close + 2);
-    if (host.find(':') == std::string_view::npos) return shape;
-    for (char c : host.substr(0, host.find('%'))) {
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return shape;
-    }
-  } else {
-    size_t colon = s.rfind(':');
-    if (colon == std::string_view::npos) return shape;
-    host = s.substr(0, colon);
-    port = s.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) {
-      return "an IPv6 address needs brackets: [v6]:port (got \"" + std::string(s) + "\")";
-    }
-    for (char c : host) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
-        return shape;
-      }
-    }
-  }
-  if (host.empty()) return shape;
-  bool digits = !port.empty() && port.size() <= 5 &&
-                std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::stoul(std::string(port)) > 65535) {
-    return "port must be 0..65535 (got \"" + std::string(s) + "\")";
-  }
-  // What passes here must also pass the split the engines use when they bind.
   HostPort parts;
-  if (!split_host_port(s, parts)) return shape;
-  return "";
+  switch (parse_host_port(s, parts)) {
+    case HostPortError::kNone: return "";
+    case HostPortError::kBareIPv6:
+      return "an IPv6 address needs brackets: [v6]:port (got \"" + std::string(s) + "\")";
+    case HostPortError::kPort: return "port must be 0..65535 (got \"" + std::string(s) + "\")";
+    case HostPortError::kShape: break;
+  }
+  return "must be host:port or [v6]:port (got \"" + std::string(s) + "\")";
 }
 
 // Stores `node` into `ref` after the spec's checks; returns "" or the problem.

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "common/host_port.h"
+#include "common/socket_address.h"
 
 namespace ringest {
 
@@ -86,6 +87,44 @@ TEST_CASE("split_host_port takes host:port and [v6]:port only") {
   CHECK(hp.host == "::1");
   CHECK(hp.port == 0);
   for (const char* bad : {"::1:80", "host", ":80", "h:65536", "h:-1", "[::1]80", "h:"}) CHECK_MESSAGE(!split_host_port(bad, hp), bad);
+}
+
+TEST_CASE("parse_host_port says what is wrong, as the config check reports it") {
+  HostPort hp;
+  CHECK(parse_host_port("::1:80", hp) == HostPortError::kBareIPv6);
+  CHECK(parse_host_port("h:65536", hp) == HostPortError::kPort);
+  CHECK(parse_host_port("h:008125", hp) == HostPortError::kPort);
+  CHECK(parse_host_port("h:", hp) == HostPortError::kPort);
+  CHECK(parse_host_port("[1.2.3.4]:80", hp) == HostPortError::kShape);
+  CHECK(parse_host_port("a b:80", hp) == HostPortError::kShape);
+  CHECK(parse_host_port("[::1]x:80", hp) == HostPortError::kShape);
+  REQUIRE(parse_host_port("[fe80::1%eth0]:8125", hp) == HostPortError::kNone);
+  CHECK(hp.host == "fe80::1%eth0");
+}
+
+TEST_CASE("parse_ip is inet_pton's: no zone, no short forms") {
+  SourceAddress a;
+  for (const char* bad : {"fe80::1%eth0", "1.2.3", "1.2.3.4.5", "256.1.1.1", "", ":::", "1::2::3"})
+    CHECK_MESSAGE(!parse_ip(bad, a), bad);
+  REQUIRE(parse_ip("::ffff:192.0.2.1", a));
+  CHECK(a.family == SourceAddress::kIPv6);
+  CHECK(a.addr[10] == 0xff);
+  CHECK(a.addr[15] == 1);
+}
+
+TEST_CASE("resolve takes an IPv6 zone by interface index, and names an unknown interface") {
+  sockaddr_storage sa;
+  socklen_t len = 0;
+  REQUIRE(resolve("[fe80::1%3]:8125", sa, len).ok());
+  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&sa);
+  CHECK(v6->sin6_family == AF_INET6);
+  CHECK(v6->sin6_scope_id == 3);
+  CHECK(ntohs(v6->sin6_port) == 8125);
+  REQUIRE(resolve("[::1]:9", sa, len).ok());
+  CHECK(reinterpret_cast<const sockaddr_in6*>(&sa)->sin6_scope_id == 0);
+  Status st = resolve("[fe80::1%no-such-interface]:8125", sa, len);
+  REQUIRE(!st.ok());
+  CHECK(st.message().find("no network interface 'no-such-interface'") != std::string::npos);
 }
 
 }  // namespace ringest
