@@ -16,8 +16,8 @@
 
 namespace ringest {
 
-inline constexpr rio::EngineOptions kEngineDefaults{};
-inline constexpr rio::SocketSpec kSocketDefaults{};
+inline const rio::EngineOptions kEngineDefaults{};
+inline const rio::SocketSpec kSocketDefaults{};
 inline const LogOptions kLogDefaults{};
 
 struct ListenerSettings {
