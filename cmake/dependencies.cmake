@@ -7,6 +7,7 @@ find_package(CLI11 REQUIRED)
 find_package(tomlplusplus REQUIRED)
 find_package(prometheus-cpp REQUIRED COMPONENTS core)
 find_package(doctest REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
 
 # moodycamel ConcurrentQueue is header-only; Debian and vcpkg place it differently
 # (see common/concurrent_queue.h).

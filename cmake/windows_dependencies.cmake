@@ -5,7 +5,7 @@
 find_package(Threads REQUIRED)
 
 set(RINGEST_HOST_HEADERS ${CMAKE_BINARY_DIR}/host-headers)
-foreach(dir concurrentqueue doctest CLI toml++ spdlog fmt)
+foreach(dir concurrentqueue doctest CLI toml++ spdlog fmt nlohmann)
   if(NOT EXISTS /usr/include/${dir})
     message(FATAL_ERROR "/usr/include/${dir} is missing: install the Debian package that ships it (./dev deps)")
   endif()
@@ -29,6 +29,7 @@ ringest_header_only(concurrentqueue)
 ringest_header_only(doctest::doctest)
 ringest_header_only(CLI11::CLI11)
 ringest_header_only(tomlplusplus::tomlplusplus)
+ringest_header_only(nlohmann_json::nlohmann_json)
 # fmt and spdlog in header-only mode (Debian's spdlog uses the external fmt).
 ringest_header_only(fmt::fmt FMT_HEADER_ONLY)
 ringest_header_only(spdlog::spdlog FMT_HEADER_ONLY SPDLOG_HEADER_ONLY)

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "daemon/formats/parser.h"
+#include <nlohmann/json.hpp>
+
 #include "sinks/point_json.h"
 
 namespace ringest {
@@ -25,9 +27,8 @@ class JsonLinesSink final : public PointSink {
   }
   void reject(uint16_t reason, uint32_t line, std::string_view /*text*/) override {
     line_.clear();
-    line_ += "{\"error\":";
-    append_json_string(line_, reasons_[reason]);
-    line_ += ",\"line\":" + std::to_string(line) + "}\n";
+    append_json(line_, nlohmann::ordered_json{{"error", reasons_[reason]}, {"line", line}});
+    line_ += '\n';
     std::fwrite(line_.data(), 1, line_.size(), stdout);
     rejected_ = true;
   }

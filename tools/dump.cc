@@ -21,6 +21,8 @@
 #include <string>
 
 #include "sinks/file_layer.h"
+#include <nlohmann/json.hpp>
+
 #include "sinks/point_json.h"
 #include "sinks/point_line.h"
 #include "sinks/segment_index.h"
@@ -36,20 +38,16 @@ enum class Mode { kRecords, kCount, kVerify };
 void RecordPrinter::print(uint32_t partition, uint64_t offset, const RecordView& r) {
   line_.clear();
   if (format_ == Format::kJson) {
-    line_ += "{\"partition\":" + std::to_string(partition) + ",\"offset\":" + std::to_string(offset) + ',';
+    nlohmann::ordered_json obj = {{"partition", partition}, {"offset", offset}};
     if (r.kind == RecordKind::kRaw) {
-      line_ += "\"raw\":";
-      append_json_string(line_, r.raw);
-      line_ += ',';
-      append_origin_members(line_, r.origin);
+      obj["raw"] = std::string(r.raw);
+      add_origin_members(obj, r.origin);
     } else {
-      append_point_members(line_, r.point);
-      if (origin_) {
-        line_ += ',';
-        append_origin_members(line_, r.origin);
-      }
+      add_point_members(obj, r.point);
+      if (origin_) add_origin_members(obj, r.origin);
     }
-    line_ += "}\n";
+    append_json(line_, obj);
+    line_ += '\n';
   } else if (r.kind == RecordKind::kRaw) {
     // A line that did not parse has no measurement: it is shown as one.
     line_ +=

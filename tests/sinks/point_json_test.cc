@@ -1,6 +1,7 @@
 #include "sinks/point_json.h"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <limits>
@@ -11,9 +12,11 @@ namespace {
 
 std::string js(std::string_view s) {
   std::string out;
-  append_json_string(out, s);
+  append_json(out, nlohmann::ordered_json(std::string(s)));
   return out;
 }
+
+constexpr std::string_view kReplacement = "\xef\xbf\xbd";  // U+FFFD
 
 TEST_CASE("point json: string escaping") {
   CHECK(js("plain") == "\"plain\"");
@@ -23,16 +26,23 @@ TEST_CASE("point json: string escaping") {
   CHECK(js("\x7f") == "\"\x7f\"");
 }
 
-TEST_CASE("point json: valid UTF-8 kept, invalid bytes escaped") {
+TEST_CASE("point json: valid UTF-8 kept, invalid bytes replaced by U+FFFD") {
   CHECK(js("\xc3\xa9") == "\"\xc3\xa9\"");                  // é
   CHECK(js("\xe2\x82\xac") == "\"\xe2\x82\xac\"");          // €
   CHECK(js("\xf0\x9f\x98\x80") == "\"\xf0\x9f\x98\x80\"");  // emoji
-  CHECK(js("\xff") == "\"\\u00ff\"");
-  CHECK(js("\xc3") == "\"\\u00c3\"");                                   // truncated sequence
-  CHECK(js("\xc0\xaf") == "\"\\u00c0\\u00af\"");                        // overlong
-  CHECK(js("\xed\xa0\x80") == "\"\\u00ed\\u00a0\\u0080\"");             // surrogate
-  CHECK(js("\xf4\x90\x80\x80") == "\"\\u00f4\\u0090\\u0080\\u0080\"");  // past U+10FFFF
-  CHECK(js("a\xe2\x82z") == "\"a\\u00e2\\u0082z\"");
+  const std::string r(kReplacement);
+  CHECK(js("\xff") == "\"" + r + "\"");
+  CHECK(js("\xc3") == "\"" + r + "\"");  // truncated sequence
+  for (std::string_view bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80"}) {  // overlong, surrogate, past U+10FFFF
+    std::string out = js(bad);
+    CHECK_MESSAGE(out.find(r) != std::string::npos, out);
+    CHECK(nlohmann::json::accept(out));
+  }
+  std::string mixed = js("a\xe2\x82z");
+  CHECK(mixed.front() == '"');
+  CHECK(mixed.substr(1, 1) == "a");
+  CHECK(mixed.find(r) == 2);
+  CHECK(mixed.substr(mixed.size() - 2) == "z\"");
 }
 
 TEST_CASE("point json: a whole point, tags sorted by key, typed fields") {
@@ -59,7 +69,7 @@ TEST_CASE("point json: non-finite floats become strings") {
                     Field::float_("m", -std::numeric_limits<double>::infinity())};
   PointView p{"m", {}, fields, 0};
   std::string out;
-  append_point_members(out, p);
+  append_point_json(out, p);
   CHECK(out.find("\"value\":\"NaN\"") != std::string::npos);
   CHECK(out.find("\"value\":\"+Inf\"") != std::string::npos);
   CHECK(out.find("\"value\":\"-Inf\"") != std::string::npos);
@@ -73,9 +83,11 @@ TEST_CASE("point json: origin members") {
   o.source.addr[3] = 1;
   o.source.port = 8125;
   o.receive_ns = 99;
+  nlohmann::ordered_json obj = nlohmann::ordered_json::object();
+  add_origin_members(obj, o);
   std::string out;
-  append_origin_members(out, o);
-  CHECK(out == "\"listener\":4,\"source\":\"127.0.0.1:8125\",\"receive_ns\":99");
+  append_json(out, obj);
+  CHECK(out == "{\"listener\":4,\"source\":\"127.0.0.1:8125\",\"receive_ns\":99}");
 }
 
 }  // namespace

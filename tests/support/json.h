@@ -1,8 +1,10 @@
-// A small JSON reader for test vectors (one JSON document per line). It reads
-// objects, arrays, strings with every escape (\uXXXX with surrogate pairs, as
-// UTF-8), numbers, true, false and null; it is for trusted test data, not a
-// general parser: it keeps numbers as doubles and the original number text.
+// JSON test vectors (one document per line), read by nlohmann-json into a
+// plain tree the tests walk: objects keep their members in document order and
+// numbers keep the text they were written as (through nlohmann's SAX
+// interface, which hands a float's text over).
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <cstdlib>
@@ -40,207 +42,89 @@ struct Json {
 
 namespace json_detail {
 
-class Reader {
+// Builds a Json from nlohmann's SAX events.
+class Builder : public nlohmann::json_sax<nlohmann::json> {
  public:
-  explicit Reader(std::string_view s) : s_(s) {}
+  explicit Builder(Json& root) : root_(root) {}
 
-  bool document(Json& out) {
-    if (!value(out)) return false;
-    ws();
-    return i_ == s_.size();
+  bool null() override { return put(Json{}); }
+  bool boolean(bool v) override {
+    Json j;
+    j.kind = Json::Kind::kBool;
+    j.b = v;
+    return put(std::move(j));
   }
+  // Integers come without their text: JSON writes an integer one way only.
+  bool number_integer(number_integer_t v) override { return number(std::to_string(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return number(std::to_string(v)); }
+  bool number_float(number_float_t, const string_t& text) override { return number(text); }
+  bool string(string_t& v) override {
+    Json j;
+    j.kind = Json::Kind::kString;
+    j.str = std::move(v);
+    return put(std::move(j));
+  }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override { return open(Json::Kind::kObject); }
+  bool key(string_t& k) override {
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(Json::Kind::kArray); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
 
  private:
-  void ws() {
-    while (i_ < s_.size() &&
-           (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) {
-      ++i_;
-    }
+  bool number(const string_t& text) {
+    Json j;
+    j.kind = Json::Kind::kNumber;
+    j.str = text;
+    j.num = std::strtod(text.c_str(), nullptr);
+    return put(std::move(j));
   }
-  bool eat(char c) {
-    ws();
-    if (i_ < s_.size() && s_[i_] == c) {
-      ++i_;
-      return true;
+  // Adds `j` to the open container (under the last key in an object).
+  Json* add(Json j) {
+    if (open_.empty()) {
+      root_ = std::move(j);
+      return &root_;
     }
-    return false;
+    Json& top = *open_.back();
+    if (top.kind == Json::Kind::kObject) {
+      top.members.emplace_back(std::move(key_), std::move(j));
+      return &top.members.back().second;
+    }
+    top.items.push_back(std::move(j));
+    return &top.items.back();
   }
-  bool literal(std::string_view word) {
-    if (s_.substr(i_, word.size()) != word) return false;
-    i_ += word.size();
+  bool put(Json j) {
+    add(std::move(j));
+    return true;
+  }
+  // A container stays where add() put it: its parent grows only after it closes.
+  bool open(Json::Kind kind) {
+    Json j;
+    j.kind = kind;
+    open_.push_back(add(std::move(j)));
+    return true;
+  }
+  bool close() {
+    open_.pop_back();
     return true;
   }
 
-  bool value(Json& out) {
-    ws();
-    if (i_ >= s_.size()) return false;
-    char c = s_[i_];
-    if (c == '{') return object(out);
-    if (c == '[') return array(out);
-    if (c == '"') {
-      out.kind = Json::Kind::kString;
-      return string(out.str);
-    }
-    if (c == 't' && literal("true")) {
-      out.kind = Json::Kind::kBool;
-      out.b = true;
-      return true;
-    }
-    if (c == 'f' && literal("false")) {
-      out.kind = Json::Kind::kBool;
-      return true;
-    }
-    if (c == 'n' && literal("null")) {
-      out.kind = Json::Kind::kNull;
-      return true;
-    }
-    return number(out);
-  }
-
-  bool object(Json& out) {
-    out.kind = Json::Kind::kObject;
-    ++i_;
-    if (eat('}')) return true;
-    do {
-      ws();
-      std::string key;
-      if (i_ >= s_.size() || s_[i_] != '"' || !string(key)) return false;
-      if (!eat(':')) return false;
-      Json v;
-      if (!value(v)) return false;
-      out.members.emplace_back(std::move(key), std::move(v));
-    } while (eat(','));
-    return eat('}');
-  }
-
-  bool array(Json& out) {
-    out.kind = Json::Kind::kArray;
-    ++i_;
-    if (eat(']')) return true;
-    do {
-      Json v;
-      if (!value(v)) return false;
-      out.items.push_back(std::move(v));
-    } while (eat(','));
-    return eat(']');
-  }
-
-  bool number(Json& out) {
-    size_t start = i_;
-    while (i_ < s_.size() &&
-           std::string_view("+-0123456789.eE").find(s_[i_]) != std::string_view::npos) {
-      ++i_;
-    }
-    if (i_ == start) return false;
-    out.kind = Json::Kind::kNumber;
-    out.str = std::string(s_.substr(start, i_ - start));
-    char* end = nullptr;
-    out.num = std::strtod(out.str.c_str(), &end);
-    return end == out.str.c_str() + out.str.size();
-  }
-
-  bool hex4(uint32_t& cp) {
-    if (i_ + 4 > s_.size()) return false;
-    cp = 0;
-    for (int k = 0; k < 4; ++k) {
-      char h = s_[i_++];
-      cp <<= 4;
-      if (h >= '0' && h <= '9')
-        cp |= h - '0';
-      else if (h >= 'a' && h <= 'f')
-        cp |= h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F')
-        cp |= h - 'A' + 10;
-      else
-        return false;
-    }
-    return true;
-  }
-
-  static void utf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-  }
-
-  bool string(std::string& out) {
-    ++i_;  // the opening quote
-    while (i_ < s_.size()) {
-      char c = s_[i_++];
-      if (c == '"') return true;
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (i_ >= s_.size()) return false;
-      char e = s_[i_++];
-      switch (e) {
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          uint32_t cp = 0;
-          if (!hex4(cp)) return false;
-          if (cp >= 0xD800 && cp < 0xDC00 && s_.substr(i_, 2) == "\\u") {
-            i_ += 2;
-            uint32_t lo = 0;
-            if (!hex4(lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          }
-          utf8(cp, out);
-          break;
-        }
-        default:
-          return false;
-      }
-    }
-    return false;
-  }
-
-  std::string_view s_;
-  size_t i_ = 0;
+  Json& root_;
+  std::vector<Json*> open_;
+  std::string key_;
 };
 
 }  // namespace json_detail
 
-// Parses one JSON document; nullopt if it is not well formed.
+// The document `text` holds, or nullopt if it is not exactly one JSON value.
 inline std::optional<Json> parse_json(std::string_view text) {
   Json out;
-  json_detail::Reader r(text);
-  if (!r.document(out)) return std::nullopt;
+  json_detail::Builder b(out);
+  if (!nlohmann::json::sax_parse(text, &b)) return std::nullopt;
   return out;
 }
 
