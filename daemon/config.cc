@@ -145,6 +145,13 @@ const Spec kSpecs[] = {
      .description = "Reserve each new segment's full size on disk (fallocate) so appends do not "
                     "allocate blocks.",
      .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.preallocate; }},
+    {.section = "storage",
+     .name = "direct_io",
+     .check = Check::kNone,
+     .description = "Write segments with direct I/O (O_DIRECT, FILE_FLAG_NO_BUFFERING) from "
+                    "aligned, registered buffers, bypassing the page cache; where the file "
+                    "system refuses it the log uses the page cache and says why.",
+     .bind = [](Settings& s, ListenerSettings&) -> Ref { return &s.storage.direct_io; }},
     {.section = "receive",
      .name = "slot_bytes",
      .check = Check::kRange,

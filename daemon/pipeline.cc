@@ -35,6 +35,7 @@ LogOptions log_options(const StorageSettings& s, uint32_t partition) {
   o.retention_ms = s.retention_ms;
   parse_compression(s.compression, o.compression);  // the table checked the name
   o.preallocate = s.preallocate;
+  o.direct_io = s.direct_io;
   return o;
 }
 
@@ -60,7 +61,8 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
     }
     if (report.truncated_bytes > 0 || !report.detail.empty())
       spdlog::warn("partition {}: recovery: {}", part, report.detail);
-    spdlog::info("partition {}: {} segment(s), next offset {}", part, report.segments, report.next_offset);
+    spdlog::info("partition {}: {} segment(s), next offset {}; writes through {}", part, report.segments,
+                 report.next_offset, log->write_path());
     p->shards_.push_back(
         std::make_unique<ParserShard>(part, std::move(log), *p->queue_, p->listener_table_, p->receiver_table_));
   }

@@ -54,6 +54,7 @@ struct StorageSettings {
   uint64_t retention_ms = kLogDefaults.retention_ms;  // sealed longer ago than this (0: keep everything)
   std::string compression = to_string(kLogDefaults.compression);  // kCompressionNames, per batch
   bool preallocate = kLogDefaults.preallocate;  // fallocate each new segment to segment_bytes
+  bool direct_io = kLogDefaults.direct_io;      // O_DIRECT / FILE_FLAG_NO_BUFFERING where the file system takes it
 };
 
 struct Settings {

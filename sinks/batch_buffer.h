@@ -5,6 +5,12 @@
 // batch is sealed), then the encoded records. The buffer is sized at open for a
 // full batch plus one more datagram, so it only grows for an unusual datagram,
 // never per record.
+//
+// For direct I/O the batch sits `lead` bytes into an allocation aligned to
+// kDirectAlign: the lead is where the start of the file block the batch begins
+// in goes (the bytes before it are already in the file and are written again),
+// and kDirectAlign spare bytes at the end take the zero padding up to the
+// block's end. So a batch goes to the disk as one aligned write, without a copy.
 #pragma once
 
 #include <algorithm>
@@ -12,11 +18,32 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <new>
+#include <span>
 
+#include "sinks/file_layer.h"
 #include "sinks/segment_format.h"
 #include "sinks/segment_headers.h"
 
 namespace ringest {
+
+// Bytes aligned for direct I/O.
+class AlignedBytes {
+ public:
+  AlignedBytes() = default;
+  explicit AlignedBytes(size_t n)
+      : p_(static_cast<uint8_t*>(::operator new[](n, std::align_val_t{kDirectAlign}))), n_(n) {}
+  uint8_t* data() const { return p_.get(); }
+  size_t size() const { return n_; }
+  std::span<uint8_t> span() const { return {p_.get(), n_}; }
+
+ private:
+  struct Free {
+    void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{kDirectAlign}); }
+  };
+  std::unique_ptr<uint8_t[], Free> p_;
+  size_t n_ = 0;
+};
 
 struct BatchBuffer {
   enum class State : uint8_t {
@@ -28,8 +55,10 @@ struct BatchBuffer {
     kFailed,    // write failed, waiting for the rest to settle
   };
 
-  std::unique_ptr<uint8_t[]> data;
-  size_t capacity = 0;
+  AlignedBytes mem;
+  uint8_t* data = nullptr;  // the batch: mem.data() + lead
+  size_t lead = 0;          // < kDirectAlign
+  size_t capacity = 0;      // bytes the batch may take from `data` on
   size_t len = segfmt::kBatchHeaderSize;  // header + payload so far
   State state = State::kFree;
 
@@ -50,8 +79,18 @@ struct BatchBuffer {
   bool no_space = false;  // its write failed with "disk full"
 
   void allocate(size_t cap) {
-    data = std::make_unique<uint8_t[]>(cap);
+    mem = AlignedBytes(kDirectAlign + cap + kDirectAlign);
+    data = mem.data();
+    lead = 0;
     capacity = cap;
+  }
+
+  // Moves the batch so it starts `n` bytes into the allocation.
+  void set_lead(size_t n) {
+    if (n == lead) return;
+    std::memmove(mem.data() + n, data, len);
+    data = mem.data() + n;
+    lead = n;
   }
 
   void reset() {
@@ -65,17 +104,20 @@ struct BatchBuffer {
   }
 
   size_t payload() const { return len - segfmt::kBatchHeaderSize; }
-  uint8_t* payload_data() { return data.get() + segfmt::kBatchHeaderSize; }
+  uint8_t* payload_data() { return data + segfmt::kBatchHeaderSize; }
   bool in_datagram() const { return records > dgram_first_record; }
 
   // Makes room for `n` more bytes; growth copies, so it is kept rare by sizing.
-  void reserve_more(size_t n) {
-    if (len + n <= capacity) return;
+  // True if the memory moved.
+  bool reserve_more(size_t n) {
+    if (len + n <= capacity) return false;
     size_t cap = std::max(capacity * 2, len + n);
-    auto bigger = std::make_unique<uint8_t[]>(cap);
-    std::memcpy(bigger.get(), data.get(), len);
-    data = std::move(bigger);
+    AlignedBytes bigger(kDirectAlign + cap + kDirectAlign);
+    std::memcpy(bigger.data() + lead, data, len);
+    mem = std::move(bigger);
+    data = mem.data() + lead;
     capacity = cap;
+    return true;
   }
 
   void add_record(size_t n, int64_t time_ns) {
@@ -104,7 +146,7 @@ struct BatchBuffer {
     header.min_time_ns = min_time;
     header.max_time_ns = max_time;
     header.flags = flags;
-    seal_batch(header, data.get());
+    seal_batch(header, data);
     state = State::kSealed;
   }
 };

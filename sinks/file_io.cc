@@ -6,6 +6,9 @@ namespace ringest {
 Status FileIo::open(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
   return open_file(path, mode, out);
 }
+Status FileIo::open_direct(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
+  return open_file(path, mode, out, Caching::kDirect);
+}
 Status FileIo::close(FileHandle& f) {
   return close_file(f);
 }
@@ -35,6 +38,9 @@ Status FileIo::read_all(const std::filesystem::path& path, std::vector<uint8_t>&
 }
 Status FileIo::read_head(const std::filesystem::path& path, size_t n, std::vector<uint8_t>& out) {
   return read_file(path, out, n);
+}
+Status FileIo::read_at(const std::filesystem::path& path, uint64_t pos, size_t n, std::vector<uint8_t>& out) {
+  return read_file(path, out, n, pos);
 }
 
 }  // namespace ringest

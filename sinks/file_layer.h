@@ -32,6 +32,15 @@ enum class OpenMode : uint8_t {
   kCreateOrTruncate,  // create or empty an existing file (index files)
 };
 
+// Whether writes go through the page cache or straight to the device
+// (O_DIRECT, FILE_FLAG_NO_BUFFERING). With kDirect every write's position,
+// length and buffer address are multiples of kDirectAlign, and a file system
+// that can't do it refuses the open or the write (EINVAL).
+enum class Caching : uint8_t { kPageCache, kDirect };
+// Accepted by every device with logical blocks of 4096 bytes or less, and by
+// Windows' sector alignment rule.
+inline constexpr size_t kDirectAlign = 4096;
+
 struct IoCompletion {
   uint64_t tag = 0;  // what the submitter passed
   IoOp op = IoOp::kWrite;
@@ -54,6 +63,13 @@ class FileIo {
   // "io_uring" or "pwrite": for the log line that says which one runs.
   virtual const char* backend() const = 0;
 
+  // Offers the buffers writes will come from, replacing what was offered
+  // before. A backend that can pin them (io_uring's registered buffers) then
+  // writes from them without mapping the pages on every write; others ignore
+  // the offer. Returns whether it took them. Call it again whenever one of
+  // them is reallocated, before writing from the new memory.
+  virtual bool register_buffers(std::span<const std::span<uint8_t>> /*buffers*/) { return false; }
+
   // Starts writing data[0, len) at byte `pos` of `f`. The bytes must stay put
   // until the completion for `tag` is reaped. A short write is continued here;
   // the completion says all of it was written, or why not. Fails without
@@ -72,6 +88,8 @@ class FileIo {
   // layer can fail them or forget them in a simulated crash. The defaults call
   // the free functions below; platform backends do not override them.
   virtual Status open(const std::filesystem::path& path, OpenMode mode, FileHandle& out);
+  // open() with Caching::kDirect.
+  virtual Status open_direct(const std::filesystem::path& path, OpenMode mode, FileHandle& out);
   virtual Status close(FileHandle& f);
   virtual Status truncate(FileHandle f, uint64_t size);
   virtual Status write_at(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes);
@@ -86,10 +104,13 @@ class FileIo {
   virtual Status read_all(const std::filesystem::path& path, std::vector<uint8_t>& out);
   // The first `n` bytes (fewer if the file is shorter).
   virtual Status read_head(const std::filesystem::path& path, size_t n, std::vector<uint8_t>& out);
+  // Bytes [pos, pos + n) (fewer if the file is shorter).
+  virtual Status read_at(const std::filesystem::path& path, uint64_t pos, size_t n, std::vector<uint8_t>& out);
 };
 
 // Synchronous operations. Each returns a Status naming the operation and path.
-Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out);
+Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out,
+                 Caching caching = Caching::kPageCache);
 Status close_file(FileHandle& f);  // leaves `f` invalid
 Status file_size(FileHandle f, uint64_t& size);
 Status truncate_file(FileHandle f, uint64_t size);
@@ -98,9 +119,10 @@ Status datasync_file(FileHandle f);
 Status preallocate_file(FileHandle f, uint64_t pos, uint64_t len);
 Status remove_file(const std::filesystem::path& path);
 Status rename_file(const std::filesystem::path& from, const std::filesystem::path& to);
-// Reads the whole file into `out` (replacing what it held), or only its first
-// `limit` bytes.
-Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit = SIZE_MAX);
+// Reads the whole file into `out` (replacing what it held), or only `limit`
+// bytes of it from byte `offset` on.
+Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit = SIZE_MAX,
+                 uint64_t offset = 0);
 // Makes a file created or renamed in `dir` durable as an entry of `dir`.
 Status sync_directory(const std::filesystem::path& dir);
 // Makes what was written to the file so far durable, through a read-only

@@ -14,6 +14,20 @@
 // completed after the hole are written again behind the cut (their record
 // offsets keep a gap where the dropped batch was). If the cut itself fails, the
 // log moves on to a new segment.
+//
+// Direct I/O (O_DIRECT, FILE_FLAG_NO_BUFFERING) writes whole aligned blocks
+// from aligned memory, as Redpanda's DMA segment appender does. A batch rarely
+// starts on a block boundary, so its write starts at the boundary before it,
+// with the bytes the file already holds there (tail_) copied in front of the
+// batch (BatchBuffer's lead), and ends at the boundary after it, padded with
+// zeros: the partial last block is written again, fuller, by the next batch.
+// Two writes that share a block can't run at once (the older one's padding
+// could land last), so such a batch waits until nothing is in flight. Readers
+// take the zeros after the last batch as its end (the padding rule of
+// docs/segment-format.md); the file is cut to its data when it is closed.
+// Whether the file system takes direct I/O is probed by the first write to
+// each segment (its header, or at recovery its last block rewritten as it is);
+// if it is refused, the log falls back to the page cache and says why.
 #include "sinks/partition_log.h"
 
 #include <cassert>
@@ -55,6 +69,7 @@ class PartitionLogImpl final : public PartitionLog {
   int64_t next_deadline(int64_t now_mono_ns) const override;
   Status close() override;
   const LogProbe& probe() const override { return probe_; }
+  std::string write_path() const override;
 
  private:
   // Appending.
@@ -82,6 +97,12 @@ class PartitionLogImpl final : public PartitionLog {
 
   // Segments.
   Status create_segment(uint64_t base_offset);
+  Status open_segment(const std::filesystem::path& path, OpenMode mode, FileHandle& f);
+  Status write_header(const std::filesystem::path& path, FileHandle& f, std::span<const uint8_t> header);
+  Status load_tail(const std::filesystem::path& path);
+  Status write_block(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes);
+  void use_page_cache(std::string why);
+  void register_buffers();
   Status rotate(uint64_t base_offset);
   Status sync_and_close_segment();
   std::filesystem::path segment_path(uint64_t base_offset) const {
@@ -124,14 +145,25 @@ class PartitionLogImpl final : public PartitionLog {
   bool rotate_due_ = false;        // older than segment_ms: the next batch starts a new segment
   int64_t next_retention_ns_ = 0;  // monotonic
 
+  // Direct I/O; see the top of this file.
+  bool direct_ = false;
+  std::string refused_;                // why the page cache is used instead
+  std::vector<uint8_t> tail_;          // the file's bytes from the block boundary before submit_pos_ to it
+  std::vector<uint8_t> written_tail_;  // the same for written_pos_
+  AlignedBytes block_{kDirectAlign};   // one block, for the probes
+
   std::vector<uint8_t> compressed_;  // scratch for compress()
   PayloadCompressor compressor_;
   Status drop_error_;                // why the last batch was dropped
   bool closed_ = false;
 };
 
+constexpr uint64_t align_down(uint64_t v) { return v & ~uint64_t{kDirectAlign - 1}; }
+constexpr uint64_t align_up(uint64_t v) { return align_down(v + kDirectAlign - 1); }
+
 PartitionLogImpl::PartitionLogImpl(const LogOptions& opts, std::unique_ptr<FileIo> io)
-    : opts_(opts), io_(std::move(io)), segments_(opts_, *io_, probe_) {
+    : opts_(opts), io_(std::move(io)), segments_(opts_, *io_, probe_), direct_(opts.direct_io) {
+  if (!direct_) refused_ = "off in the configuration";
   if (opts_.writes_in_flight == 0) opts_.writes_in_flight = 1;
   opts_.batch_bytes = std::min<uint32_t>(opts_.batch_bytes, kMaxPayloadLength);
   // A full batch plus one more datagram's records (a datagram is at most 64 KiB;
@@ -162,14 +194,19 @@ Status PartitionLogImpl::recover(RecoveryReport& report) {
     // past every offset a set-aside segment may have held, so none is reused.
     if (Status st = create_segment(active.new_base); !st.ok()) return st;
   } else {
-    if (Status st = io_->open(active.file.path, OpenMode::kReadWrite, file_); !st.ok()) return st;
+    if (Status st = open_segment(active.file.path, OpenMode::kReadWrite, file_); !st.ok()) return st;
     active_base_ = active.file.base_offset;
     active_created_ns_ = active.created_ns;
     active_index_ = std::move(active.index);
     // What the last run wrote may still be only in the page cache.
     if (Status st = io_->datasync(file_); !st.ok()) return st;
     submit_pos_ = written_pos_ = active.end;
+    if (direct_) {
+      if (Status st = load_tail(active.file.path); !st.ok()) return st;
+      io_->preallocate(file_, 0, opts_.preallocate ? opts_.segment_bytes : 0);
+    }
   }
+  if (direct_) register_buffers();
   sync_asked_ = next_offset_;
   probe_.next_offset.set(next_offset_);
   if (!sync_failed_) probe_.durable_offset.set(next_offset_);
@@ -210,7 +247,7 @@ bool PartitionLogImpl::room_for(size_t n) {
     split_at_datagram();
     if (open_->payload() + n > kMaxPayloadLength) return false;
   }
-  open_->reserve_more(n);
+  if (open_->reserve_more(n) && direct_) register_buffers();
   return true;
 }
 
@@ -245,6 +282,14 @@ BatchBuffer* PartitionLogImpl::acquire() {
       if (b.state == State::kFree) {
         b.reset();
         b.state = State::kOpen;
+        if (direct_) {
+          // Where the batch will likely start in its block, so that it is
+          // written from where it was built (submit_ready moves it if not).
+          uint64_t at = submit_pos_;
+          for (uint32_t q : queue_)
+            if (batches_[q].state == State::kSealed) at += batches_[q].len;
+          b.set_lead(at % kDirectAlign);
+        }
         return &b;
       }
     }
@@ -280,7 +325,9 @@ void PartitionLogImpl::split_at_datagram() {
     assert(ok);
     if (i < old->dgram_first_record) continue;
     bool raw = r.kind == RecordKind::kRaw;
-    next->reserve_more(raw ? encoder_.raw_bound(r.origin, r.raw) : encoder_.point_bound(r.origin, r.point));
+    if (next->reserve_more(raw ? encoder_.raw_bound(r.origin, r.raw) : encoder_.point_bound(r.origin, r.point)) &&
+        direct_)
+      register_buffers();
     next->len += raw ? encoder_.encode_raw(next->payload_data(), next->payload(), r.origin, r.raw)
                      : encoder_.encode_point(next->payload_data(), next->payload(), r.origin, r.point);
   }
@@ -307,9 +354,9 @@ void PartitionLogImpl::seal_open() {
 // the batch flags that say how it is stored.
 uint8_t PartitionLogImpl::compress(BatchBuffer& b) {
   if (opts_.compression == Compression::kNone || b.payload() < kMinCompressBytes) return kCompressionNone;
-  std::span<const uint8_t> payload(b.data.get() + kBatchHeaderSize, b.payload());
+  std::span<const uint8_t> payload(b.payload_data(), b.payload());
   if (!compressor_.compress(opts_.compression, payload, compressed_)) return kCompressionNone;
-  std::memcpy(b.data.get() + kBatchHeaderSize, compressed_.data(), compressed_.size());
+  std::memcpy(b.payload_data(), compressed_.data(), compressed_.size());
   b.len = kBatchHeaderSize + compressed_.size();
   return static_cast<uint8_t>(opts_.compression);
 }
@@ -402,6 +449,10 @@ void PartitionLogImpl::settle() {
     probe_.bytes_written.add(b.len);
     probe_.datagrams_stored.add(b.datagrams);
     written_pos_ = b.file_pos + b.len;
+    if (direct_) {
+      const size_t end = b.lead + b.len;
+      written_tail_.assign(b.mem.data() + align_down(end), b.mem.data() + end);
+    }
     written_offset_ = b.header.end_offset();
     active_index_.add_batch(b.file_pos, b.header);
     probe_.log_bytes.set(segments_.sealed_bytes() + written_pos_);
@@ -418,6 +469,7 @@ void PartitionLogImpl::rewind() {
     segment_broken_ = true;
   }
   submit_pos_ = written_pos_;
+  tail_ = written_tail_;
   for (size_t i = 0; i < queue_.size();) {
     BatchBuffer& b = batches_[queue_[i]];
     if (b.state == State::kFailed) {
@@ -452,7 +504,23 @@ void PartitionLogImpl::submit_ready() {
       }
     }
     b.file_pos = submit_pos_;
-    if (Status st = io_->submit_write(file_, submit_pos_, b.data.get(), b.len, idx); !st.ok()) {
+    uint64_t at = submit_pos_;
+    const uint8_t* from = b.data;
+    size_t n = b.len;
+    if (direct_) {
+      // Whole blocks: the start of the first one from tail_, zeros after the batch.
+      const size_t lead = submit_pos_ % kDirectAlign;
+      if (lead != 0 && writes_in_flight_ > 0) return;  // it rewrites the block the last write ends in
+      b.set_lead(lead);
+      std::memcpy(b.mem.data(), tail_.data(), lead);
+      const size_t end = lead + b.len;
+      std::memset(b.mem.data() + end, 0, align_up(end) - end);
+      tail_.assign(b.mem.data() + align_down(end), b.mem.data() + end);
+      at = submit_pos_ - lead;
+      from = b.mem.data();
+      n = align_up(end);
+    }
+    if (Status st = io_->submit_write(file_, at, from, n, idx); !st.ok()) {
       // Not started at all; handled like a failed write.
       b.state = State::kFailed;
       drop_error_ = st;
@@ -539,16 +607,16 @@ Status PartitionLogImpl::close() {
 Status PartitionLogImpl::create_segment(uint64_t base_offset) {
   std::filesystem::path path = segment_path(base_offset);
   FileHandle f;
-  if (Status st = io_->open(path, OpenMode::kCreateNew, f); !st.ok()) return st;
+  if (Status st = open_segment(path, OpenMode::kCreateNew, f); !st.ok()) return st;
   SegmentHeader h;
   h.partition = opts_.partition;
   h.base_offset = base_offset;
   h.created_ns = wall_ns();
   uint8_t bytes[kSegmentHeaderSize];
   encode_segment_header(h, bytes);
-  if (Status st = io_->write_at(f, 0, bytes); !st.ok()) {
+  if (Status st = write_header(path, f, bytes); !st.ok()) {
     // Don't leave a headerless file behind to be found by the next open.
-    io_->close(f);
+    if (f.valid()) io_->close(f);
     io_->remove(path);
     return st;
   }
@@ -567,6 +635,8 @@ Status PartitionLogImpl::create_segment(uint64_t base_offset) {
   segment_broken_ = false;
   suspect_ = false;
   submit_pos_ = written_pos_ = kSegmentHeaderSize;
+  tail_.assign(bytes, bytes + kSegmentHeaderSize);
+  written_tail_ = tail_;
   next_offset_ = std::max(next_offset_, base_offset);
   written_offset_ = std::max(written_offset_, base_offset);
   probe_.next_offset.set(next_offset_);
@@ -584,6 +654,9 @@ Status PartitionLogImpl::sync_and_close_segment() {
     io_->close(file_);
     return Status::invalid("segment sealed as suspect after a failed fdatasync");
   }
+  // Without the padding of the last direct write: a closed segment ends at its
+  // data. Were the cut lost, readers still take the zeros as padding.
+  if (direct_ && written_pos_ % kDirectAlign != 0) io_->truncate(file_, written_pos_);
   Status st = io_->datasync(file_);
   if (st.ok()) {
     probe_.syncs.add();
@@ -612,6 +685,77 @@ void PartitionLogImpl::mark_suspect() {
   FileHandle f;
   if (io_->open(marker, OpenMode::kCreateOrTruncate, f).ok()) io_->close(f);
   io_->sync_dir(opts_.dir);
+}
+
+// Opens a segment for direct I/O while the file system takes it.
+Status PartitionLogImpl::open_segment(const std::filesystem::path& path, OpenMode mode, FileHandle& f) {
+  if (direct_) {
+    std::error_code ec;
+    const bool existed = std::filesystem::exists(path, ec);
+    Status st = io_->open_direct(path, mode, f);
+    if (st.ok() || (mode == OpenMode::kCreateNew && existed)) return st;
+    // Linux creates the file before it refuses O_DIRECT.
+    if (mode == OpenMode::kCreateNew && std::filesystem::exists(path, ec)) io_->remove(path);
+    use_page_cache("open with O_DIRECT: " + st.message());
+  }
+  return io_->open(path, mode, f);
+}
+
+// The first write to a new segment, which also tries direct I/O.
+Status PartitionLogImpl::write_header(const std::filesystem::path& path, FileHandle& f,
+                                      std::span<const uint8_t> header) {
+  if (direct_) {
+    Status st = write_block(f, 0, header);
+    if (st.ok() || is_no_space(st)) return st;
+    io_->close(f);
+    use_page_cache("a write with O_DIRECT: " + st.message());
+    if (Status o = io_->open(path, OpenMode::kReadWrite, f); !o.ok()) return o;
+  }
+  return io_->write_at(f, 0, header);
+}
+
+// At recovery, with direct I/O: reads the bytes of the active segment's last
+// partial block (the next write starts with them) and writes its last block
+// again, unchanged, to see that direct writes work.
+Status PartitionLogImpl::load_tail(const std::filesystem::path& path) {
+  const uint64_t from = align_down(submit_pos_ - 1);
+  std::vector<uint8_t> bytes;
+  Status st = io_->read_at(path, from, submit_pos_ - from, bytes);
+  if (st.ok() && bytes.size() != submit_pos_ - from) st = Status::invalid("short read of " + path.string());
+  if (!st.ok()) return st;
+  if (Status w = write_block(file_, from, bytes); !w.ok()) {
+    if (is_no_space(w)) return w;
+    io_->close(file_);
+    use_page_cache("a write with O_DIRECT: " + w.message());
+    return io_->open(path, OpenMode::kReadWrite, file_);
+  }
+  tail_.assign(bytes.end() - static_cast<std::ptrdiff_t>(submit_pos_ - align_down(submit_pos_)), bytes.end());
+  written_tail_ = tail_;
+  return Status();
+}
+
+// `bytes` then zeros, as one block at `pos`.
+Status PartitionLogImpl::write_block(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes) {
+  std::memcpy(block_.data(), bytes.data(), bytes.size());
+  std::memset(block_.data() + bytes.size(), 0, kDirectAlign - bytes.size());
+  return io_->write_at(f, pos, block_.span());
+}
+
+void PartitionLogImpl::use_page_cache(std::string why) {
+  direct_ = false;
+  refused_ = "direct I/O refused: " + std::move(why);
+}
+
+// Pins the batch buffers for the backend (io_uring's registered buffers), again
+// whenever one grew.
+void PartitionLogImpl::register_buffers() {
+  std::vector<std::span<uint8_t>> spans;
+  for (BatchBuffer& b : batches_) spans.push_back(b.mem.span());
+  io_->register_buffers(spans);
+}
+
+std::string PartitionLogImpl::write_path() const {
+  return (direct_ ? std::string("direct I/O") : "page cache (" + refused_ + ")") + ", " + io_->backend();
 }
 
 Status PartitionLogImpl::rotate(uint64_t base_offset) {

@@ -51,6 +51,7 @@ struct LogOptions {
   uint32_t sync_interval_ms = 200;         // for kInterval
   uint32_t linger_ms = 5;                  // longest a complete datagram waits in the open batch (0: none)
   bool preallocate = true;                 // fallocate each new segment to segment_bytes
+  bool direct_io = true;                   // write with O_DIRECT where the file system takes it
   uint64_t segment_ms = 0;                 // also rotate when the active segment is this old (0: never)
   uint64_t retention_bytes = 0;            // delete the oldest sealed segments past this (0: keep all)
   uint64_t retention_ms = 0;               // delete sealed segments sealed longer ago (0: keep all)
@@ -123,6 +124,9 @@ class PartitionLog {
   virtual Status close() = 0;
 
   virtual const LogProbe& probe() const = 0;
+  // How batches reach the disk, for the log: "direct I/O, io_uring, registered
+  // buffers", or "page cache (direct I/O refused: <why>), io_uring".
+  virtual std::string write_path() const = 0;
 };
 
 }  // namespace ringest

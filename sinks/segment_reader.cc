@@ -93,11 +93,21 @@ void SegmentReader::claim(uint64_t at) {
   }
 }
 
+bool SegmentReader::is_padding(uint64_t at) const {
+  const uint64_t left = bytes_.size() - at;
+  return left < kDirectAlign && (base_ + bytes_.size()) % kDirectAlign == 0 &&
+         std::all_of(bytes_.begin() + static_cast<std::ptrdiff_t>(at), bytes_.end(), [](uint8_t b) { return b == 0; });
+}
+
 bool SegmentReader::next_batch(BatchView& out) {
-  if (torn_ || !header_read_) return false;
+  if (torn_ || padded_ || !header_read_) return false;
   if (pos_ == bytes_.size()) return false;  // clean end
   const char* why = nullptr;
   if (!batch_at(pos_, out, &why)) {
+    if (is_padding(pos_)) {
+      padded_ = true;  // a clean end too
+      return false;
+    }
     report(base_ + pos_, why);
     uint64_t at = on_damage_ == OnDamage::kResync ? next_valid(pos_ + 1, out) : UINT64_MAX;
     if (at == UINT64_MAX) {

@@ -76,6 +76,9 @@ class SegmentReader {
   // The reading stopped at damage (a torn tail, or kStop): valid_end() is
   // below the file's end.
   bool torn() const { return torn_; }
+  // The reading ended at direct I/O padding: valid_end() is where the next
+  // batch goes, the file's end is past it.
+  bool padded() const { return padded_; }
   // Bytes from the start of the file to the end of the last verified batch (or
   // of the header): the length to cut a torn tail to.
   uint64_t valid_end() const { return base_ + pos_; }
@@ -101,6 +104,7 @@ class SegmentReader {
   // The first position after `from` where a batch verifies, or npos.
   uint64_t next_valid(uint64_t from, BatchView& out);
   void claim(uint64_t at);
+  bool is_padding(uint64_t at) const;
   bool verify_records(const BatchHeader& h, std::span<const uint8_t> payload, const char** why);
 
   std::span<const uint8_t> bytes_;
@@ -113,6 +117,7 @@ class SegmentReader {
   bool header_read_ = false;
   bool damaged_ = false;
   bool torn_ = false;
+  bool padded_ = false;
   uint32_t skipped_spans_ = 0;
   uint64_t skipped_bytes_ = 0;
   uint64_t lost_offsets_ = 0;

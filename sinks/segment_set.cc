@@ -178,7 +178,8 @@ Status SegmentSet::check(const SegmentFile& seg, uint64_t expected, bool last, C
   c.index.next_offset = seg.base_offset;
   BatchView batch;
   while (reader.next_batch(batch)) c.index.add_batch(batch.file_pos, batch.header);
-  c.end = bytes.size();
+  // Direct I/O's zero padding after the last batch is where the next one goes.
+  c.end = reader.padded() ? reader.valid_end() : bytes.size();
   // Offsets past a torn last batch are not handed out again.
   c.next_offset = reader.claimed_end_offset();
   if (reader.skipped_spans() > 0) {

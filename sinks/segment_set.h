@@ -41,7 +41,7 @@ class SegmentSet {
   struct Active {
     bool found = false;  // false: start a new segment at new_base
     SegmentFile file;
-    uint64_t end = 0;          // file size after any cut
+    uint64_t end = 0;          // end of its data: the file size after any cut, less padding
     int64_t created_ns = 0;    // from its header
     SegmentIndex index;        // of what it holds
     uint64_t next_offset = 0;  // offset after the log's last record

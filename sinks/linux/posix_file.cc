@@ -96,8 +96,9 @@ std::unique_ptr<FileIo> make_blocking_file_io() {
 
 }  // namespace linux_io
 
-Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
+Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out, Caching caching) {
   int flags = O_WRONLY | O_CLOEXEC;
+  if (caching == Caching::kDirect) flags |= O_DIRECT;
   if (mode == OpenMode::kCreateNew) flags |= O_CREAT | O_EXCL;
   if (mode == OpenMode::kCreateOrTruncate) flags |= O_CREAT | O_TRUNC;
   int fd = ::open(path.c_str(), flags, 0644);
@@ -165,7 +166,7 @@ Status rename_file(const std::filesystem::path& from, const std::filesystem::pat
   return Status();
 }
 
-Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit) {
+Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit, uint64_t offset) {
   out.clear();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return os_error("open", path);
@@ -174,10 +175,11 @@ Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, s
   if (::fstat(fd, &sb) != 0) {
     st = os_error("fstat", path);
   } else {
-    out.resize(std::min(static_cast<size_t>(sb.st_size), limit));
+    uint64_t size = static_cast<uint64_t>(sb.st_size);
+    out.resize(std::min<uint64_t>(size - std::min(size, offset), limit));
     size_t got = 0;
     while (got < out.size()) {
-      ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(got));
+      ssize_t n = ::pread(fd, out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         st = os_error("read", path);

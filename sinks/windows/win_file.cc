@@ -64,14 +64,17 @@ DWORD write_all_at(HANDLE h, uint64_t pos, const uint8_t* data, size_t len) {
 using win_io::handle_of;
 using win_io::win32_status;
 
-Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
+Status open_file(const std::filesystem::path& path, OpenMode mode, FileHandle& out, Caching caching) {
+  // Unbuffered: sector-aligned writes that bypass the system cache.
+  const DWORD flags = FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED |
+                      (caching == Caching::kDirect ? FILE_FLAG_NO_BUFFERING : 0);
   DWORD disposition = mode == OpenMode::kCreateNew   ? CREATE_NEW
                       : mode == OpenMode::kReadWrite ? OPEN_EXISTING
                                                      : CREATE_ALWAYS;
   auto open = [&] {
     return CreateFileW(path.c_str(), GENERIC_READ | GENERIC_WRITE,
                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, disposition,
-                       FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OVERLAPPED, nullptr);
+                       flags, nullptr);
   };
   HANDLE h = open();
   if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_ACCESS_DENIED && mode == OpenMode::kReadWrite &&
@@ -163,7 +166,7 @@ Status rename_file(const std::filesystem::path& from, const std::filesystem::pat
   return Status();
 }
 
-Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit) {
+Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, size_t limit, uint64_t offset) {
   out.clear();
   HANDLE h = CreateFileW(path.c_str(), GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                          nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
@@ -173,12 +176,17 @@ Status read_file(const std::filesystem::path& path, std::vector<uint8_t>& out, s
   if (!GetFileSizeEx(h, &size)) {
     st = win32_status(GetLastError(), "size of " + path.string());
   } else {
-    out.resize(std::min(static_cast<size_t>(size.QuadPart), limit));
+    auto total = static_cast<uint64_t>(size.QuadPart);
+    out.resize(std::min<uint64_t>(total - std::min(total, offset), limit));
     size_t got = 0;
     while (got < out.size()) {
       DWORD n = 0;
       DWORD want = static_cast<DWORD>(std::min<size_t>(out.size() - got, 1u << 30));
-      if (!ReadFile(h, out.data() + got, want, &n, nullptr)) {
+      OVERLAPPED at{};  // a synchronous handle: the position to read from
+      at.Offset = static_cast<DWORD>(offset + got);
+      at.OffsetHigh = static_cast<DWORD>((offset + got) >> 32);
+      if (!ReadFile(h, out.data() + got, want, &n, &at)) {
+        if (GetLastError() == ERROR_HANDLE_EOF) break;  // shrank while we read
         st = win32_status(GetLastError(), "read " + path.string());
         break;
       }

@@ -356,7 +356,7 @@ TEST_CASE("config: a listener allowlist takes CIDR blocks and names a bad one") 
 
 TEST_CASE("config: the table has every key once") {
   std::vector<SettingDoc> docs = setting_docs();
-  CHECK(docs.size() == 28);
+  CHECK(docs.size() == 29);
   for (size_t i = 0; i < docs.size(); ++i) {
     for (size_t j = i + 1; j < docs.size(); ++j) CHECK(docs[i].key != docs[j].key);
   }

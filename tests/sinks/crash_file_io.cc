@@ -125,6 +125,13 @@ Status CrashFileIo::write(FileHandle f, uint64_t pos, std::span<const uint8_t> b
     no_space = true;
     return Status::from_errno(ENOSPC, "write segment (injected)");
   }
+  if (m_.direct_.count(f.native)) {
+    auto misaligned = [](uint64_t v) { return v % kDirectAlign != 0; };
+    if (m_.refuse_direct_writes) return Status::from_errno(EINVAL, "write with O_DIRECT (refused)");
+    if (misaligned(pos) || misaligned(bytes.size()) || misaligned(reinterpret_cast<uintptr_t>(bytes.data())))
+      return Status::from_errno(EINVAL, "misaligned direct write at " + std::to_string(pos));
+    ++m_.direct_writes;
+  }
   return write_file_at(f, pos, bytes);
 }
 
@@ -166,9 +173,23 @@ size_t CrashFileIo::reap(std::span<IoCompletion> out, bool /*wait*/) {
 }
 
 Status CrashFileIo::open(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
+  return open_as(path, mode, out, Caching::kPageCache);
+}
+
+Status CrashFileIo::open_direct(const std::filesystem::path& path, OpenMode mode, FileHandle& out) {
+  if (m_.refuse_direct) return Status::from_errno(EINVAL, "open " + path.string() + " with O_DIRECT (refused)");
+  return open_as(path, mode, out, Caching::kDirect);
+}
+
+Status CrashFileIo::open_as(const std::filesystem::path& path, OpenMode mode, FileHandle& out, Caching caching) {
   if (mode != OpenMode::kReadWrite && m_.step()) return power_off("create");
   if (m_.crashed()) return power_off("open");
-  if (Status st = open_file(path, mode, out); !st.ok()) return st;
+  if (Status st = open_file(path, mode, out, caching); !st.ok()) return st;
+  if (caching == Caching::kDirect) {
+    m_.direct_.insert(out.native);
+  } else {
+    m_.direct_.erase(out.native);
+  }
   uint64_t ino = m_.inode_of(path);
   if (ino == 0 || mode == OpenMode::kCreateNew) {
     ino = m_.next_inode_++;

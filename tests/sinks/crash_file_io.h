@@ -55,6 +55,9 @@ class DiskModel {
   // number n (1-based) fails with EIO; writes fail with ENOSPC while no_space.
   std::set<uint64_t> fail_datasync;
   bool no_space = false;
+  bool refuse_direct = false;
+  bool refuse_direct_writes = false;
+  uint64_t direct_writes = 0;  // aligned writes through direct handles
   uint64_t datasyncs = 0;
 
   const std::filesystem::path& dir() const { return dir_; }
@@ -77,6 +80,7 @@ class DiskModel {
   std::map<std::string, uint64_t> durable_names_;  // file name -> inode
   std::map<std::string, uint64_t> names_;          // as the directory is now
   std::map<intptr_t, uint64_t> open_;              // handle -> inode
+  std::set<intptr_t> direct_;                      // handles opened for direct I/O
   uint64_t next_inode_ = 1;
 
   uint64_t ops_ = 0;
@@ -98,6 +102,11 @@ class CrashFileIo final : public FileIo {
   uint32_t outstanding() const override { return static_cast<uint32_t>(done_.size()); }
 
   Status open(const std::filesystem::path& path, OpenMode mode, FileHandle& out) override;
+  // Direct I/O as a device would take it: a write whose position, length or
+  // buffer address is not a multiple of kDirectAlign fails with EINVAL. With
+  // refuse_direct the open itself fails with EINVAL, as on a file system
+  // without it; with refuse_direct_writes every direct write does.
+  Status open_direct(const std::filesystem::path& path, OpenMode mode, FileHandle& out) override;
   Status truncate(FileHandle f, uint64_t size) override;
   Status write_at(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes) override;
   Status datasync(FileHandle f) override;
@@ -107,6 +116,7 @@ class CrashFileIo final : public FileIo {
   Status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
 
  private:
+  Status open_as(const std::filesystem::path& path, OpenMode mode, FileHandle& out, Caching caching);
   Status write(FileHandle f, uint64_t pos, std::span<const uint8_t> bytes, bool& no_space);
   Status sync(FileHandle f);
 

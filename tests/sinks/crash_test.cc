@@ -21,6 +21,7 @@
 #include "sinks/coding.h"
 #include "sinks/partition_log_internal.h"
 #include "sinks/record_codec.h"
+#include "sinks/segment_reader.h"
 #include "test_util.h"
 
 namespace ringest {
@@ -59,8 +60,19 @@ StoredRecords read_stored(const std::filesystem::path& dir) {
 
 struct FileId {
   uint64_t inode = 0;
-  uint64_t size = 0;
+  uint64_t size = 0;  // of its data: without direct I/O's zero padding after the last batch
 };
+
+uint64_t data_size(const std::filesystem::path& file) {
+  std::vector<uint8_t> bytes = test::read_bytes(file);
+  SegmentReader reader(bytes, nullptr);
+  SegmentHeader h;
+  BatchView b;
+  if (reader.read_header(h))
+    while (reader.next_batch(b)) {
+    }
+  return reader.padded() ? reader.valid_end() : bytes.size();
+}
 
 std::map<std::string, FileId> segment_files(const std::filesystem::path& dir) {
   std::vector<SegmentFile> segs;
@@ -69,8 +81,7 @@ std::map<std::string, FileId> segment_files(const std::filesystem::path& dir) {
   for (const SegmentFile& s : segs) {
     struct stat st;
     REQUIRE(::stat(s.path.c_str(), &st) == 0);
-    out[s.path.filename().string()] =
-        FileId{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size)};
+    out[s.path.filename().string()] = FileId{static_cast<uint64_t>(st.st_ino), data_size(s.path)};
   }
   return out;
 }
@@ -93,12 +104,13 @@ class CrashPoint {
     opts_.sync_interval_ms = 5;
     opts_.compression = static_cast<Compression>(rng_() % 3);
     loss_ = static_cast<DataLoss>(rng_() % 5);
+    opts_.direct_io = rng_() % 2 == 0;  // CrashFileIo holds direct writes to whole aligned blocks
   }
 
   void run() {
     INFO("seed " << seed_ << ": " << std::string(test::to_string(loss_)) << ", durability "
                  << int(opts_.durability) << ", segment " << opts_.segment_bytes << ", batch "
-                 << opts_.batch_bytes);
+                 << opts_.batch_bytes << (opts_.direct_io ? ", direct I/O" : ", page cache"));
     // First run: power goes somewhere in the middle of the workload.
     model_.plan_crash(1 + rng_() % 200, loss_, seed_);
     if (auto log = open()) {
@@ -154,13 +166,18 @@ class CrashPoint {
     // whole file when it was set aside (even if a fresh one took its name).
     auto after = segment_files(dir_.path());
     uint64_t cut = 0;
+    std::string sizes;  // for a failure's message
     for (const auto& [name, id] : before) {
       auto it = after.find(name);
-      // Recovery only ever shrinks a file it keeps; a file that grew is a new
+      // Recovery only ever shrinks the data of a file it keeps (direct I/O pads
+      // it to a block boundary again); a file whose data grew is a new
       // one, even if the file system handed it the same inode number.
       bool same = it != after.end() && it->second.inode == id.inode && it->second.size <= id.size;
       cut += same ? id.size - it->second.size : id.size;
+      sizes += name + ": " + std::to_string(id.size) + " -> " +
+               (it == after.end() ? "gone" : std::to_string(it->second.size)) + "; ";
     }
+    INFO(sizes);
     INFO(report.detail);
     CHECK(report.truncated_bytes == cut);
     CHECK(damaged == (report.truncated_bytes > 0 || report.set_aside > 0 || report.skipped_spans > 0));

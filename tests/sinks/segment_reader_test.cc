@@ -12,6 +12,7 @@
 
 #include "sinks/coding.h"
 #include "sinks/crc32c.h"
+#include "sinks/file_layer.h"
 #include "sinks/segment_format.h"
 #include "test_util.h"
 
@@ -80,6 +81,7 @@ struct Result {
   uint64_t next_offset = 0;
   uint64_t claimed_end = 0;
   bool torn = false;
+  bool padded = false;
   uint32_t skipped_spans = 0;
   uint64_t skipped_bytes = 0;
   uint64_t lost_offsets = 0;
@@ -111,6 +113,7 @@ Result read_all(const std::vector<uint8_t>& bytes) {
   r.next_offset = reader.next_offset();
   r.claimed_end = reader.claimed_end_offset();
   r.torn = reader.torn();
+  r.padded = reader.padded();
   r.skipped_spans = reader.skipped_spans();
   r.skipped_bytes = reader.skipped_bytes();
   r.lost_offsets = reader.lost_offsets();
@@ -307,6 +310,60 @@ TEST_CASE("segment reader: zero-filled tail") {
   REQUIRE(r.damage.size() == 1);
   CHECK(r.damage[0].pos == end);
   CHECK(r.valid_end == end);
+}
+
+TEST_CASE("segment reader: direct I/O padding up to a block boundary is a clean end") {
+  SegmentBuilder s;
+  s.add_batch(2);
+  s.add_batch(2);
+  const uint64_t end = s.bytes.size();
+  const uint64_t block_end = (end / kDirectAlign + 1) * kDirectAlign;
+  SUBCASE("zeros to the boundary") {
+    s.bytes.resize(block_end, 0);
+    Result r = read_all(s.bytes);
+    CHECK(r.batch_offsets == std::vector<uint64_t>{100, 102});
+    CHECK(r.damage.empty());
+    CHECK_FALSE(r.torn);
+    CHECK(r.padded);
+    CHECK(r.valid_end == end);
+    CHECK(r.next_offset == 104);
+  }
+  SUBCASE("a whole block of zeros more is not padding") {
+    s.bytes.resize(block_end + kDirectAlign, 0);
+    Result r = read_all(s.bytes);
+    CHECK(r.torn);
+    CHECK_FALSE(r.padded);
+    REQUIRE(r.damage.size() == 1);
+    CHECK(r.damage[0].pos == end);
+  }
+  SUBCASE("zeros that stop short of a boundary are not padding") {
+    s.bytes.resize(block_end - 1, 0);
+    Result r = read_all(s.bytes);
+    CHECK(r.torn);
+    CHECK_FALSE(r.padded);
+  }
+  SUBCASE("one byte that is not zero is damage") {
+    s.bytes.resize(block_end, 0);
+    s.bytes[block_end - 7] = 1;
+    Result r = read_all(s.bytes);
+    CHECK(r.torn);
+    CHECK_FALSE(r.padded);
+    REQUIRE(r.damage.size() == 1);
+    CHECK(r.damage[0].pos == end);
+  }
+  SUBCASE("read from a position an index gave, the boundary is the file's") {
+    s.bytes.resize(block_end, 0);
+    std::vector<uint8_t> rest(s.bytes.begin() + kSegmentHeaderSize, s.bytes.end());
+    SegmentReader reader(rest, nullptr);
+    reader.resume(kSegmentHeaderSize, 100);
+    BatchView b;
+    int batches = 0;
+    while (reader.next_batch(b)) ++batches;
+    CHECK(batches == 2);
+    CHECK(reader.padded());
+    CHECK_FALSE(reader.damaged());
+    CHECK(reader.valid_end() == end);
+  }
 }
 
 TEST_CASE("segment reader: flipped length bit") {
