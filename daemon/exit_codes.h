@@ -8,5 +8,6 @@ constexpr int kUsage = 64;     // EX_USAGE: bad command line
 constexpr int kSoftware = 70;  // EX_SOFTWARE: an engine could not run
 constexpr int kOsErr = 71;     // EX_OSERR: socket or bind failure
 constexpr int kIoErr = 74;     // EX_IOERR: the data directory is unusable
+constexpr int kSinkDropped = 75;  // EX_TEMPFAIL: stopped cleanly, but the log dropped datagrams (disk full, write errors)
 constexpr int kConfig = 78;    // EX_CONFIG: the configuration is invalid
 }  // namespace ringest::exit_code

@@ -119,10 +119,12 @@ HttpAnswer HttpServer::answer(std::string_view head) const {
     a = plain(200, "OK\n");
   } else if (target == "/-/ready") {
     bool draining = status_.draining.load();
-    if (status_.ready.load() && !draining) {
+    const Pipeline* p = pipeline_.load(std::memory_order_acquire);
+    std::string blocked = p != nullptr && !draining ? p->write_blocked() : "";
+    if (status_.ready.load() && !draining && blocked.empty()) {
       a = plain(200, "Ready\n");
     } else {
-      a = plain(503, draining ? "Draining\n" : "Starting\n");
+      a = plain(503, draining ? "Draining\n" : !blocked.empty() ? "Cannot write: " + blocked + "\n" : "Starting\n");
     }
   } else if (target == "/") {
     a = plain(200, std::string(kIndex));

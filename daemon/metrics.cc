@@ -197,6 +197,9 @@ void collect_log(const Pipeline& p, Families& fam) {
   Family lost("ringest_log_recovery_lost_records_total", "Records in the damaged batches recovery skipped.",
               MetricType::Counter);
   Family size("ringest_log_size_bytes", "Bytes in the partition's segment files.", MetricType::Gauge);
+  Family failing("ringest_log_write_failing",
+                 "1 while the partition's writes fail (disk full or a write error; /-/ready is 503 meanwhile).",
+                 MetricType::Gauge);
   for (const auto& shard : p.shards()) {
     const LogProbe& lp = shard->log_probe();
     Labels part{{"partition", std::to_string(shard->index())}};
@@ -215,6 +218,7 @@ void collect_log(const Pipeline& p, Families& fam) {
     skipped.add(part, double(lp.recovery_skipped_bytes.get()));
     lost.add(part, double(lp.recovery_lost_records.get()));
     size.add(part, double(lp.log_bytes.get()));
+    failing.add(part, lp.write_failing.get() == kWriting ? 0 : 1);
   }
   Family latency("ringest_receive_to_durable_seconds",
                  "From receive to durable on disk, sampled: the oldest record of every 10 ms, per partition.",
@@ -229,7 +233,7 @@ void collect_log(const Pipeline& p, Families& fam) {
   Family depth("ringest_queue_depth", "Datagrams waiting for a parser shard.", MetricType::Gauge);
   depth.add({}, double(p.queue_depth()));
   for (Family* f : {&stored, &records, &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth,
-                    &suspect, &deleted, &cut, &skipped, &lost, &size})
+                    &suspect, &deleted, &cut, &skipped, &lost, &size, &failing})
     fam.add(*f);
 }
 
@@ -303,6 +307,7 @@ Totals totals(const Pipeline& pipeline) {
       if (stage == "kernel") t.kernel_drops_counted = true;
       if (m.counter.value == 0) continue;
       (stage == "kernel" ? t.kernel_dropped : t.dropped) += uint64_t(m.counter.value);
+      if (stage == "sink") t.sink_dropped += uint64_t(m.counter.value);
       if (!t.dropped_detail.empty()) t.dropped_detail += ", ";
       t.dropped_detail += stage + "/" + reason + "=" + std::to_string(uint64_t(m.counter.value));
     }

@@ -33,6 +33,7 @@ struct Totals {
   bool kernel_drops_counted = false;  // false where no engine can see them (Windows)
   uint64_t stored = 0;
   uint64_t dropped = 0;        // after receive, every stage
+  uint64_t sink_dropped = 0;   // of those, by the log (disk full, write errors)
   std::string dropped_detail;  // "stage/reason=n, ..." for the non-zero ones
 };
 Totals totals(const Pipeline& pipeline);

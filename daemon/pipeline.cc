@@ -236,4 +236,15 @@ Status Pipeline::stop(int drain_ms) {
   return result;
 }
 
+std::string Pipeline::write_blocked() const {
+  std::string why;
+  for (const auto& shard : shards_) {
+    uint64_t failure = shard->log_probe().write_failing.get();
+    if (failure == kWriting) continue;
+    if (!why.empty()) why += ", ";
+    why += "partition " + std::to_string(shard->index()) + ": " + (failure == kDiskFull ? "disk full" : "write error");
+  }
+  return why;
+}
+
 }  // namespace ringest

@@ -65,6 +65,9 @@ class Pipeline {
   const Settings& settings() const { return settings_; }
   const std::vector<std::unique_ptr<ListenerRuntime>>& listeners() const { return active_; }
   const std::vector<std::unique_ptr<ParserShard>>& shards() const { return shards_; }
+  // Empty while every partition can write; else which cannot, and why
+  // ("partition 0: disk full"). Any thread.
+  std::string write_blocked() const;
   size_t queue_depth() const { return static_cast<size_t>(std::max<int64_t>(0, queue_->datagrams.load())); }
   // The port the listener named `name` is bound to (0 if none).
   uint16_t port(const std::string& name) const;

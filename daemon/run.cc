@@ -116,9 +116,13 @@ int run_daemon(const Settings& settings, const std::string& config_path) {
   Totals t = totals(*pipeline);
   std::string kernel = t.kernel_drops_counted ? std::to_string(t.kernel_dropped) + " in the kernel"
                                                : "kernel drops not visible on this platform";
-  spdlog::info("stopped: received {}, stored {}, dropped {} after receive, {} ({}); everything stored was synced",
-               t.received, t.stored, t.dropped, kernel, t.dropped_detail.empty() ? "none" : t.dropped_detail);
-  return exit_code::kOk;
+  spdlog::log(t.sink_dropped > 0 ? spdlog::level::warn : spdlog::level::info,
+              "stopped: received {}, stored {}, dropped {} after receive, {} ({}); everything stored was synced{}",
+              t.received, t.stored, t.dropped, kernel, t.dropped_detail.empty() ? "none" : t.dropped_detail,
+              t.sink_dropped > 0 ? "; but " + std::to_string(t.sink_dropped) +
+                                       " datagram(s) were dropped by the log (disk full or write errors)"
+                                 : std::string());
+  return t.sink_dropped > 0 ? exit_code::kSinkDropped : exit_code::kOk;
 }
 
 }  // namespace ringest

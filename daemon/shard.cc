@@ -21,7 +21,8 @@ ParserShard::ParserShard(uint32_t index, std::unique_ptr<PartitionLog> log, Hand
       ctok_(queue),
       listeners_(listeners),
       receivers_(receivers),
-      to_return_(ReceiverTable::kMax) {
+      to_return_(ReceiverTable::kMax),
+      health_(index) {
   touched_.reserve(64);
 }
 
@@ -55,17 +56,19 @@ void ParserShard::run() {
     // Asleep until input arrives or the log or the latency sampler has a
     // deadline: an idle shard does not wake.
     int64_t now = mono_ns();
-    int64_t until = std::min(log_->next_deadline(now), latency_.next_deadline());
+    int64_t until = std::min({log_->next_deadline(now), latency_.next_deadline(), health_.next_deadline()});
     int64_t wait_us = stopping ? 0 : until == INT64_MAX ? -1 : std::max<int64_t>(0, (until - now + 999) / 1000);
     size_t n = queue_.wait_dequeue_bulk_timed(ctok_, harvests, kBulk, wait_us);
     if (n > 0) process(harvests, n);
     now = mono_ns();
     log_->poll(now);
+    health_.check(now, log_->probe(), [this] { return log_->last_write_error(); });
     latency_.tick(now, wall_ns(), log_->probe().next_offset.get(), log_->probe().durable_offset.get());
     // Other shards may hold refs from the same bulk; only an empty queue ends us.
     if (n == 0 && stopping && queue_.size_approx() == 0) break;
   }
   close_status_ = log_->close();
+  health_.check(mono_ns(), log_->probe(), [this] { return log_->last_write_error(); });
   // Another shard may still sleep, its wake-up taken by us: pass one on.
   queue_.enqueue(kWakeHarvest);
 }

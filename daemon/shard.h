@@ -18,6 +18,7 @@
 #include "daemon/formats/parser.h"
 #include "daemon/handoff.h"
 #include "daemon/listener_state.h"
+#include "daemon/write_health.h"
 #include "daemon/receiver.h"
 #include "sinks/partition_log.h"
 
@@ -79,6 +80,7 @@ class ParserShard final : PointSink {
   ShardListenerProbe* probe_ = nullptr;
   uint32_t records_in_datagram_ = 0;
   DurableLatency latency_;
+  WriteHealth health_;
   // Rejected lines are logged at most once per interval, with a count.
   uint64_t rejected_unlogged_ = 0;
   int64_t next_reject_log_ns_ = 0;

@@ -70,6 +70,7 @@ class PartitionLogImpl final : public PartitionLog {
   Status close() override;
   const LogProbe& probe() const override { return probe_; }
   std::string write_path() const override;
+  std::string last_write_error() const override { return drop_error_.ok() ? "" : drop_error_.message(); }
 
  private:
   // Appending.
@@ -454,6 +455,7 @@ void PartitionLogImpl::settle() {
       written_tail_.assign(b.mem.data() + align_down(end), b.mem.data() + end);
     }
     written_offset_ = b.header.end_offset();
+    if (probe_.write_failing.get() != kWriting) probe_.write_failing.set(kWriting);
     active_index_.add_batch(b.file_pos, b.header);
     probe_.log_bytes.set(segments_.sealed_bytes() + written_pos_);
     b.state = State::kFree;
@@ -537,6 +539,7 @@ void PartitionLogImpl::submit_ready() {
 void PartitionLogImpl::drop(uint32_t idx, bool no_space) {
   BatchBuffer& b = batches_[idx];
   (no_space ? probe_.dropped_disk_full : probe_.dropped_sink_error).add(b.datagrams);
+  probe_.write_failing.set(no_space ? kDiskFull : kWriteError);
   b.state = State::kFree;
 }
 

@@ -90,7 +90,12 @@ struct LogProbe {
   Counter log_bytes;               // bytes in the partition's segments now (a gauge)
   Counter next_offset;             // offset the next appended record gets
   Counter durable_offset;          // records below this offset are durable
+  // A gauge: 0 while writes succeed, else what made the last one fail
+  // (WriteFailure); back to 0 when a batch is written again.
+  Counter write_failing;
 };
+
+enum WriteFailure : uint64_t { kWriting = 0, kDiskFull = 1, kWriteError = 2 };
 
 class PartitionLog {
  public:
@@ -127,6 +132,8 @@ class PartitionLog {
   // How batches reach the disk, for the log: "direct I/O, io_uring, registered
   // buffers", or "page cache (direct I/O refused: <why>), io_uring".
   virtual std::string write_path() const = 0;
+  // Why the last batch was dropped (empty if none was). Shard thread only.
+  virtual std::string last_write_error() const = 0;
 };
 
 }  // namespace ringest

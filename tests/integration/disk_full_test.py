@@ -1,8 +1,11 @@
 """Disk full on a real file system: ringestd's data directory on a small tmpfs.
 While the disk is full, ingestion goes on and every datagram that can't be
-stored is counted under reason="disk_full" (sent == stored + dropped); once
-space returns, appends resume within a second, without a restart; the log
-verifies clean (no partial batch was left behind).
+stored is counted under reason="disk_full" (sent == stored + dropped); the
+daemon says so once in its log (not once per batch), /-/ready answers 503 with
+the reason and ringest_log_write_failing is 1. Once space returns, appends
+resume within a second, without a restart, the log says so and /-/ready is 200
+again. The stop exits 75 (stopped, but the log dropped datagrams) with the
+count in its summary; the log verifies clean (no partial batch was left behind).
 
 Needs root (mount); exits 77 (skipped) without it."""
 
@@ -10,6 +13,8 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 from daemon_harness import Daemon, metric_sum, scratch_dir
 
@@ -18,6 +23,18 @@ SKIP = 77
 
 def stored(d):
     return metric_sum(d.metrics(), "ringest_stored_datagrams_total")
+
+
+def ready(d):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{d.metrics_port}/-/ready", timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def log_lines(d, text):
+    return [line for line in list(d.log) if text in line]
 
 
 def main():
@@ -48,6 +65,11 @@ def main():
         other = metric_sum(m, "ringest_dropped_datagrams_total") - full
         assert full > 0, "nothing was counted as disk_full on a full file system"
         assert metric_sum(m, "ringest_stored_datagrams_total") + full + other == 50000, "sent != stored + dropped"
+        assert metric_sum(m, "ringest_log_write_failing") == 1, "the failing gauge is not 1 while the disk is full"
+        status, body = ready(d)
+        assert status == 503 and "partition 0: disk full" in body, f"/-/ready while full: {status} {body!r}"
+        failing = log_lines(d, "writes are failing (disk full")
+        assert len(failing) == 1, f"want one 'writes are failing' line, got {failing}"
 
         # Space comes back while datagrams keep coming: appends resume within a second.
         gen = subprocess.Popen([loadgen, "--target", f"127.0.0.1:{port}", "--count", "100000", "--rate", "20000",
@@ -64,7 +86,16 @@ def main():
             time.sleep(0.05)
         gen.wait(30)
         assert resumed is not None and resumed < 1.0, f"appends resumed after {resumed} s"
-        assert d.stop() == 0
+        again = log_lines(d, "writing again;")
+        assert len(again) == 1, f"want one 'writing again' line, got {again}"
+        status, body = ready(d)
+        assert status == 200, f"/-/ready after space returned: {status} {body!r}"
+        assert metric_sum(d.metrics(), "ringest_log_write_failing") == 0
+        dropped = int(metric_sum(d.metrics(), "ringest_dropped_datagrams_total", stage="sink"))
+        rc = d.stop()
+        assert rc == 75, f"exit {rc} after the log dropped datagrams (want 75)"
+        summary = log_lines(d, "stopped:")
+        assert summary and f"{dropped} datagram(s) were dropped by the log" in summary[-1], summary
         d = None
         v = subprocess.run([dump, "verify", data], capture_output=True, text=True)
         assert v.returncode == 0, f"verify: {v.stdout} {v.stderr}"

@@ -159,10 +159,13 @@ TEST_CASE("direct I/O: a failed write is cut back and the batches after it land 
   test::plog::write_records(*log, 200, 90, 3);
   log->flush();
   log->poll(mono_ns());
+  CHECK(log->probe().write_failing.get() == kDiskFull);
+  CHECK(log->last_write_error().find("injected") != std::string::npos);
   m.no_space = false;
   const uint64_t dropped = log->probe().dropped_disk_full.get();
   CHECK(dropped == 30);  // the 90 records' datagrams
   test::plog::write_records(*log, 290, 210, 3);
+  CHECK(log->probe().write_failing.get() == kWriting);
   REQUIRE(log->close().ok());
 
   test::ReadBack back = test::read_back(dir.path());

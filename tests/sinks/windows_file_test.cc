@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "sinks/batch_buffer.h"
 #include "sinks/file_layer.h"
 #include "test_util.h"
 
@@ -130,6 +131,32 @@ TEST_CASE("windows file layer: a tool syncs a file the daemon keeps open, and a 
   CHECK_FALSE(missing.ok());
   CHECK(missing.message().find("missing.seg") != std::string::npos);
   SetFileAttributesW(path.c_str(), FILE_ATTRIBUTE_NORMAL);  // so the directory can be removed
+}
+
+
+TEST_CASE("windows file layer: an unbuffered segment takes sector-aligned overlapped writes and reads back") {
+  test::TempDir dir;
+  auto io = FileIo::create(4);
+  FileHandle f;
+  const auto path = dir.path() / "d.seg";
+  REQUIRE(open_file(path, OpenMode::kCreateNew, f, Caching::kDirect).ok());
+  AlignedBytes block(2 * kDirectAlign);
+  std::fill(block.data(), block.data() + block.size(), uint8_t{'d'});
+  REQUIRE(io->submit_write(f, kDirectAlign, block.data(), block.size(), 1).ok());
+  std::vector<IoCompletion> got = reap_all(*io, 1);
+  REQUIRE(got[0].status.ok());
+  // The partial tail block again, fuller: the first bytes kept, new ones after.
+  std::fill(block.data() + kDirectAlign, block.data() + block.size(), uint8_t{'e'});
+  REQUIRE(io->submit_write(f, kDirectAlign, block.data(), block.size(), 2).ok());
+  REQUIRE(reap_all(*io, 1)[0].status.ok());
+  REQUIRE(truncate_file(f, kDirectAlign + kDirectAlign + 100).ok());  // cut to the data at close
+  REQUIRE(close_file(f).ok());
+  std::vector<uint8_t> back;
+  REQUIRE(read_file(path, back, 200, kDirectAlign * 2 - 100).ok());
+  REQUIRE(back.size() == 200);
+  CHECK(std::all_of(back.begin(), back.begin() + 100, [](uint8_t b) { return b == 'd'; }));
+  CHECK(std::all_of(back.begin() + 100, back.end(), [](uint8_t b) { return b == 'e'; }));
+  CHECK(test::read_bytes(path).size() == 2 * kDirectAlign + 100);
 }
 
 }  // namespace ringest
