@@ -8,7 +8,10 @@ build in turn runs one ringestd (2 shards, durability interval) that takes
 utime + stime (/proc/PID/stat) from before the load until every datagram is
 stored, divided by the lines sent. Loss is 1 - stored / sent.
 
-Usage: bench/cpu_per_line_bench.py BUILD [BASELINE_BUILD]"""
+Usage: bench/cpu_per_line_bench.py BUILD [BASELINE_BUILD]
+       bench/cpu_per_line_bench.py BUILD --storage 'direct_io = false' --storage 'direct_io = true'
+(each --storage is one variant of the [storage] section, run side by side with
+the same build)"""
 
 import argparse
 import json
@@ -25,8 +28,8 @@ LOADS = [(30, 50000), (30, 100000), (1, 20000)]  # (lines per datagram, datagram
 SECONDS = 4
 
 
-def run(build, loadgen, lines, rate):
-    d = Daemon(os.path.join(build, "daemon", "ringestd")).start()
+def run(build, loadgen, lines, rate, storage=""):
+    d = Daemon(os.path.join(build, "daemon", "ringestd"), storage_extra=storage).start()
     try:
         cpu0 = process_cpu_ns(d.proc.pid)
         gen = subprocess.run([loadgen, "--target", f"127.0.0.1:{d.ports['statsd']}", "--format", "statsd-plain",
@@ -45,16 +48,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("baseline", nargs="?")
+    ap.add_argument("--storage", action="append", default=[], help="a [storage] variant, e.g. 'direct_io = false'")
+    ap.add_argument("--rounds", type=int, default=1, help="run every variant this many times, interleaved")
     args = ap.parse_args()
     loadgen = os.path.join(args.build, "tools", "ringest-loadgen")
-    builds = [("baseline", args.baseline)] if args.baseline else []
-    builds.append(("this build", args.build))
+    builds = [("baseline", args.baseline, "")] if args.baseline else []
+    if args.storage:
+        builds += [(v, args.build, v) for v in args.storage]
+    else:
+        builds.append(("this build", args.build, ""))
     print("| load | build | CPU ns per line | loss |")
     print("|---|---|---:|---:|")
     for lines, rate in LOADS:
-        for name, build in builds:
-            ns, loss = run(build, loadgen, lines, rate)
-            print(f"| {lines} line(s) @ {rate:,}/s | {name} | {ns:,.0f} | {loss * 100:.2f}% |", flush=True)
+        for _ in range(args.rounds):
+            for name, build, storage in builds:
+                ns, loss = run(build, loadgen, lines, rate, storage)
+                print(f"| {lines} line(s) @ {rate:,}/s | {name} | {ns:,.0f} | {loss * 100:.2f}% |", flush=True)
 
 
 if __name__ == "__main__":
