@@ -591,6 +591,18 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view source_na
 
 ConfigResult load_config(const std::filesystem::path& path) {
   const std::string name = path.string();
+  std::error_code ec;
+  const std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) {
+    ConfigResult r;
+    r.error = name + ": cannot open: " + (ec ? ec.message() : std::string("No such file or directory"));
+    return r;
+  }
+  if (!std::filesystem::is_regular_file(st)) {
+    ConfigResult r;
+    r.error = name + ": not a regular file" + (std::filesystem::is_directory(st) ? " (a directory)" : "");
+    return r;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ConfigResult r;
@@ -602,6 +614,13 @@ ConfigResult load_config(const std::filesystem::path& path) {
   if (in.bad()) {
     ConfigResult r;
     r.error = name + ": cannot read";
+    return r;
+  }
+  // An empty file would mean every default: one listener on the default port,
+  // which a truncated file or a wrong path is far more likely to be than intent.
+  if (text.str().find_first_not_of(" \t\r\n") == std::string::npos) {
+    ConfigResult r;
+    r.error = name + ": empty configuration file (want at least one [[listener]])";
     return r;
   }
   return parse_config(text.str(), name);

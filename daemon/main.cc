@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   app.allow_windows_style_options(false);
   std::string config_path, check_path, log_level, log_format = "text", log_file;
   bool version = false;
-  app.add_option("-c,--config", config_path, "Run with this TOML configuration file")->check(CLI::ExistingFile);
+  // Checked by the loader, so a missing file exits 78 with the same message as --check.
+  app.add_option("-c,--config", config_path, "Run with this TOML configuration file");
   app.add_option("--check", check_path, "Validate a configuration file and exit (0 valid, 78 invalid)");
   app.add_flag("-V,--version", version, "Print the version and exit");
   app.add_option("--log-level", log_level, "Override [log] level: trace|debug|info|warn|error|critical");

@@ -2,6 +2,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <prometheus/text_serializer.h>
@@ -26,7 +27,15 @@ class Family {
     f_.help = std::move(help);
     f_.type = type;
   }
+  // A series already there (a listener retired by a reload and its
+  // successor of the same name) takes the sum.
   void add(Labels labels, double v) {
+    for (ClientMetric& m : f_.metric) {
+      if (m.label == labels) {
+        (f_.type == MetricType::Counter ? m.counter.value : m.gauge.value) += v;
+        return;
+      }
+    }
     ClientMetric m;
     m.label = std::move(labels);
     (f_.type == MetricType::Counter ? m.counter.value : m.gauge.value) = v;
@@ -35,6 +44,17 @@ class Family {
   // A histogram from per-bucket (not cumulative) counts.
   void add_histogram(Labels labels, const std::vector<double>& bounds, const std::vector<uint64_t>& counts,
                      double sum) {
+    for (ClientMetric& m : f_.metric) {
+      if (m.label != labels) continue;
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < counts.size() && i < m.histogram.bucket.size(); ++i) {
+        cumulative += counts[i];
+        m.histogram.bucket[i].cumulative_count += cumulative;
+      }
+      m.histogram.sample_count += cumulative;
+      m.histogram.sample_sum += sum;
+      return;
+    }
     ClientMetric m;
     m.label = std::move(labels);
     uint64_t cumulative = 0;
@@ -60,35 +80,78 @@ struct Families {
   void add(Family& f) { out.push_back(f.take()); }
 };
 
-void collect_receive(const Pipeline& p, Families& fam) {
-  Family received("ringest_received_datagrams_total",
+// Adds the counters and histograms of `from` into `into`: a series in both
+// takes the sum, one only in `from` is added. Gauges are not merged.
+void merge_counters(const std::vector<MetricFamily>& from, std::vector<MetricFamily>& into) {
+  for (const MetricFamily& f : from) {
+    if (f.type != MetricType::Counter && f.type != MetricType::Histogram) continue;
+    auto fam = std::find_if(into.begin(), into.end(), [&](const MetricFamily& g) { return g.name == f.name; });
+    if (fam == into.end()) {
+      into.push_back(f);
+      continue;
+    }
+    for (const ClientMetric& m : f.metric) {
+      auto same = std::find_if(fam->metric.begin(), fam->metric.end(),
+                               [&](const ClientMetric& n) { return n.label == m.label; });
+      if (same == fam->metric.end()) {
+        fam->metric.push_back(m);
+      } else if (f.type == MetricType::Counter) {
+        same->counter.value += m.counter.value;
+      } else {
+        for (size_t i = 0; i < m.histogram.bucket.size() && i < same->histogram.bucket.size(); ++i)
+          same->histogram.bucket[i].cumulative_count += m.histogram.bucket[i].cumulative_count;
+        same->histogram.sample_count += m.histogram.sample_count;
+        same->histogram.sample_sum += m.histogram.sample_sum;
+      }
+    }
+  }
+}
+
+// The receive-side families. add() takes one listener: a running one (`live`),
+// or one a reload retired, whose counters stay in the sums for the life of the
+// process (its gauges are left out: they describe sockets that are gone).
+struct ReceiveFamilies {
+  ReceiveFamilies();
+  void add(const ListenerRuntime& l, size_t shards, bool live);
+  void take(Families& fam) {
+    for (Family* f : {&received, &bytes, &dropped, &rcvbuf, &points, &parse_errors, &skipped, &raw, &in_use,
+                      &headroom, &exhausted, &batch})
+      fam.add(*f);
+  }
+
+  Family received{"ringest_received_datagrams_total",
                   "Datagrams taken from the kernel, per listener and engine: each is stored or counted in one "
                   "drop reason after stage kernel.",
-                  MetricType::Counter);
-  Family bytes("ringest_received_bytes_total", "Payload bytes taken from the kernel.", MetricType::Counter);
-  Family dropped("ringest_dropped_datagrams_total",
+                  MetricType::Counter};
+  Family bytes{"ringest_received_bytes_total", "Payload bytes taken from the kernel.", MetricType::Counter};
+  Family dropped{"ringest_dropped_datagrams_total",
                  "Datagrams lost, by the stage that lost them and why. Sink-stage drops carry an empty listener: "
                  "a batch mixes listeners.",
-                 MetricType::Counter);
-  Family rcvbuf("ringest_socket_receive_buffer_bytes", "SO_RCVBUF granted by the OS, per socket.", MetricType::Gauge);
-  Family points("ringest_points_total", "Points parsed and appended to the log.", MetricType::Counter);
-  Family parse_errors("ringest_parse_errors_total", "Lines rejected by a parser, by format and reason.",
-                      MetricType::Counter);
-  Family skipped("ringest_parse_skipped_total",
+                 MetricType::Counter};
+  Family rcvbuf{"ringest_socket_receive_buffer_bytes", "SO_RCVBUF granted by the OS, per socket.", MetricType::Gauge};
+  Family points{"ringest_points_total", "Points parsed and appended to the log.", MetricType::Counter};
+  Family parse_errors{"ringest_parse_errors_total", "Lines rejected by a parser, by format and reason.",
+                      MetricType::Counter};
+  Family skipped{"ringest_parse_skipped_total",
                  "Parts of accepted lines a parser did not know and left out (DogStatsD sections of newer "
                  "clients), by format and what; only those seen are shown.",
-                 MetricType::Counter);
-  Family raw("ringest_raw_records_total", "Rejected lines kept as raw records.", MetricType::Counter);
-  Family in_use("ringest_receive_slots_in_use", "Receive slots handed to the pipeline and not yet returned.",
-                MetricType::Gauge);
-  Family headroom("ringest_receive_slots_used_ratio",
-                  "Share of receive slots in use (0..1); near 1 the pool is about to run out.", MetricType::Gauge);
-  Family exhausted("ringest_receive_pool_exhausted_total", "Times an engine ran out of free receive slots.",
-                   MetricType::Counter);
-  Family batch("ringest_receive_batch_datagrams", "Datagrams handed to the parsers per engine wakeup.",
-               MetricType::Histogram);
+                 MetricType::Counter};
+  Family raw{"ringest_raw_records_total", "Rejected lines kept as raw records.", MetricType::Counter};
+  Family in_use{"ringest_receive_slots_in_use", "Receive slots handed to the pipeline and not yet returned.",
+                MetricType::Gauge};
+  Family headroom{"ringest_receive_slots_used_ratio",
+                  "Share of receive slots in use (0..1); near 1 the pool is about to run out.", MetricType::Gauge};
+  Family exhausted{"ringest_receive_pool_exhausted_total", "Times an engine ran out of free receive slots.",
+                   MetricType::Counter};
+  Family batch{"ringest_receive_batch_datagrams", "Datagrams handed to the parsers per engine wakeup.",
+               MetricType::Histogram};
+};
 
-  for (const auto& l : p.listeners()) {
+ReceiveFamilies::ReceiveFamilies() = default;
+
+void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
+  const ListenerRuntime* l = &lr;
+  {
     const ListenerSettings& ls = l->state->settings;
     double k_rcvbuf = 0, k_noslot = 0, truncated = 0, shutdown = 0, queue_full = 0;
     bool kernel_drops_seen = false;
@@ -108,15 +171,17 @@ void collect_receive(const Pipeline& p, Families& fam) {
         truncated += double(sp.truncated.get());
         shutdown += double(sp.shutdown_drops.get());
       }
-      rcvbuf.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(l->bound[i].rcvbuf_granted / 2));
+      if (live) rcvbuf.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(l->bound[i].rcvbuf_granted / 2));
       queue_full += double(r.queue_full_drops());
       for (size_t b = 0; b < Receiver::kBatchBuckets; ++b) batch_counts[b] += r.batch_bucket(b);
       slots += e.pool().slots();
       used += e.probe().slots_in_use.get();
       exhausted.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(e.probe().pool_exhausted.get()));
     }
-    in_use.add({{"listener", ls.name}}, double(used));
-    headroom.add({{"listener", ls.name}}, slots ? double(used) / double(slots) : 0);
+    if (live) {
+      in_use.add({{"listener", ls.name}}, double(used));
+      headroom.add({{"listener", ls.name}}, slots ? double(used) / double(slots) : 0);
+    }
     std::vector<double> bounds;
     for (size_t b = 0; b + 1 < Receiver::kBatchBuckets; ++b) bounds.push_back(double(size_t{1} << b));
     batch.add_histogram({{"listener", ls.name}}, bounds, batch_counts, 0);
@@ -126,7 +191,7 @@ void collect_receive(const Pipeline& p, Families& fam) {
     std::vector<double> errs(reasons.size());
     auto skips = l->state->skips();
     std::vector<double> skip_counts(skips.size());
-    for (size_t s = 0; s < p.shards().size(); ++s) {
+    for (size_t s = 0; s < shards; ++s) {
       const ShardListenerProbe& sp = l->state->probes[s];
       pts += double(sp.points.get());
       rw += double(sp.raw.get());
@@ -160,7 +225,13 @@ void collect_receive(const Pipeline& p, Families& fam) {
     d("parse", "parse_error", parse_dropped);
     d("shutdown", "shutdown", shutdown);
   }
+}
 
+void collect_receive(const Pipeline& p, Families& fam) {
+  ReceiveFamilies rf;
+  for (const auto& l : p.listeners()) rf.add(*l, p.shards().size(), true);
+  for (const auto& l : p.retired_listeners()) rf.add(*l, p.shards().size(), false);
+  Family& dropped = rf.dropped;
   double disk_full = 0, sink_error = 0;
   for (const auto& shard : p.shards()) {
     disk_full += double(shard->log_probe().dropped_disk_full.get());
@@ -169,9 +240,8 @@ void collect_receive(const Pipeline& p, Families& fam) {
   dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "disk_full"}}, disk_full);
   dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "sink_error"}}, sink_error);
 
-  for (Family* f : {&received, &bytes, &dropped, &rcvbuf, &points, &parse_errors, &skipped, &raw, &in_use, &headroom,
-                    &exhausted, &batch})
-    fam.add(*f);
+  rf.take(fam);
+  merge_counters(p.departed_counters().families(), fam.out);
 }
 
 void collect_log(const Pipeline& p, Families& fam) {
@@ -326,6 +396,14 @@ std::string render_metrics(const Pipeline* pipeline, const DaemonStatus* status)
   if (status) collect_daemon(*status, fam);
   collect_process(fam);
   return prometheus::TextSerializer().Serialize(fam.out);
+}
+
+void DepartedCounters::add(const ListenerRuntime& l, size_t shards) {
+  ReceiveFamilies rf;
+  rf.add(l, shards, false);
+  Families fam;
+  rf.take(fam);
+  merge_counters(fam.out, families_);
 }
 
 }  // namespace ringest

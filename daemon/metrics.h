@@ -8,12 +8,30 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <prometheus/metric_family.h>
 
 #include "common/status.h"
 
 namespace ringest {
 
 class Pipeline;
+struct ListenerRuntime;
+
+// The counters of listeners a reload retired, once their receivers are gone:
+// kept so that no counter goes backwards for the life of the process. A
+// retired listener's series stay under its labels; a successor of the same
+// name and sockets adds to them. Written by the control thread under the
+// pipeline's structure lock, read at scrape time under it.
+class DepartedCounters {
+ public:
+  void add(const ListenerRuntime& l, size_t shards);
+  const std::vector<prometheus::MetricFamily>& families() const { return families_; }
+
+ private:
+  std::vector<prometheus::MetricFamily> families_;
+};
 
 // What the daemon reports besides the pipeline; written by the control thread.
 struct DaemonStatus {

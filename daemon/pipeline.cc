@@ -151,61 +151,115 @@ void Pipeline::reap_retired() {
       ++it;
       continue;
     }
+    departed_.add(**it, shards_.size());
     for (auto& r : (*it)->receivers) receiver_table_.set(r->index(), nullptr);
     listener_table_.set((*it)->state->id, nullptr);
     it = retired_.erase(it);
   }
 }
 
+namespace {
+
+// Whether the running listener `l` is bound where `address` asks for: the same
+// host, and the same port or the one `l` got for port 0.
+bool holds_address(const ListenerRuntime& l, const std::string& address) {
+  const std::string& had = l.state->settings.address;
+  const size_t a = had.rfind(':'), b = address.rfind(':');
+  if (a == std::string::npos || b == std::string::npos || had.compare(0, a, address, 0, b) != 0) return false;
+  const std::string port = address.substr(b + 1);
+  return port == had.substr(a + 1) || (!l.bound.empty() && port == std::to_string(l.bound.front().port));
+}
+
+}  // namespace
+
 Status Pipeline::reload(const Settings& loaded, std::vector<std::string>& restart_needed) {
   for (const std::string& key : changes_needing_restart(settings_, loaded))
     if (key.rfind("listener", 0) != 0) restart_needed.push_back(key);
+  if (loaded.listeners.empty() && !active_.empty())
+    return Status::invalid("the configuration has no listener; the running ones are kept");
   {
     std::lock_guard lock(mu_);
     reap_retired();
   }
+  auto running = [&](const std::string& name) -> ListenerRuntime* {
+    for (auto& l : active_)
+      if (l->state->settings.name == name) return l.get();
+    return nullptr;
+  };
 
-  // Stop what is gone or changed first: a changed listener may keep its port.
-  std::vector<std::unique_ptr<ListenerRuntime>> keep;
-  std::vector<std::unique_ptr<ListenerRuntime>> going;
-  for (auto& l : active_) {
-    bool kept = false;
-    for (const ListenerSettings& ls : loaded.listeners) kept = kept || ls == l->state->settings;
-    (kept ? keep : going).push_back(std::move(l));
-  }
-  {
-    std::lock_guard lock(mu_);
-    active_ = std::move(keep);
-  }
-  for (auto& l : going) {
-    spdlog::info("reload: listener '{}' stops", l->state->settings.name);
-    retire(std::move(l), kReloadDrainMs);
-  }
-
+  // New and changed listeners first, each bound before the one it replaces is
+  // retired: a listener whose new socket can't be bound keeps running as it was.
   Status result;
   for (const ListenerSettings& ls : loaded.listeners) {
-    bool running = false;
-    for (auto& l : active_) running = running || l->state->settings.name == ls.name;
-    if (running) continue;
+    ListenerRuntime* old = running(ls.name);
+    if (old != nullptr && old->state->settings == ls) continue;  // untouched
     Failure failure;
-    auto l = start_listener(ls, failure);
-    if (!l) {
-      spdlog::error("reload: {}", failure.message);
+    auto fresh = start_listener(ls, failure);
+    if (!fresh && old != nullptr && failure.kind == Failure::kSocket && holds_address(*old, ls.address)) {
+      // The running listener holds the address itself (a socket without
+      // SO_REUSEPORT can't be bound twice): it gives the address up, drained,
+      // and takes it back if the new one still can't bind.
+      spdlog::info("reload: listener '{}' restarts on {}", ls.name, ls.address);
+      ListenerSettings previous = old->state->settings;
+      retire(take_active(old), kReloadDrainMs);
+      old = nullptr;
+      fresh = start_listener(ls, failure);
+      if (!fresh) {
+        Failure again;
+        if (auto back = start_listener(previous, again)) {
+          std::lock_guard lock(mu_);
+          active_.push_back(std::move(back));
+        } else {
+          spdlog::error("reload: listener '{}' is down: {}", ls.name, again.message);
+        }
+      }
+    }
+    if (!fresh) {
+      spdlog::error("reload: {}{}", failure.message, old != nullptr ? " (the running listener is kept)" : "");
       if (result) result = Status::invalid(failure.message);
       continue;
     }
-    std::lock_guard lock(mu_);
-    active_.push_back(std::move(l));
+    {
+      std::lock_guard lock(mu_);
+      active_.push_back(std::move(fresh));
+    }
+    if (old != nullptr) {
+      spdlog::info("reload: listener '{}' replaced", ls.name);
+      retire(take_active(old), kReloadDrainMs);
+    }
+  }
+
+  // Then the ones that are gone.
+  for (size_t i = 0; i < active_.size();) {
+    const std::string name = active_[i]->state->settings.name;
+    bool wanted = std::any_of(loaded.listeners.begin(), loaded.listeners.end(),
+                              [&](const ListenerSettings& ls) { return ls.name == name; });
+    if (wanted) {
+      ++i;
+      continue;
+    }
+    spdlog::info("reload: listener '{}' stops", name);
+    retire(take_active(active_[i].get()), kReloadDrainMs);
   }
 
   std::lock_guard lock(mu_);
-  // The settings now in force: the new listeners (as running), the rest as before.
+  // The settings now in force: each listener as it runs, in the new order.
   settings_.listeners.clear();
   for (const ListenerSettings& ls : loaded.listeners)
-    for (auto& l : active_)
-      if (l->state->settings.name == ls.name) settings_.listeners.push_back(ls);
+    if (ListenerRuntime* l = running(ls.name)) settings_.listeners.push_back(l->state->settings);
   settings_.log_level = loaded.log_level;
   return result;
+}
+
+std::unique_ptr<ListenerRuntime> Pipeline::take_active(ListenerRuntime* l) {
+  std::lock_guard lock(mu_);
+  for (auto it = active_.begin(); it != active_.end(); ++it) {
+    if (it->get() != l) continue;
+    std::unique_ptr<ListenerRuntime> out = std::move(*it);
+    active_.erase(it);
+    return out;
+  }
+  return nullptr;
 }
 
 uint16_t Pipeline::port(const std::string& name) const {

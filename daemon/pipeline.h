@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "daemon/handoff.h"
 #include "daemon/listener_state.h"
+#include "daemon/metrics.h"
 #include "daemon/receiver.h"
 #include "daemon/settings.h"
 #include "daemon/shard.h"
@@ -45,10 +46,14 @@ class Pipeline {
 
   // Applies a newly loaded configuration: listeners that are new start,
   // listeners that are gone drain and stop, listeners whose settings changed
-  // are restarted; listeners that did not change are not touched. Settings
+  // are replaced — the new one bound before the old one is retired, so a
+  // listener whose new socket can't be bound keeps running as it was (on the
+  // same address, the old one drains first and is started again if the new
+  // one still fails). Listeners that did not change are not touched. Settings
   // only a restart can apply are left as they are and named in
   // `restart_needed`. Returns an error (one line) if a listener could not be
-  // started; the others are applied.
+  // started, or if the configuration has no listener while some run (then
+  // nothing changes); the others are applied.
   Status reload(const Settings& loaded, std::vector<std::string>& restart_needed);
 
   // Stops receiving, drains the sockets (for at most drain_ms), parses and
@@ -64,6 +69,10 @@ class Pipeline {
   // These are for use inside visit() (or from the control thread).
   const Settings& settings() const { return settings_; }
   const std::vector<std::unique_ptr<ListenerRuntime>>& listeners() const { return active_; }
+  // Stopped by a reload, some of their slots still out.
+  const std::vector<std::unique_ptr<ListenerRuntime>>& retired_listeners() const { return retired_; }
+  // Stopped by a reload and gone: their counters.
+  const DepartedCounters& departed_counters() const { return departed_; }
   const std::vector<std::unique_ptr<ParserShard>>& shards() const { return shards_; }
   // Empty while every partition can write; else which cannot, and why
   // ("partition 0: disk full"). Any thread.
@@ -79,6 +88,8 @@ class Pipeline {
   std::unique_ptr<ListenerRuntime> start_listener(const ListenerSettings& ls, Failure& failure);
   void retire(std::unique_ptr<ListenerRuntime> l, int drain_ms);
   void reap_retired();
+  // Removes `l` from the active listeners and hands it over.
+  std::unique_ptr<ListenerRuntime> take_active(ListenerRuntime* l);
 
   mutable std::mutex mu_;
   Settings settings_;
@@ -90,6 +101,7 @@ class Pipeline {
   uint16_t next_receiver_ = 0;
   std::vector<std::unique_ptr<ListenerRuntime>> active_;
   std::vector<std::unique_ptr<ListenerRuntime>> retired_;  // stopped, slots not all back yet
+  DepartedCounters departed_;
   std::vector<std::unique_ptr<ParserShard>> shards_;
   std::atomic<bool> draining_{false};
   bool stopped_ = false;

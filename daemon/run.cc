@@ -51,6 +51,7 @@ void reload(const std::string& path, Pipeline& pipeline, DaemonStatus& status, S
     status.last_reload_success_unix.store(double(wall_ns()) / 1e9);
     spdlog::info("reload: applied {}", path);
   } else {
+    spdlog::error("reload: not applied in full: {}", st.message());
     status.reload_failures.fetch_add(1);
   }
   notify.ready(st ? "running" : "reload incomplete: " + st.message());

@@ -38,6 +38,20 @@ def main():
     r = run([exe, "--config", bad])
     assert r.returncode == 78 and "sockets" in r.stderr, r
 
+    # What is not a readable regular file with a listener is refused the same
+    # way by --check and --config: exit 78, one line, the same message.
+    empty = os.path.join(tmp, "empty.toml")
+    with open(empty, "w") as f:
+        f.write("\n  \n")
+    for path, why in ((tmp, "not a regular file"), (os.path.join(tmp, "missing.toml"), "cannot open"),
+                      (empty, "empty configuration file")):
+        checked = run([exe, "--check", path])
+        started = run([exe, "--config", path])
+        for r in (checked, started):
+            assert r.returncode == 78, (path, r)
+            assert len(r.stderr.strip().splitlines()) == 1 and why in r.stderr, (path, r.stderr)
+        assert checked.stderr.strip() in started.stderr, (checked.stderr, started.stderr)
+
     r = run([exe, "--no-such-flag"])
     assert r.returncode == 64, r
 

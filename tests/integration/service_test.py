@@ -133,6 +133,16 @@ def test_reload_and_notify(args):
     assert http_status(d.metrics_port, "/-/healthy") == 200
     check_dashboard_metrics(d)
 
+    # "old" receives a few datagrams before it is removed; its series stay
+    # with those totals after the reload (counters never go backwards).
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(3):
+        s.sendto(f"before.removal:{i}|c".encode(), ("127.0.0.1", d.ports["old"]))
+    deadline = time.time() + 10
+    while metric_sum(d.metrics(), "ringest_received_datagrams_total", listener="old") < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    assert metric_sum(d.metrics(), "ringest_received_datagrams_total", listener="old") == 3
+
     steady = d.ports["steady"]
     gen = subprocess.Popen([args.loadgen, "-t", f"127.0.0.1:{steady}", "-n", "200000", "-r", "50000"],
                            stdout=subprocess.PIPE, text=True)
@@ -146,11 +156,12 @@ def test_reload_and_notify(args):
     wait_log(d, r"reload: applied")
     line = wait_log(d, r"listener 'new': .* port \d+$")
     new_port = int(line.rsplit(" ", 1)[1])
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.sendto(b"arrived.on.new:1|c", ("127.0.0.1", new_port))
     m = d.metrics()
     assert metric_sum(m, "ringest_config_last_reload_successful") == 1
-    assert not any(dict(l).get("listener") == "old" for (n, l) in m if n == "ringest_received_datagrams_total")
+    # The removed listener's counters stay, with their final totals.
+    assert metric_sum(m, "ringest_received_datagrams_total", listener="old") == 3, \
+        [(n, l, v) for (n, l), v in m.items() if dict(l).get("listener") == "old"]
 
     # An invalid configuration is refused; the running one stays.
     with open(d.config, "w") as f:
@@ -162,6 +173,28 @@ def test_reload_and_notify(args):
     while metric_sum(d.metrics(), "ringest_config_last_reload_successful") != 0 and time.time() < deadline:
         time.sleep(0.1)
     assert metric_sum(d.metrics(), "ringest_config_last_reload_successful") == 0
+
+    # An empty file and a directory in its place are refused the same way.
+    with open(d.config, "w") as f:
+        f.write("\n")
+    d.proc.send_signal(signal.SIGHUP)
+    wait_log(d, r"reload: .*empty configuration file.*unchanged")
+    os.remove(d.config)
+    os.mkdir(d.config)
+    d.proc.send_signal(signal.SIGHUP)
+    wait_log(d, r"reload: .*not a regular file.*unchanged")
+    os.rmdir(d.config)
+
+    # Moving "steady" onto an address in use fails and names it; the old
+    # socket keeps receiving (the load's accounting below includes it).
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    busy.bind(("127.0.0.1", 0))
+    write_config(d, [("steady", f"127.0.0.1:{busy.getsockname()[1]}"), ("new", "127.0.0.1:0")])
+    d.proc.send_signal(signal.SIGHUP)
+    err = wait_log(d, r"reload: not applied in full")
+    assert "steady" in err, err
+    assert metric_sum(d.metrics(), "ringest_config_last_reload_successful") == 0
+    busy.close()
 
     sent = json.loads(gen.communicate(timeout=120)[0])["sent"]
     m = d.wait_quiet(sent)
@@ -175,6 +208,7 @@ def test_reload_and_notify(args):
     assert steady_stored == len(steady_seqs), "duplicates on the steady listener"
     assert sent == steady_stored + steady_dropped, (sent, steady_stored, steady_dropped)
     assert sum(1 for r in records if r["measurement"] == "arrived.on.new") == 1
+    assert sum(1 for r in records if r["measurement"] == "before.removal") == 3
     print(f"reload: steady sent={sent} stored={steady_stored} dropped={int(steady_dropped)}")
 
 
