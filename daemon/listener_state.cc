@@ -13,4 +13,14 @@ ListenerState::ListenerState(uint16_t id_, const ListenerSettings& s, size_t sha
   }
 }
 
+bool ListenerState::settled(size_t shards) const {
+  for (size_t i = 0; i < shards; ++i) {
+    const ShardListenerProbe& p = probes[i];
+    const uint64_t before_log = p.too_large.get() + p.filtered.get() + p.parse_dropped.get();
+    const uint64_t by_log = p.stored.get() + p.dropped_disk_full.get() + p.dropped_sink_error.get();
+    if (p.datagrams.get() != before_log + by_log) return false;
+  }
+  return true;
+}
+
 }  // namespace ringest

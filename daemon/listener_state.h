@@ -29,6 +29,11 @@ struct ShardListenerProbe {
   Counter parse_dropped;      // datagrams with no line that could be stored
   Counter filtered;           // datagrams from a source outside the allowlist
   Counter too_large;          // datagrams above max_datagram_bytes
+  // How the log settled the datagrams appended (every datagram counted above
+  // and in none of the drops before it ends in exactly one of these).
+  Counter stored;             // their batch was written
+  Counter dropped_disk_full;  // their batch was dropped: disk full
+  Counter dropped_sink_error; // their batch was dropped: another write error
   std::unique_ptr<Counter[]> parse_errors;  // lines rejected, by reason index
   std::unique_ptr<Counter[]> skipped;       // parts of accepted lines left out, by skip index
 };
@@ -43,6 +48,10 @@ struct ListenerState {
   std::unique_ptr<ShardListenerProbe[]> probes;   // [shard]
   std::span<const std::string_view> reasons() const { return parsers.front()->reasons(); }
   std::span<const std::string_view> skips() const { return parsers.front()->skips(); }
+  // Whether every datagram the shards took has been settled: dropped before
+  // the log, or stored or dropped by it. Only then is the state no longer
+  // needed; call it once the listener's slots have all come back.
+  bool settled(size_t shards) const;
 };
 
 // Listener id → state, read by shards without locks.

@@ -114,8 +114,8 @@ struct ReceiveFamilies {
   ReceiveFamilies();
   void add(const ListenerRuntime& l, size_t shards, bool live);
   void take(Families& fam) {
-    for (Family* f : {&received, &bytes, &dropped, &rcvbuf, &points, &parse_errors, &skipped, &raw, &in_use,
-                      &headroom, &exhausted, &batch})
+    for (Family* f : {&received, &bytes, &dropped, &stored, &rcvbuf, &points, &parse_errors, &skipped, &raw,
+                      &in_use, &headroom, &exhausted, &batch})
       fam.add(*f);
   }
 
@@ -124,10 +124,10 @@ struct ReceiveFamilies {
                   "drop reason after stage kernel.",
                   MetricType::Counter};
   Family bytes{"ringest_received_bytes_total", "Payload bytes taken from the kernel.", MetricType::Counter};
-  Family dropped{"ringest_dropped_datagrams_total",
-                 "Datagrams lost, by the stage that lost them and why. Sink-stage drops carry an empty listener: "
-                 "a batch mixes listeners.",
+  Family dropped{"ringest_dropped_datagrams_total", "Datagrams lost, per listener, by the stage that lost them and why.",
                  MetricType::Counter};
+  Family stored{"ringest_stored_datagrams_total",
+                "Datagrams whose records were written to the log, per listener and partition.", MetricType::Counter};
   Family rcvbuf{"ringest_socket_receive_buffer_bytes", "SO_RCVBUF granted by the OS, per socket.", MetricType::Gauge};
   Family points{"ringest_points_total", "Points parsed and appended to the log.", MetricType::Counter};
   Family parse_errors{"ringest_parse_errors_total", "Lines rejected by a parser, by format and reason.",
@@ -186,7 +186,7 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
     for (size_t b = 0; b + 1 < Receiver::kBatchBuckets; ++b) bounds.push_back(double(size_t{1} << b));
     batch.add_histogram({{"listener", ls.name}}, bounds, batch_counts, 0);
 
-    double pts = 0, rw = 0, parse_dropped = 0, filtered = 0, too_large = 0;
+    double pts = 0, rw = 0, parse_dropped = 0, filtered = 0, too_large = 0, disk_full = 0, sink_error = 0;
     auto reasons = l->state->reasons();
     std::vector<double> errs(reasons.size());
     auto skips = l->state->skips();
@@ -198,6 +198,9 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
       parse_dropped += double(sp.parse_dropped.get());
       filtered += double(sp.filtered.get());
       too_large += double(sp.too_large.get());
+      disk_full += double(sp.dropped_disk_full.get());
+      sink_error += double(sp.dropped_sink_error.get());
+      stored.add({{"listener", ls.name}, {"partition", std::to_string(s)}}, double(sp.stored.get()));
       for (size_t r = 0; r < reasons.size(); ++r) errs[r] += double(sp.parse_errors[r].get());
       for (size_t k = 0; k < skips.size(); ++k) skip_counts[k] += double(sp.skipped[k].get());
     }
@@ -224,6 +227,8 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
     d("filter", "too_large", too_large);
     d("parse", "parse_error", parse_dropped);
     d("shutdown", "shutdown", shutdown);
+    d("sink", "disk_full", disk_full);
+    d("sink", "sink_error", sink_error);
   }
 }
 
@@ -231,22 +236,11 @@ void collect_receive(const Pipeline& p, Families& fam) {
   ReceiveFamilies rf;
   for (const auto& l : p.listeners()) rf.add(*l, p.shards().size(), true);
   for (const auto& l : p.retired_listeners()) rf.add(*l, p.shards().size(), false);
-  Family& dropped = rf.dropped;
-  double disk_full = 0, sink_error = 0;
-  for (const auto& shard : p.shards()) {
-    disk_full += double(shard->log_probe().dropped_disk_full.get());
-    sink_error += double(shard->log_probe().dropped_sink_error.get());
-  }
-  dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "disk_full"}}, disk_full);
-  dropped.add({{"listener", ""}, {"stage", "sink"}, {"reason", "sink_error"}}, sink_error);
-
   rf.take(fam);
   merge_counters(p.departed_counters().families(), fam.out);
 }
 
 void collect_log(const Pipeline& p, Families& fam) {
-  Family stored("ringest_stored_datagrams_total", "Datagrams whose records were written to the log.",
-                MetricType::Counter);
   Family records("ringest_log_records_written_total", "Records written to the log.", MetricType::Counter);
   Family bytes("ringest_log_bytes_written_total", "Bytes written to segment files.", MetricType::Counter);
   Family batches("ringest_log_batches_written_total", "Batches written.", MetricType::Counter);
@@ -268,12 +262,12 @@ void collect_log(const Pipeline& p, Families& fam) {
               MetricType::Counter);
   Family size("ringest_log_size_bytes", "Bytes in the partition's segment files.", MetricType::Gauge);
   Family failing("ringest_log_write_failing",
-                 "1 while the partition's writes fail (disk full or a write error; /-/ready is 503 meanwhile).",
+                 "1 while the partition's writes fail (disk full or a write error), until writes have held for a "
+                 "second; /-/ready is 503 meanwhile.",
                  MetricType::Gauge);
   for (const auto& shard : p.shards()) {
     const LogProbe& lp = shard->log_probe();
     Labels part{{"partition", std::to_string(shard->index())}};
-    stored.add(part, double(lp.datagrams_stored.get()));
     records.add(part, double(lp.records_written.get()));
     bytes.add(part, double(lp.bytes_written.get()));
     batches.add(part, double(lp.batches_written.get()));
@@ -288,7 +282,7 @@ void collect_log(const Pipeline& p, Families& fam) {
     skipped.add(part, double(lp.recovery_skipped_bytes.get()));
     lost.add(part, double(lp.recovery_lost_records.get()));
     size.add(part, double(lp.log_bytes.get()));
-    failing.add(part, lp.write_failing.get() == kWriting ? 0 : 1);
+    failing.add(part, shard->write_health().state() == kWriting ? 0 : 1);
   }
   Family latency("ringest_receive_to_durable_seconds",
                  "From receive to durable on disk, sampled: the oldest record of every 10 ms, per partition.",
@@ -302,7 +296,7 @@ void collect_log(const Pipeline& p, Families& fam) {
   }
   Family depth("ringest_queue_depth", "Datagrams waiting for a parser shard.", MetricType::Gauge);
   depth.add({}, double(p.queue_depth()));
-  for (Family* f : {&stored, &records, &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth,
+  for (Family* f : {&records, &bytes, &batches, &syncs, &sync_errors, &segments, &durable, &next, &depth,
                     &suspect, &deleted, &cut, &skipped, &lost, &size, &failing})
     fam.add(*f);
 }

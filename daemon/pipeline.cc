@@ -142,11 +142,15 @@ void Pipeline::retire(std::unique_ptr<ListenerRuntime> l, int drain_ms) {
 }
 
 void Pipeline::reap_retired() {
-  // A retired listener goes once every slot it handed out came back: then no
-  // ref to its receivers or id is left in the queue or in a shard.
+  // A retired listener goes once every slot it handed out came back (then no
+  // ref to its receivers or id is left in the queue or in a shard) and every
+  // datagram of it in the log's batches was settled.
   for (auto it = retired_.begin(); it != retired_.end();) {
     bool done = true;
     for (auto& r : (*it)->receivers) done = r->reclaim() && done;
+    // And once the log settled every datagram it took: a shard looks the
+    // listener up to count them stored or dropped.
+    done = done && (*it)->state->settled(shards_.size());
     if (!done) {
       ++it;
       continue;
@@ -293,7 +297,7 @@ Status Pipeline::stop(int drain_ms) {
 std::string Pipeline::write_blocked() const {
   std::string why;
   for (const auto& shard : shards_) {
-    uint64_t failure = shard->log_probe().write_failing.get();
+    uint64_t failure = shard->write_health().state();
     if (failure == kWriting) continue;
     if (!why.empty()) why += ", ";
     why += "partition " + std::to_string(shard->index()) + ": " + (failure == kDiskFull ? "disk full" : "write error");

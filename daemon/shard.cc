@@ -24,6 +24,7 @@ ParserShard::ParserShard(uint32_t index, std::unique_ptr<PartitionLog> log, Hand
       to_return_(ReceiverTable::kMax),
       health_(index) {
   touched_.reserve(64);
+  log_->set_observer(this);
 }
 
 ParserShard::~ParserShard() {
@@ -131,6 +132,14 @@ void ParserShard::point(const PointView& p) {
 }
 
 void ParserShard::skipped(uint16_t what) { probe_->skipped[what].add(); }
+
+void ParserShard::settled(uint16_t listener, uint32_t datagrams, Settled how) {
+  // The listener's state stays published until all its datagrams settled
+  // (ListenerState::settled), so it is there.
+  ShardListenerProbe& p = listeners_.get(listener)->probes[index_];
+  (how == Settled::kStored ? p.stored : how == Settled::kDiskFull ? p.dropped_disk_full : p.dropped_sink_error)
+      .add(datagrams);
+}
 
 void ParserShard::reject(uint16_t reason, uint32_t line, std::string_view text) {
   probe_->parse_errors[reason].add();

@@ -35,7 +35,7 @@ class ReceiverTable {
   std::array<std::atomic<Receiver*>, kMax> slots_{};
 };
 
-class ParserShard final : PointSink {
+class ParserShard final : PointSink, SettleObserver {
  public:
   ParserShard(uint32_t index, std::unique_ptr<PartitionLog> log, HandoffQueue& queue,
               const ListenerTable& listeners, const ReceiverTable& receivers);
@@ -55,6 +55,7 @@ class ParserShard final : PointSink {
   uint32_t index() const { return index_; }
   const LogProbe& log_probe() const { return log_->probe(); }
   const DurableLatency& durable_latency() const { return latency_; }
+  const WriteHealth& write_health() const { return health_; }
 
  private:
   void run();
@@ -64,6 +65,7 @@ class ParserShard final : PointSink {
   void point(const PointView& p) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;
   void skipped(uint16_t what) override;
+  void settled(uint16_t listener, uint32_t datagrams, Settled how) override;
 
   uint32_t index_;
   std::unique_ptr<PartitionLog> log_;

@@ -21,6 +21,8 @@ void WriteHealth::check(int64_t now_mono_ns, const LogProbe& p, const std::funct
   const uint64_t dropped = sink_drops(p);
   const bool dropping = failure != kWriting || dropped != dropped_seen_;
   dropped_seen_ = dropped;
+  if (failure != kWriting) kind_ = failure;
+  if (dropping) state_.store(kind_ != kWriting ? kind_ : kWriteError, std::memory_order_relaxed);
   if (!failing_) {
     if (!dropping) return;  // the common case
     failing_ = true;
@@ -37,6 +39,7 @@ void WriteHealth::check(int64_t now_mono_ns, const LogProbe& p, const std::funct
     writing_since_ns_ = now_mono_ns;
   } else if (now_mono_ns - writing_since_ns_ >= kSettleNs) {
     failing_ = false;
+    state_.store(kWriting, std::memory_order_relaxed);
     spdlog::warn("partition {}: writing again; {} datagram(s) were dropped while it could not", partition_,
                  dropped - dropped_before_);
     dropped_before_ = dropped;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -27,10 +28,17 @@ class WriteHealth {
   void check(int64_t now_mono_ns, const LogProbe& p, const std::function<std::string()>& why);
   // When check() must run again even without input (INT64_MAX: not needed).
   int64_t next_deadline() const { return failing_ ? std::min(next_repeat_ns_, writing_since_ns_ + kSettleNs) : INT64_MAX; }
+  // Any thread: kWriting, or while an episode lasts (from the first drop until
+  // writes held for kSettleNs) what made writes fail last: kDiskFull or
+  // kWriteError. Readiness and ringest_log_write_failing follow this, so a
+  // nearly full disk whose batches fit now and then does not flap them.
+  uint64_t state() const { return state_.load(std::memory_order_relaxed); }
 
  private:
   uint32_t partition_;
   bool failing_ = false;
+  uint64_t kind_ = kWriting;  // the last failure seen in the probe
+  std::atomic<uint64_t> state_{kWriting};
   uint64_t dropped_seen_ = 0;    // sink drops at the last look
   uint64_t dropped_before_ = 0;  // sink drops when the episode began
   int64_t next_repeat_ns_ = 0;

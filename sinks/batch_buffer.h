@@ -20,6 +20,8 @@
 #include <memory>
 #include <new>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "sinks/file_layer.h"
 #include "sinks/segment_format.h"
@@ -65,6 +67,9 @@ struct BatchBuffer {
   BatchHeader header;  // base_offset set at the first append; the rest when sealed
   uint32_t records = 0;
   uint32_t datagrams = 0;  // complete datagrams in the batch
+  // The complete datagrams again, by listener (Origin::listener): what the
+  // batch's write settles for each, told to the log's SettleObserver.
+  std::vector<std::pair<uint16_t, uint32_t>> by_listener;
   int64_t min_time = std::numeric_limits<int64_t>::max();
   int64_t max_time = std::numeric_limits<int64_t>::min();
 
@@ -72,6 +77,7 @@ struct BatchBuffer {
   // records join the batch's counts only at end_datagram().
   size_t dgram_start = segfmt::kBatchHeaderSize;
   uint32_t dgram_first_record = 0;
+  uint16_t dgram_listener = 0;
   int64_t dgram_min = std::numeric_limits<int64_t>::max();
   int64_t dgram_max = std::numeric_limits<int64_t>::min();
 
@@ -97,6 +103,7 @@ struct BatchBuffer {
     len = dgram_start = segfmt::kBatchHeaderSize;
     header = BatchHeader{};
     records = datagrams = dgram_first_record = 0;
+    by_listener.clear();
     min_time = dgram_min = std::numeric_limits<int64_t>::max();
     max_time = dgram_max = std::numeric_limits<int64_t>::min();
     file_pos = 0;
@@ -129,6 +136,13 @@ struct BatchBuffer {
 
   void end_datagram() {
     ++datagrams;
+    auto it = std::find_if(by_listener.begin(), by_listener.end(),
+                           [&](const auto& e) { return e.first == dgram_listener; });
+    if (it != by_listener.end()) {
+      ++it->second;
+    } else {
+      by_listener.emplace_back(dgram_listener, 1);
+    }
     min_time = std::min(min_time, dgram_min);
     max_time = std::max(max_time, dgram_max);
     dgram_start = len;

@@ -69,6 +69,7 @@ class PartitionLogImpl final : public PartitionLog {
   int64_t next_deadline(int64_t now_mono_ns) const override;
   Status close() override;
   const LogProbe& probe() const override { return probe_; }
+  void set_observer(SettleObserver* observer) override { observer_ = observer; }
   std::string write_path() const override;
   std::string last_write_error() const override { return drop_error_.ok() ? "" : drop_error_.message(); }
 
@@ -110,8 +111,14 @@ class PartitionLogImpl final : public PartitionLog {
     return opts_.dir / segment_file_name(base_offset);
   }
 
+  void tell(const BatchBuffer& b, Settled how) {
+    if (observer_ != nullptr)
+      for (const auto& [listener, n] : b.by_listener) observer_->settled(listener, n, how);
+  }
+
   LogOptions opts_;
   LogProbe probe_;
+  SettleObserver* observer_ = nullptr;
   // Declared before io_ so the file layer goes first: its destructor waits for
   // the kernel to be done with these buffers.
   std::vector<BatchBuffer> batches_;
@@ -223,6 +230,7 @@ Status PartitionLogImpl::recover(RecoveryReport& report) {
 bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point) {
   if (!room_for(encoder_.point_bound(origin, point))) return false;
   size_t n = encoder_.encode_point(open_->payload_data(), open_->payload(), origin, point);
+  open_->dgram_listener = origin.listener;
   added(n, point.time_ns);
   return true;
 }
@@ -230,6 +238,7 @@ bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point
 bool PartitionLogImpl::append_raw(const Origin& origin, std::string_view bytes) {
   if (!room_for(encoder_.raw_bound(origin, bytes))) return false;
   size_t n = encoder_.encode_raw(open_->payload_data(), open_->payload(), origin, bytes);
+  open_->dgram_listener = origin.listener;
   added(n, origin.receive_ns);
   return true;
 }
@@ -335,6 +344,7 @@ void PartitionLogImpl::split_at_datagram() {
   next->records = old->records - old->dgram_first_record;
   next->dgram_min = old->dgram_min;
   next->dgram_max = old->dgram_max;
+  next->dgram_listener = old->dgram_listener;
   next->header.base_offset = old->header.base_offset + old->dgram_first_record;
   old->len = old->dgram_start;
   old->records = old->dgram_first_record;
@@ -449,6 +459,7 @@ void PartitionLogImpl::settle() {
     probe_.batches_written.add();
     probe_.bytes_written.add(b.len);
     probe_.datagrams_stored.add(b.datagrams);
+    tell(b, Settled::kStored);
     written_pos_ = b.file_pos + b.len;
     if (direct_) {
       const size_t end = b.lead + b.len;
@@ -539,6 +550,7 @@ void PartitionLogImpl::submit_ready() {
 void PartitionLogImpl::drop(uint32_t idx, bool no_space) {
   BatchBuffer& b = batches_[idx];
   (no_space ? probe_.dropped_disk_full : probe_.dropped_sink_error).add(b.datagrams);
+  tell(b, no_space ? Settled::kDiskFull : Settled::kWriteError);
   probe_.write_failing.set(no_space ? kDiskFull : kWriteError);
   b.state = State::kFree;
 }

@@ -97,6 +97,20 @@ struct LogProbe {
 
 enum WriteFailure : uint64_t { kWriting = 0, kDiskFull = 1, kWriteError = 2 };
 
+// How a batch's write ended for the datagrams in it.
+enum class Settled : uint8_t { kStored, kDiskFull, kWriteError };
+
+// Told, on the shard thread, how the datagrams of each listener
+// (Origin::listener) settled when their batch was written or dropped, so
+// stored and sink drops can be kept per listener as well as per partition.
+// Every datagram ended with end_datagram() is told exactly once, at the
+// latest by close().
+class SettleObserver {
+ public:
+  virtual ~SettleObserver() = default;
+  virtual void settled(uint16_t listener, uint32_t datagrams, Settled how) = 0;
+};
+
 class PartitionLog {
  public:
   // Opens (creating if needed) the partition directory, recovers the active
@@ -129,6 +143,8 @@ class PartitionLog {
   virtual Status close() = 0;
 
   virtual const LogProbe& probe() const = 0;
+  // Set once, before the first append; null: nobody is told.
+  virtual void set_observer(SettleObserver* observer) = 0;
   // How batches reach the disk, for the log: "direct I/O, io_uring, registered
   // buffers", or "page cache (direct I/O refused: <why>), io_uring".
   virtual std::string write_path() const = 0;

@@ -54,6 +54,7 @@ TEST_CASE("write health: an episode is said when it starts, once a minute, and o
   CHECK(log.take().empty());
   CHECK(asked == 0);  // nothing failing: the reason is not even built
   CHECK(health.next_deadline() == INT64_MAX);
+  CHECK(health.state() == kWriting);
 
   p.dropped_disk_full.add(5);
   p.write_failing.set(kDiskFull);
@@ -67,6 +68,7 @@ TEST_CASE("write health: an episode is said when it starts, once a minute, and o
     // Nearly full: now and then a batch fits, and the gauge clears for a moment.
     p.write_failing.set(i % 7 == 0 ? kWriting : kDiskFull);
     health.check(now + i * kSec, p, why);
+    CHECK(health.state() == kDiskFull);  // what readiness and the gauge show: no flapping
   }
   CHECK(log.take().empty());  // a flood of failures, and flapping, is not a flood of lines
   p.write_failing.set(kDiskFull);
@@ -80,10 +82,12 @@ TEST_CASE("write health: an episode is said when it starts, once a minute, and o
   p.write_failing.set(kWriting);
   health.check(now + 61 * kSec, p, why);
   CHECK(log.take().empty());
+  CHECK(health.state() == kDiskFull);  // not yet: writes have not held for a second
   CHECK(health.next_deadline() == now + 62 * kSec);
   health.check(now + 62 * kSec, p, why);
   CHECK(log.take() ==
         std::vector<std::string>{"warning partition 2: writing again; 595 datagram(s) were dropped while it could not"});
+  CHECK(health.state() == kWriting);
   CHECK(health.next_deadline() == INT64_MAX);
   health.check(now + 63 * kSec, p, why);
   CHECK(log.take().empty());

@@ -48,8 +48,11 @@ def main():
         return SKIP
     d = None
     try:
-        d = Daemon(ringestd, workdir=work, parser_threads=1).start()
-        port = d.ports["statsd"]
+        # Two listeners, loaded at once: the ledger holds for each of them
+        # (received == stored + every drop), sink drops included.
+        d = Daemon(ringestd, workdir=work, parser_threads=1,
+                   listeners=[("a", "127.0.0.1:0", "statsd"), ("b", "127.0.0.1:0", "statsd")]).start()
+        port = d.ports["a"]
         # Fill the file system, leaving a little room.
         filler = os.path.join(data, "filler")
         with open(filler, "wb", buffering=0) as f:
@@ -58,13 +61,26 @@ def main():
                     f.write(b"\1" * 4096)
             except OSError:
                 pass
-        gen = subprocess.run([loadgen, "--target", f"127.0.0.1:{port}", "--count", "50000", "--rate", "50000",
-                              "--lines", "4"], check=True, capture_output=True)
+        gens = [subprocess.Popen([loadgen, "--target", f"127.0.0.1:{d.ports[name]}", "--count", "25000",
+                                  "--rate", "25000", "--lines", "4"], stdout=subprocess.DEVNULL)
+                for name in ("a", "b")]
+        for g in gens:
+            assert g.wait(60) == 0
         m = d.wait_quiet(50000)
         full = metric_sum(m, "ringest_dropped_datagrams_total", reason="disk_full")
         other = metric_sum(m, "ringest_dropped_datagrams_total") - full
         assert full > 0, "nothing was counted as disk_full on a full file system"
         assert metric_sum(m, "ringest_stored_datagrams_total") + full + other == 50000, "sent != stored + dropped"
+        for name in ("a", "b"):
+            received = metric_sum(m, "ringest_received_datagrams_total", listener=name)
+            kernel = metric_sum(m, "ringest_dropped_datagrams_total", listener=name, stage="kernel")
+            stored_l = metric_sum(m, "ringest_stored_datagrams_total", listener=name)
+            after = metric_sum(m, "ringest_dropped_datagrams_total", listener=name) - kernel
+            sink = metric_sum(m, "ringest_dropped_datagrams_total", listener=name, stage="sink")
+            assert received + kernel == 25000, (name, received, kernel)
+            assert received == stored_l + after, f"listener {name}: received {received} != stored {stored_l} + dropped {after}"
+            assert sink > 0, f"listener {name}: no sink drops counted for it on a full disk"
+        assert metric_sum(m, "ringest_dropped_datagrams_total", listener="") == 0
         assert metric_sum(m, "ringest_log_write_failing") == 1, "the failing gauge is not 1 while the disk is full"
         status, body = ready(d)
         assert status == 503 and "partition 0: disk full" in body, f"/-/ready while full: {status} {body!r}"
