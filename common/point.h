@@ -49,7 +49,7 @@ struct PointView {
 
 // Where and when a datagram arrived; stored with every record made from it.
 struct Origin {
-  uint16_t listener = 0;  // index of the listener in the configuration
+  uint16_t listener = 0;  // the listener's id in the data directory's catalog (sinks/listener_catalog.h)
   SourceAddress source;
   int64_t receive_ns = 0;  // wall clock
 };

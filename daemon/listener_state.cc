@@ -2,8 +2,8 @@
 
 namespace ringest {
 
-ListenerState::ListenerState(uint16_t id_, const ListenerSettings& s, size_t shards)
-    : id(id_), settings(s), allow(s.allow), probes(new ShardListenerProbe[shards]) {
+ListenerState::ListenerState(uint16_t id_, uint16_t stored_id_, const ListenerSettings& s, size_t shards)
+    : id(id_), stored_id(stored_id_), settings(s), allow(s.allow), probes(new ShardListenerProbe[shards]) {
   ParserOptions opts;
   precision_from_name(s.precision, opts.precision_ns);  // config.cc admits only known names
   for (size_t i = 0; i < shards; ++i) {

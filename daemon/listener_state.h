@@ -39,9 +39,10 @@ struct ShardListenerProbe {
 };
 
 struct ListenerState {
-  ListenerState(uint16_t id, const ListenerSettings& settings, size_t shards);
+  ListenerState(uint16_t id, uint16_t stored_id, const ListenerSettings& settings, size_t shards);
 
-  uint16_t id;
+  uint16_t id;         // this run's slot in ListenerTable (SlotMeta::listener)
+  uint16_t stored_id;  // what its records carry: the id in the data directory's ListenerCatalog
   ListenerSettings settings;
   SourceFilter allow;
   std::vector<std::unique_ptr<Parser>> parsers;  // [shard]

@@ -6,6 +6,7 @@
 
 #include "daemon/config.h"
 #include "rio/engine_factory.h"
+#include "sinks/segment_reader.h"
 
 namespace ringest {
 namespace {
@@ -39,6 +40,21 @@ LogOptions log_options(const StorageSettings& s, uint32_t partition) {
   return o;
 }
 
+// The data directory's listener catalog, created (with the directory) if new.
+Status open_catalog(const std::filesystem::path& dir, ListenerCatalog& catalog) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::invalid("cannot create " + dir.string() + ": " + ec.message());
+  std::vector<PartitionDir> parts;
+  bool has_segments = false;
+  if (list_partitions(dir, parts).ok())
+    for (const PartitionDir& pd : parts) has_segments = has_segments || !pd.segments.empty();
+  std::vector<std::string> damage;
+  Status st = ListenerCatalog::open(dir, has_segments, catalog, &damage);
+  for (const std::string& d : damage) spdlog::warn("listener catalog: {}", d);
+  return st;
+}
+
 }  // namespace
 
 std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& failure) {
@@ -50,6 +66,10 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
   // queue grows towards one per slot only if harvests are that small.
   p->queue_ = std::make_unique<HandoffQueue>(std::max<size_t>(256, s.receive.slots / 8), sockets + 4, 0);
 
+  if (Status st = open_catalog(s.storage.dir, p->catalog_); !st.ok()) {
+    failure = {Failure::kStorage, "storage: " + st.message()};
+    return nullptr;
+  }
   for (uint32_t part = 0; part < s.parser_threads; ++part) {
     RecoveryReport report;
     Status st;
@@ -88,8 +108,13 @@ std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings
   }
   rio::EngineKind kind = rio::EngineKind::kAuto;
   rio::parse_engine_kind(ls.engine, kind);
+  uint16_t stored_id = 0;
+  if (Status st = catalog_.id_for(ls.name, ls.format, stored_id); !st.ok()) {
+    failure = {Failure::kStorage, "listener '" + ls.name + "': listener catalog: " + st.message()};
+    return nullptr;
+  }
   auto l = std::make_unique<ListenerRuntime>();
-  l->state = std::make_unique<ListenerState>(next_listener_id_, ls, shards_.size());
+  l->state = std::make_unique<ListenerState>(next_listener_id_, stored_id, ls, shards_.size());
   uint16_t port = 0;
   std::vector<std::unique_ptr<rio::Engine>> engines;
   for (uint32_t k = 0; k < ls.sockets; ++k) {

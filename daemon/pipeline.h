@@ -22,6 +22,7 @@
 #include "daemon/receiver.h"
 #include "daemon/settings.h"
 #include "daemon/shard.h"
+#include "sinks/listener_catalog.h"
 
 namespace ringest {
 
@@ -96,6 +97,7 @@ class Pipeline {
   std::unique_ptr<HandoffQueue> queue_;
   ListenerTable listener_table_;
   ReceiverTable receiver_table_;
+  ListenerCatalog catalog_;  // the stable id each listener's records carry
   // Ids and receiver indices are never reused within a process.
   uint16_t next_listener_id_ = 0;
   uint16_t next_receiver_ = 0;

@@ -103,13 +103,13 @@ void ParserShard::parse_one(Receiver& receiver, uint32_t slot) {
     probe_->filtered.add();
     return;
   }
-  origin_.listener = meta.listener;
+  origin_.listener = listener_->stored_id;
   origin_.source = meta.source;
   origin_.receive_ns = meta.receive_ns;
   records_in_datagram_ = 0;
   listener_->parsers[index_]->parse(pool.payload(slot), ParseContext{meta.receive_ns}, *this);
   if (records_in_datagram_ > 0) {
-    log_->end_datagram();
+    log_->end_datagram(meta.listener);
     latency_.appended(meta.receive_ns);
   } else {
     probe_->parse_dropped.add();
@@ -133,10 +133,12 @@ void ParserShard::point(const PointView& p) {
 
 void ParserShard::skipped(uint16_t what) { probe_->skipped[what].add(); }
 
-void ParserShard::settled(uint16_t listener, uint32_t datagrams, Settled how) {
+void ParserShard::settled(uint16_t slot, uint32_t datagrams, Settled how) {
   // The listener's state stays published until all its datagrams settled
   // (ListenerState::settled), so it is there.
-  ShardListenerProbe& p = listeners_.get(listener)->probes[index_];
+  ListenerState* l = listeners_.get(slot);
+  if (l == nullptr) return;
+  ShardListenerProbe& p = l->probes[index_];
   (how == Settled::kStored ? p.stored : how == Settled::kDiskFull ? p.dropped_disk_full : p.dropped_sink_error)
       .add(datagrams);
 }

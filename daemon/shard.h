@@ -65,7 +65,7 @@ class ParserShard final : PointSink, SettleObserver {
   void point(const PointView& p) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;
   void skipped(uint16_t what) override;
-  void settled(uint16_t listener, uint32_t datagrams, Settled how) override;
+  void settled(uint16_t slot, uint32_t datagrams, Settled how) override;
 
   uint32_t index_;
   std::unique_ptr<PartitionLog> log_;

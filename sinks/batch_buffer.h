@@ -67,9 +67,9 @@ struct BatchBuffer {
   BatchHeader header;  // base_offset set at the first append; the rest when sealed
   uint32_t records = 0;
   uint32_t datagrams = 0;  // complete datagrams in the batch
-  // The complete datagrams again, by listener (Origin::listener): what the
+  // The complete datagrams again, by ledger key (end_datagram's): what the
   // batch's write settles for each, told to the log's SettleObserver.
-  std::vector<std::pair<uint16_t, uint32_t>> by_listener;
+  std::vector<std::pair<uint16_t, uint32_t>> by_ledger;
   int64_t min_time = std::numeric_limits<int64_t>::max();
   int64_t max_time = std::numeric_limits<int64_t>::min();
 
@@ -77,7 +77,6 @@ struct BatchBuffer {
   // records join the batch's counts only at end_datagram().
   size_t dgram_start = segfmt::kBatchHeaderSize;
   uint32_t dgram_first_record = 0;
-  uint16_t dgram_listener = 0;
   int64_t dgram_min = std::numeric_limits<int64_t>::max();
   int64_t dgram_max = std::numeric_limits<int64_t>::min();
 
@@ -103,7 +102,7 @@ struct BatchBuffer {
     len = dgram_start = segfmt::kBatchHeaderSize;
     header = BatchHeader{};
     records = datagrams = dgram_first_record = 0;
-    by_listener.clear();
+    by_ledger.clear();
     min_time = dgram_min = std::numeric_limits<int64_t>::max();
     max_time = dgram_max = std::numeric_limits<int64_t>::min();
     file_pos = 0;
@@ -134,14 +133,13 @@ struct BatchBuffer {
     dgram_max = std::max(dgram_max, time_ns);
   }
 
-  void end_datagram() {
+  void end_datagram(uint16_t ledger) {
     ++datagrams;
-    auto it = std::find_if(by_listener.begin(), by_listener.end(),
-                           [&](const auto& e) { return e.first == dgram_listener; });
-    if (it != by_listener.end()) {
+    auto it = std::find_if(by_ledger.begin(), by_ledger.end(), [&](const auto& e) { return e.first == ledger; });
+    if (it != by_ledger.end()) {
       ++it->second;
     } else {
-      by_listener.emplace_back(dgram_listener, 1);
+      by_ledger.emplace_back(ledger, 1);
     }
     min_time = std::min(min_time, dgram_min);
     max_time = std::max(max_time, dgram_max);

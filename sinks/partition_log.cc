@@ -63,7 +63,7 @@ class PartitionLogImpl final : public PartitionLog {
 
   bool append_point(const Origin& origin, const PointView& point) override;
   bool append_raw(const Origin& origin, std::string_view bytes) override;
-  void end_datagram() override;
+  void end_datagram(uint16_t ledger) override;
   void flush() override;
   void poll(int64_t now_mono_ns) override;
   int64_t next_deadline(int64_t now_mono_ns) const override;
@@ -113,7 +113,7 @@ class PartitionLogImpl final : public PartitionLog {
 
   void tell(const BatchBuffer& b, Settled how) {
     if (observer_ != nullptr)
-      for (const auto& [listener, n] : b.by_listener) observer_->settled(listener, n, how);
+      for (const auto& [ledger, n] : b.by_ledger) observer_->settled(ledger, n, how);
   }
 
   LogOptions opts_;
@@ -230,7 +230,6 @@ Status PartitionLogImpl::recover(RecoveryReport& report) {
 bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point) {
   if (!room_for(encoder_.point_bound(origin, point))) return false;
   size_t n = encoder_.encode_point(open_->payload_data(), open_->payload(), origin, point);
-  open_->dgram_listener = origin.listener;
   added(n, point.time_ns);
   return true;
 }
@@ -238,7 +237,6 @@ bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point
 bool PartitionLogImpl::append_raw(const Origin& origin, std::string_view bytes) {
   if (!room_for(encoder_.raw_bound(origin, bytes))) return false;
   size_t n = encoder_.encode_raw(open_->payload_data(), open_->payload(), origin, bytes);
-  open_->dgram_listener = origin.listener;
   added(n, origin.receive_ns);
   return true;
 }
@@ -267,10 +265,10 @@ void PartitionLogImpl::added(size_t n, int64_t time_ns) {
   probe_.next_offset.set(next_offset_);
 }
 
-void PartitionLogImpl::end_datagram() {
+void PartitionLogImpl::end_datagram(uint16_t ledger) {
   if (open_ == nullptr || !open_->in_datagram()) return;
   if (open_->datagrams == 0) open_since_ns_ = mono_ns();
-  open_->end_datagram();
+  open_->end_datagram(ledger);
   if (open_->payload() >= opts_.batch_bytes) seal_open();
 }
 
@@ -344,7 +342,6 @@ void PartitionLogImpl::split_at_datagram() {
   next->records = old->records - old->dgram_first_record;
   next->dgram_min = old->dgram_min;
   next->dgram_max = old->dgram_max;
-  next->dgram_listener = old->dgram_listener;
   next->header.base_offset = old->header.base_offset + old->dgram_first_record;
   old->len = old->dgram_start;
   old->records = old->dgram_first_record;
@@ -602,7 +599,7 @@ Status PartitionLogImpl::close() {
   if (closed_) return Status();
   drop_error_ = Status();
   uint64_t dropped_before = probe_.dropped_disk_full.get() + probe_.dropped_sink_error.get();
-  if (open_ != nullptr && open_->in_datagram()) open_->end_datagram();  // keep even a partial one
+  if (open_ != nullptr && open_->in_datagram()) open_->end_datagram(0);  // keep even a partial one
   if (open_ != nullptr && open_->records > 0) {
     seal_open();
   } else if (open_ != nullptr) {

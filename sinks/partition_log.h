@@ -100,15 +100,15 @@ enum WriteFailure : uint64_t { kWriting = 0, kDiskFull = 1, kWriteError = 2 };
 // How a batch's write ended for the datagrams in it.
 enum class Settled : uint8_t { kStored, kDiskFull, kWriteError };
 
-// Told, on the shard thread, how the datagrams of each listener
-// (Origin::listener) settled when their batch was written or dropped, so
-// stored and sink drops can be kept per listener as well as per partition.
-// Every datagram ended with end_datagram() is told exactly once, at the
-// latest by close().
+// Told, on the shard thread, how the datagrams of each ledger key (given to
+// end_datagram) settled when their batch was written or dropped, so stored
+// and sink drops can be kept per listener as well as per partition. Every
+// datagram ended with end_datagram() is told exactly once, at the latest by
+// close().
 class SettleObserver {
  public:
   virtual ~SettleObserver() = default;
-  virtual void settled(uint16_t listener, uint32_t datagrams, Settled how) = 0;
+  virtual void settled(uint16_t ledger, uint32_t datagrams, Settled how) = 0;
 };
 
 class PartitionLog {
@@ -125,8 +125,12 @@ class PartitionLog {
   // only if a single record is larger than a batch may be.
   virtual bool append_point(const Origin& origin, const PointView& point) = 0;
   virtual bool append_raw(const Origin& origin, std::string_view bytes) = 0;
-  // The records appended since the last call form one datagram.
-  virtual void end_datagram() = 0;
+  // The records appended since the last call form one datagram. `ledger`:
+  // whom the SettleObserver tells about it (the daemon passes the listener's
+  // slot in this run, which, unlike Origin::listener, no two running
+  // listeners share).
+  virtual void end_datagram(uint16_t ledger) = 0;
+  void end_datagram() { end_datagram(0); }
 
   // Seals and submits the open batch if it holds anything.
   virtual void flush() = 0;

@@ -35,16 +35,42 @@ enum class Mode { kRecords, kCount, kVerify };
 
 }  // namespace
 
+RecordPrinter::RecordPrinter(Format f, bool origin, const std::filesystem::path& dir) : format_(f), origin_(origin) {
+  std::error_code ec;
+  catalog_dir_ = std::filesystem::exists(dir / ListenerCatalog::kFileName, ec) ? dir : dir.parent_path();
+  std::vector<std::string> damage;
+  ListenerCatalog::read(catalog_dir_, catalog_, &damage);
+  for (const std::string& d : damage) std::fprintf(stderr, "ringest-dump: %s\n", d.c_str());
+}
+
+const CatalogEntry* RecordPrinter::listener(uint16_t id) {
+  if (const CatalogEntry* e = catalog_.find(id)) return e;
+  // Following a live log: a listener added since the catalog was read.
+  if (!unknown_.insert(id).second) return nullptr;
+  ListenerCatalog::read(catalog_dir_, catalog_, nullptr);
+  if (const CatalogEntry* e = catalog_.find(id)) {
+    unknown_.erase(id);
+    return e;
+  }
+  return nullptr;
+}
+
 void RecordPrinter::print(uint32_t partition, uint64_t offset, const RecordView& r) {
   line_.clear();
   if (format_ == Format::kJson) {
     nlohmann::ordered_json obj = {{"partition", partition}, {"offset", offset}};
+    const bool with_origin = r.kind == RecordKind::kRaw || origin_;
     if (r.kind == RecordKind::kRaw) {
       obj["raw"] = std::string(r.raw);
-      add_origin_members(obj, r.origin);
     } else {
       add_point_members(obj, r.point);
-      if (origin_) add_origin_members(obj, r.origin);
+    }
+    if (with_origin) {
+      add_origin_members(obj, r.origin);
+      if (const CatalogEntry* e = listener(r.origin.listener)) {
+        obj["listener_name"] = e->name;
+        obj["listener_format"] = e->format;
+      }
     }
     append_json(line_, obj);
     line_ += '\n';
@@ -227,7 +253,8 @@ int subcommand(int argc, char** argv) {
     app.add_option("--since", since,
                    "only records with time >= this (ns since the epoch, or UTC 2026-01-02T03:04:05Z)");
     app.add_option("--until", until, "only records with time <= this");
-    app.add_flag("--origin", origin, "add listener, source and receive_ns to JSON point records");
+    app.add_flag("--origin", origin,
+                 "add listener (id, name and format), source and receive_ns to JSON point records");
     app.add_flag("--follow", follow_log, "keep printing records as they are appended (until interrupted)");
   }
   try {
@@ -244,7 +271,7 @@ int subcommand(int argc, char** argv) {
     std::fprintf(stderr, "ringest-dump: %s: not a directory\n", dir.c_str());
     return 2;
   }
-  RecordPrinter printer(format == "line" ? Format::kLine : Format::kJson, origin);
+  RecordPrinter printer(format == "line" ? Format::kLine : Format::kJson, origin, dir);
   if (cmd == "list") return list(dir);
   if (cmd == "verify") return read_all(dir, Mode::kVerify, printer, range);
   if (cmd == "count") return read_all(dir, Mode::kCount, printer, range);
@@ -276,7 +303,7 @@ int legacy(int argc, char** argv) {
     std::fprintf(stderr, "ringest-dump: %s: not a directory\n", dir.c_str());
     return 2;
   }
-  RecordPrinter printer(Format::kJson, origin);
+  RecordPrinter printer(Format::kJson, origin, dir);
   return read_all(dir, count ? Mode::kCount : verify ? Mode::kVerify : Mode::kRecords, printer, {});
 }
 

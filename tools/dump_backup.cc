@@ -18,6 +18,8 @@
 #include "sinks/segment_index.h"
 #include "tools/dump.h"
 
+#include "sinks/listener_catalog.h"
+
 namespace ringest::dump {
 namespace {
 
@@ -97,6 +99,16 @@ int backup(const std::filesystem::path& dir, const std::filesystem::path& dest) 
       ++files;
     }
     if (Status st = sync_directory(to); !st.ok()) fail(st);
+  }
+  // The listener catalog last: an entry is written before any record names
+  // it, so a copy taken after the segments names every listener they hold.
+  std::vector<uint8_t> catalog;
+  if (const std::filesystem::path from = dir / ListenerCatalog::kFileName; std::filesystem::exists(from, ec)) {
+    if (Status st = read_file(from, catalog); !st.ok()) {
+      fail(st);
+    } else if (Status w = write_copy(dest / ListenerCatalog::kFileName, catalog); !w.ok()) {
+      fail(w);
+    }
   }
   if (Status st = sync_directory(dest); !st.ok()) fail(st);
   std::printf("{\"ok\":%s,\"partitions\":%zu,\"segments\":%llu,\"records_at_least\":%llu}\n",
