@@ -319,6 +319,41 @@ Status Pipeline::stop(int drain_ms) {
   return result;
 }
 
+std::string Pipeline::stalled(int64_t now, int64_t limit_ns) {
+  std::string why;
+  auto say = [&](const std::string& what, int64_t ns) {
+    if (!why.empty()) why += "; ";
+    why += what + " for " + std::to_string(ns / 1'000'000) + " ms";
+  };
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& l : active_)
+      for (const auto& r : l->receivers)
+        if (int64_t late = r->heartbeat().overdue_ns(now); late > limit_ns)
+          say("listener '" + l->state->settings.name + "': receiver " + std::to_string(r->index()) +
+                  " has not come back from a poll",
+              late);
+  }
+  uint64_t taken = 0;
+  for (const auto& shard : shards_) {
+    const std::string part = std::to_string(shard->index());
+    if (int64_t late = shard->heartbeat().overdue_ns(now); late > limit_ns)
+      say("parser shard " + part + " has been busy without coming back", late);
+    const auto since = static_cast<int64_t>(shard->log_probe().io_waiting_since_ns.get());
+    if (since != 0 && now - since > limit_ns)
+      say("partition " + part + ": the disk has not completed a write or sync", now - since);
+    taken += shard->taken();
+  }
+  if (queue_depth() == 0 || taken != watch_taken_) {
+    watch_taken_ = taken;
+    watch_since_ = now;
+  } else if (now - watch_since_ > limit_ns) {
+    say("handoff queue: " + std::to_string(queue_depth()) + " datagram(s) wait and no parser shard took one",
+        now - watch_since_);
+  }
+  return why;
+}
+
 std::string Pipeline::write_blocked() const {
   std::string why;
   for (const auto& shard : shards_) {

@@ -78,6 +78,12 @@ class Pipeline {
   // Empty while every partition can write; else which cannot, and why
   // ("partition 0: disk full"). Any thread.
   std::string write_blocked() const;
+  // For the service watchdog (the control thread alone calls it): "" while
+  // every stage makes progress or is idle with nothing queued for it, else
+  // what is stuck — a receiver that has not come back from a poll, a parser
+  // shard busy and not back, a partition whose disk owes a completion, or
+  // datagrams queued that no shard takes — for longer than `limit_ns`.
+  std::string stalled(int64_t now_mono_ns, int64_t limit_ns);
   size_t queue_depth() const { return static_cast<size_t>(std::max<int64_t>(0, queue_->datagrams.load())); }
   // The port the listener named `name` is bound to (0 if none).
   uint16_t port(const std::string& name) const;
@@ -105,6 +111,10 @@ class Pipeline {
   std::vector<std::unique_ptr<ListenerRuntime>> retired_;  // stopped, slots not all back yet
   DepartedCounters departed_;
   std::vector<std::unique_ptr<ParserShard>> shards_;
+  // stalled()'s view of the handoff queue: shards' takes when last seen
+  // moving, and since when the queue has waited without one.
+  uint64_t watch_taken_ = 0;
+  int64_t watch_since_ = 0;
   std::atomic<bool> draining_{false};
   bool stopped_ = false;
 };

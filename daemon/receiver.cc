@@ -5,6 +5,7 @@
 #include <future>
 
 #include "common/clock.h"
+#include "daemon/thread_name.h"
 
 namespace ringest {
 
@@ -64,10 +65,13 @@ void Receiver::take_back_returned() {
 }
 
 void Receiver::run() {
+  name_this_thread("ringest-rx" + std::to_string(index_));
   while (!stop_.load(std::memory_order_acquire)) {
+    heartbeat_.expect_by(mono_ns() + int64_t{kPollMs} * 1'000'000);
     take_back_returned();
-    engine_->poll(*this, 100);
+    engine_->poll(*this, kPollMs);
   }
+  heartbeat_.expect_by(INT64_MAX);  // draining, then gone: the pipeline no longer waits on it
   // Drain: what reached the sockets before the stop is taken in and handed
   // on, until the sockets are empty or the deadline passes.
   const int64_t deadline = mono_ns() + int64_t{drain_ms_} * 1'000'000;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/counter.h"
+#include "common/heartbeat.h"
 #include "common/status.h"
 #include "daemon/handoff.h"
 #include "rio/engine.h"
@@ -51,8 +52,12 @@ class Receiver final : rio::DatagramHandler {
   // 2^(i-1) < n <= 2^i (bucket 0: n == 1).
   static constexpr size_t kBatchBuckets = 12;
   uint64_t batch_bucket(size_t i) const { return batch_hist_[i].get(); }
+  // Back from each engine poll within kPollMs, unless stuck.
+  const Heartbeat& heartbeat() const { return heartbeat_; }
 
  private:
+  static constexpr int kPollMs = 100;
+
   void run();
   void take_back_returned();
   void on_datagrams(std::span<const uint32_t> slots) override;
@@ -67,6 +72,7 @@ class Receiver final : rio::DatagramHandler {
   std::vector<uint32_t> returned_;
   Counter queue_full_;
   std::array<Counter, kBatchBuckets> batch_hist_;
+  Heartbeat heartbeat_;
   std::atomic<bool> stop_{false};
   int drain_ms_ = 0;
   std::thread thread_;

@@ -90,8 +90,21 @@ int run_daemon(const Settings& settings, const std::string& config_path) {
   spdlog::info("ready");
 
   const int64_t watchdog_ms = notify.watchdog_interval_ms();
+  bool pinging = true;
   for (;;) {
-    if (watchdog_ms > 0) notify.watchdog();
+    // The watchdog is pinged only while every stage makes progress: a stuck
+    // receiver, shard or disk stops the pings, and the service manager
+    // restarts the daemon (WatchdogSec later).
+    if (watchdog_ms > 0) {
+      const std::string stuck = pipeline->stalled(mono_ns(), watchdog_ms * 1'000'000);
+      if (stuck.empty()) {
+        notify.watchdog();
+        if (!pinging) spdlog::warn("watchdog: every stage makes progress again; pinging again");
+      } else if (pinging) {
+        spdlog::error("watchdog: not pinging: {}", stuck);
+      }
+      pinging = stuck.empty();
+    }
     ControlRequest request = control.wait(watchdog_ms > 0 ? watchdog_ms : -1);
     if (request == ControlRequest::kNone) continue;  // time for the next watchdog ping
     if (request == ControlRequest::kReload) {

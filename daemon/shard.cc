@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "daemon/source_filter.h"
+#include "daemon/thread_name.h"
 
 namespace ringest {
 namespace {
@@ -32,7 +33,10 @@ ParserShard::~ParserShard() {
 }
 
 void ParserShard::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("ringest-shard" + std::to_string(index_));
+    run();
+  });
 }
 
 void ParserShard::request_stop() { stop_.store(true, std::memory_order_release); }
@@ -59,7 +63,9 @@ void ParserShard::run() {
     int64_t now = mono_ns();
     int64_t until = std::min({log_->next_deadline(now), latency_.next_deadline(), health_.next_deadline()});
     int64_t wait_us = stopping ? 0 : until == INT64_MAX ? -1 : std::max<int64_t>(0, (until - now + 999) / 1000);
+    heartbeat_.expect_by(stopping ? now : until);
     size_t n = queue_.wait_dequeue_bulk_timed(ctok_, harvests, kBulk, wait_us);
+    heartbeat_.expect_by(mono_ns());  // busy: back in the wait soon
     if (n > 0) process(harvests, n);
     now = mono_ns();
     log_->poll(now);
@@ -83,6 +89,7 @@ void ParserShard::process(const Harvest* harvests, size_t n) {
     for (uint16_t j = 0; j < h.count; ++j) parse_one(*receiver, h.slots[j]);
     to_return_[h.receiver].insert(to_return_[h.receiver].end(), h.slots, h.slots + h.count);
     queue_.datagrams.fetch_sub(h.count, std::memory_order_relaxed);
+    taken_.add(h.count);
   }
   return_slots();
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/counter.h"
+#include "common/heartbeat.h"
 #include "daemon/durable_latency.h"
 #include "daemon/formats/parser.h"
 #include "daemon/handoff.h"
@@ -56,6 +57,9 @@ class ParserShard final : PointSink, SettleObserver {
   const LogProbe& log_probe() const { return log_->probe(); }
   const DurableLatency& durable_latency() const { return latency_; }
   const WriteHealth& write_health() const { return health_; }
+  const Heartbeat& heartbeat() const { return heartbeat_; }
+  // Datagrams taken from the handoff queue.
+  uint64_t taken() const { return taken_.get(); }
 
  private:
   void run();
@@ -83,6 +87,8 @@ class ParserShard final : PointSink, SettleObserver {
   uint32_t records_in_datagram_ = 0;
   DurableLatency latency_;
   WriteHealth health_;
+  Heartbeat heartbeat_;
+  Counter taken_;
   // Rejected lines are logged at most once per interval, with a count.
   uint64_t rejected_unlogged_ = 0;
   int64_t next_reject_log_ns_ = 0;

@@ -380,6 +380,8 @@ void PartitionLogImpl::poll(int64_t now_mono_ns) {
   reap(false);
   pump();
   if (opts_.durability == Durability::kInterval) maybe_sync(now_mono_ns);
+  if (io_->outstanding() > 0 && probe_.io_waiting_since_ns.get() == 0)
+    probe_.io_waiting_since_ns.set(static_cast<uint64_t>(now_mono_ns));
   if (now_mono_ns >= next_retention_ns_) {
     // Age and retention need the wall clock, but only once a second.
     next_retention_ns_ = now_mono_ns + 1'000'000'000;
@@ -420,6 +422,12 @@ void PartitionLogImpl::reap(bool wait) {
   IoCompletion done[16];
   size_t n = io_->reap(done, wait);
   for (size_t i = 0; i < n; ++i) handle(done[i]);
+  // The I/O clock: since when the file layer has owed a completion.
+  if (io_->outstanding() == 0) {
+    probe_.io_waiting_since_ns.set(0);
+  } else if (n > 0 || probe_.io_waiting_since_ns.get() == 0) {
+    probe_.io_waiting_since_ns.set(static_cast<uint64_t>(mono_ns()));
+  }
 }
 
 void PartitionLogImpl::handle(IoCompletion& c) {

@@ -93,6 +93,10 @@ struct LogProbe {
   // A gauge: 0 while writes succeed, else what made the last one fail
   // (WriteFailure); back to 0 when a batch is written again.
   Counter write_failing;
+  // Monotonic ns since which writes or syncs have been outstanding without a
+  // completion; 0 while none is. What the watchdog reads: a disk that stops
+  // answering shows here though the shard thread keeps running.
+  Counter io_waiting_since_ns;
 };
 
 enum WriteFailure : uint64_t { kWriting = 0, kDiskFull = 1, kWriteError = 2 };
