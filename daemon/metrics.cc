@@ -171,7 +171,7 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
         truncated += double(sp.truncated.get());
         shutdown += double(sp.shutdown_drops.get());
       }
-      if (live) rcvbuf.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(l->bound[i].rcvbuf_granted / 2));
+      if (live) rcvbuf.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(l->bound[i].rcvbuf_granted));
       queue_full += double(r.queue_full_drops());
       for (size_t b = 0; b < Receiver::kBatchBuckets; ++b) batch_counts[b] += r.batch_bucket(b);
       slots += e.pool().slots();

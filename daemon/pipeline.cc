@@ -137,7 +137,7 @@ std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings
     }
     if (k == 0 && bound.rcvbuf_capped)
       spdlog::warn("listener '{}': asked for a {} byte receive buffer, the OS granted {} (raise net.core.rmem_max)",
-                   ls.name, ls.rcvbuf_bytes, bound.rcvbuf_granted / 2);
+                   ls.name, ls.rcvbuf_bytes, bound.rcvbuf_granted);
     port = bound.port;
     l->bound.push_back(bound);
     engines.push_back(std::move(choice.engine));

@@ -46,7 +46,7 @@ struct SocketSpec {
 // What binding a socket gave us.
 struct BoundSocket {
   uint16_t port = 0;               // the port actually bound (ephemeral if 0 was asked)
-  uint32_t rcvbuf_granted = 0;     // SO_RCVBUF as read back (the kernel doubles what it grants)
+  uint32_t rcvbuf_granted = 0;     // receive buffer bytes granted, comparable with what was asked (Linux: half what SO_RCVBUF reads back, which counts bookkeeping)
   bool rcvbuf_capped = false;      // the OS gave less than asked
 };
 

@@ -42,8 +42,9 @@ Status open_bound(const SocketSpec& spec, int& fd, BoundSocket& bound) {
   int granted = 0;
   socklen_t glen = sizeof granted;
   getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &glen);
-  // Linux doubles the value it grants (bookkeeping overhead); compare halves.
-  bound.rcvbuf_granted = static_cast<uint32_t>(granted);
+  // Linux doubles the value it grants (bookkeeping overhead): half is what
+  // compares with what was asked.
+  bound.rcvbuf_granted = static_cast<uint32_t>(granted / 2);
   bound.rcvbuf_capped = want > 0 && granted / 2 < want;
   sockaddr_storage got;
   socklen_t got_len = sizeof got;
