@@ -65,6 +65,17 @@ def metric_sum(metrics, name, **match):
     return total
 
 
+def wait_log(d, pattern, timeout_s=20):
+    """The first line of `d`'s log matching `pattern`, waited for."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        for line in list(d.log):
+            if re.search(pattern, line):
+                return line
+        time.sleep(0.05)
+    raise AssertionError(f"no log line matching {pattern!r}:\n" + "\n".join(d.log[-20:]))
+
+
 class Daemon:
     def __init__(self, ringestd, workdir=None, listeners=None, extra="", parser_threads=2,
                  durability="interval", launcher=(), listener_extra="", storage_extra="",

@@ -6,14 +6,12 @@ listener for as long as the data is kept, and ringest-dump reads it."""
 import argparse
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
-import time
 
-from daemon_harness import Daemon, scratch_dir
+from daemon_harness import Daemon, wait_log, scratch_dir
 
 FORMAT_LINE = {"statsd": "{m}:1|c", "graphite": "{m} 1 1700000000"}
 
@@ -23,15 +21,6 @@ def send(d, name, fmt, tag):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.sendto(FORMAT_LINE[fmt].format(m=f"{name}.{tag}").encode(), ("127.0.0.1", d.ports[name]))
     return (f"{name}.{tag}", name, fmt)
-
-
-def wait_log(d, pattern, timeout_s=20):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if any(re.search(pattern, line) for line in d.log):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"no log line matching {pattern!r}:\n" + "\n".join(d.log[-20:]))
 
 
 def run(ringestd, work, listeners, sends, reload_to=None, reload_sends=()):

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 
-from daemon_harness import Daemon, metric_sum, scratch_dir
+from daemon_harness import Daemon, wait_log, metric_sum, scratch_dir
 
 
 def http_status(port, path):
@@ -27,16 +27,6 @@ def http_status(port, path):
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
-
-
-def wait_log(d, pattern, timeout_s=20):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        for line in d.log:
-            if re.search(pattern, line):
-                return line
-        time.sleep(0.05)
-    raise AssertionError(f"no log line matching {pattern!r}:\n" + "\n".join(d.log[-20:]))
 
 
 def write_config(d, listeners, extra=""):
