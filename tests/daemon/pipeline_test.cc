@@ -475,7 +475,9 @@ TEST_CASE("pipeline keeps the ledger per listener: received == stored + drops fo
   Collected c = read_all(dir.path());
   CHECK(c.damage == 0);
   const std::map<std::string, uint16_t> ids{{"a", 0}, {"b", 1}};  // config order
-  for (const auto& [name, id] : ids) {
+  for (const auto& entry : ids) {
+    const std::string name = entry.first;  // not a structured binding: INFO captures it
+    const uint16_t id = entry.second;
     const std::string l = "listener=\"" + name + "\"";
     const double received = scraped(text, "ringest_received_datagrams_total", {l});
     const double kernel = scraped(text, "ringest_dropped_datagrams_total", {l, "stage=\"kernel\""});
