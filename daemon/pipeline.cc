@@ -101,7 +101,8 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
 
 Pipeline::~Pipeline() { stop(0); }
 
-std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings& ls, Failure& failure) {
+std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings& ls, Failure& failure,
+                                                          ListenerRuntime* take_over) {
   if (next_listener_id_ == ListenerTable::kMax || next_receiver_ + ls.sockets > ReceiverTable::kMax) {
     failure = {Failure::kEngine, "listener '" + ls.name + "': too many listeners started in this process"};
     return nullptr;
@@ -129,8 +130,14 @@ std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings
     if (k > 0) address = address.substr(0, address.rfind(':') + 1) + std::to_string(port);
     // SO_REUSEPORT only where a listener has several sockets: with one, a
     // second daemon on the same port is refused rather than handed half the traffic.
+    rio::SocketSpec spec{address, l->state->id, ls.rcvbuf_bytes, ls.sockets > 1};
+    if (take_over != nullptr && k < take_over->receivers.size()) {
+      const rio::Engine& from = take_over->receivers[k]->engine();
+      spec.take_over = from.socket_handle(0);
+      spec.taken_from = &from.sockets()[0];
+    }
     rio::BoundSocket bound;
-    Status st = choice.engine->add_socket({address, l->state->id, ls.rcvbuf_bytes, ls.sockets > 1}, bound);
+    Status st = choice.engine->add_socket(spec, bound);
     if (!st) {
       failure = {Failure::kSocket, "listener '" + ls.name + "': " + st.message()};
       return nullptr;
@@ -142,6 +149,9 @@ std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings
     l->bound.push_back(bound);
     engines.push_back(std::move(choice.engine));
   }
+  // The running listener stops reading the sockets now shared; they stay
+  // open, and what they hold waits for the new receivers.
+  if (take_over != nullptr) retire(take_active(take_over), kReloadDrainMs, ls.sockets);
   // Publish the listener before any datagram of it can reach a shard.
   listener_table_.set(l->state->id, l->state.get());
   ++next_listener_id_;
@@ -160,8 +170,13 @@ std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings
   return l;
 }
 
-void Pipeline::retire(std::unique_ptr<ListenerRuntime> l, int drain_ms) {
-  for (auto& r : l->receivers) r->stop_and_join(drain_ms);
+void Pipeline::retire(std::unique_ptr<ListenerRuntime> l, int drain_ms, size_t handed_over) {
+  for (size_t k = 0; k < l->receivers.size(); ++k) {
+    if (k < handed_over)
+      l->receivers[k]->hand_over_and_join();
+    else
+      l->receivers[k]->stop_and_join(drain_ms);
+  }
   std::lock_guard lock(mu_);
   retired_.push_back(std::move(l));
 }
@@ -199,6 +214,15 @@ bool holds_address(const ListenerRuntime& l, const std::string& address) {
   return port == had.substr(a + 1) || (!l.bound.empty() && port == std::to_string(l.bound.front().port));
 }
 
+// Whether another listener can take over the running `l`'s sockets: every
+// engine of `l` can hand its socket on. (Sockets beyond `l`'s join the port:
+// the first shared one gets SO_REUSEPORT before they bind.)
+bool can_take_over(const ListenerRuntime& l) {
+  for (const auto& r : l.receivers)
+    if (r->engine().socket_handle(0) < 0) return false;
+  return true;
+}
+
 }  // namespace
 
 Status Pipeline::reload(const Settings& loaded, std::vector<std::string>& restart_needed) {
@@ -216,31 +240,62 @@ Status Pipeline::reload(const Settings& loaded, std::vector<std::string>& restar
     return nullptr;
   };
 
+  // A listener that had to give up its address and can't take it back.
+  auto bring_back = [&](const ListenerSettings& previous) {
+    Failure again;
+    if (auto back = start_listener(previous, again)) {
+      std::lock_guard lock(mu_);
+      active_.push_back(std::move(back));
+    } else {
+      spdlog::error("reload: listener '{}' is down: {}", previous.name, again.message);
+    }
+  };
+
   // New and changed listeners first, each bound before the one it replaces is
   // retired: a listener whose new socket can't be bound keeps running as it was.
   Status result;
-  for (const ListenerSettings& ls : loaded.listeners) {
-    ListenerRuntime* old = running(ls.name);
+  for (const ListenerSettings& wanted : loaded.listeners) {
+    ListenerRuntime* old = running(wanted.name);
+    const bool same_address = old != nullptr && holds_address(*old, wanted.address);
+    const bool take_over = same_address && can_take_over(*old);
+    ListenerSettings ls = wanted;
+    if (take_over && ls.sockets < old->receivers.size()) {
+      // A socket closed under traffic loses what reaches it between its last
+      // read and the close, so the sockets are all taken over and kept.
+      restart_needed.push_back("listener '" + ls.name + "' sockets (fewer)");
+      ls.sockets = static_cast<uint32_t>(old->receivers.size());
+    }
     if (old != nullptr && old->state->settings == ls) continue;  // untouched
     Failure failure;
-    auto fresh = start_listener(ls, failure);
-    if (!fresh && old != nullptr && failure.kind == Failure::kSocket && holds_address(*old, ls.address)) {
-      // The running listener holds the address itself (a socket without
-      // SO_REUSEPORT can't be bound twice): it gives the address up, drained,
-      // and takes it back if the new one still can't bind.
-      spdlog::info("reload: listener '{}' restarts on {}", ls.name, ls.address);
+    std::unique_ptr<ListenerRuntime> fresh;
+    if (take_over) {
+      // The new listener takes the running one's sockets over: the port
+      // never closes, and what the sockets hold is read by the new one.
       ListenerSettings previous = old->state->settings;
-      retire(take_active(old), kReloadDrainMs);
-      old = nullptr;
+      fresh = start_listener(ls, failure, old);
+      if (fresh) {
+        spdlog::info("reload: listener '{}' replaced, its sockets taken over", ls.name);
+        std::lock_guard lock(mu_);
+        active_.push_back(std::move(fresh));
+        continue;
+      }
+      if (running(ls.name) == nullptr) {  // failed after the hand-over
+        old = nullptr;
+        bring_back(previous);
+      }
+    } else {
       fresh = start_listener(ls, failure);
-      if (!fresh) {
-        Failure again;
-        if (auto back = start_listener(previous, again)) {
-          std::lock_guard lock(mu_);
-          active_.push_back(std::move(back));
-        } else {
-          spdlog::error("reload: listener '{}' is down: {}", ls.name, again.message);
-        }
+      if (!fresh && same_address && failure.kind == Failure::kSocket) {
+        // The running listener holds the address itself and its sockets can't
+        // change hands (a socket without SO_REUSEPORT can't be bound twice):
+        // it gives the address up, drained, and takes it back if the new one
+        // still can't bind.
+        spdlog::info("reload: listener '{}' restarts on {}", ls.name, ls.address);
+        ListenerSettings previous = old->state->settings;
+        retire(take_active(old), kReloadDrainMs);
+        old = nullptr;
+        fresh = start_listener(ls, failure);
+        if (!fresh) bring_back(previous);
       }
     }
     if (!fresh) {

@@ -92,8 +92,13 @@ class Pipeline {
 
  private:
   explicit Pipeline(const Settings& s) : settings_(s) {}
-  std::unique_ptr<ListenerRuntime> start_listener(const ListenerSettings& ls, Failure& failure);
-  void retire(std::unique_ptr<ListenerRuntime> l, int drain_ms);
+  // With `take_over`, a running listener on the same port: the new one shares
+  // its sockets and, once they are bound, retires it (handed over, not drained).
+  std::unique_ptr<ListenerRuntime> start_listener(const ListenerSettings& ls, Failure& failure,
+                                                  ListenerRuntime* take_over = nullptr);
+  // Stops `l`'s receivers — the first `handed_over` by hand-over, the rest
+  // drained for up to drain_ms — and keeps it until its slots are back.
+  void retire(std::unique_ptr<ListenerRuntime> l, int drain_ms, size_t handed_over = 0);
   void reap_retired();
   // Removes `l` from the active listeners and hands it over.
   std::unique_ptr<ListenerRuntime> take_active(ListenerRuntime* l);

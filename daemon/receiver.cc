@@ -44,6 +44,11 @@ void Receiver::stop_and_join(int drain_ms) {
   if (thread_.joinable()) thread_.join();
 }
 
+void Receiver::hand_over_and_join() {
+  hand_over_ = true;
+  stop_and_join(0);
+}
+
 void Receiver::return_slots(std::span<const uint32_t> slots) {
   // Never refused: enqueue may allocate a block, and the total is bounded by
   // the pool. Shards use the queue's implicit per-thread producers, so no
@@ -72,6 +77,11 @@ void Receiver::run() {
     engine_->poll(*this, kPollMs);
   }
   heartbeat_.expect_by(INT64_MAX);  // draining, then gone: the pipeline no longer waits on it
+  if (hand_over_) {
+    engine_->hand_over(*this);
+    take_back_returned();
+    return;
+  }
   // Drain: what reached the sockets before the stop is taken in and handed
   // on, until the sockets are empty or the deadline passes.
   const int64_t deadline = mono_ns() + int64_t{drain_ms_} * 1'000'000;

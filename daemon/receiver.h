@@ -38,6 +38,10 @@ class Receiver final : rio::DatagramHandler {
   // (for at most drain_ms), counts what is left as shutdown drops, closes the
   // sockets and ends. Returns after the thread has ended.
   void stop_and_join(int drain_ms);
+  // Any thread, once the engine's sockets have been taken over by another
+  // (rio::Engine::hand_over): stop receiving without draining — the new
+  // engine reads what the sockets hold. Returns after the thread has ended.
+  void hand_over_and_join();
 
   // Any thread (shard threads): give slots back to this receiver's engine.
   void return_slots(std::span<const uint32_t> slots);
@@ -75,6 +79,7 @@ class Receiver final : rio::DatagramHandler {
   Heartbeat heartbeat_;
   std::atomic<bool> stop_{false};
   int drain_ms_ = 0;
+  bool hand_over_ = false;
   std::thread thread_;
 };
 

@@ -36,11 +36,20 @@ struct EngineOptions {
   uint32_t batch = 64;  // completions harvested per wakeup, at most
 };
 
+struct SocketProbe;
+
 struct SocketSpec {
   std::string address;         // "127.0.0.1:8125", "[::1]:0"
   uint16_t listener = 0;       // stored with every datagram from this socket
   uint32_t rcvbuf_bytes = 4u << 20;
   bool reuse_port = true;      // several sockets (and engines) per port
+  // Hand-over: a running engine's socket (its socket_handle()) to share
+  // instead of binding a new one. The address is then not used; the receive
+  // buffer and reuse_port are applied to the shared socket.
+  int64_t take_over = -1;
+  // ... and that engine's probe of it: the new engine counts kernel drops on
+  // from the old one's last reading (kernel_drops_seen) once the old has handed over.
+  const SocketProbe* taken_from = nullptr;
 };
 
 // What binding a socket gave us.
@@ -60,6 +69,7 @@ struct SocketProbe {
   Counter kernel_drops_no_slot;  // lost in the kernel while the pool was exhausted
   Counter shutdown_drops;    // still queued in the socket when drain gave up
   Counter errors;            // receive errors other than the above
+  Counter kernel_drops_seen; // the kernel's own drop count when last read (Linux sk_drops)
 };
 
 struct EngineProbe {
@@ -86,8 +96,13 @@ class Engine {
   // socket; Windows has no per-socket count, so its engines cannot.
   virtual bool counts_kernel_drops() const = 0;
 
-  // Set-up: opens and binds a socket (SO_REUSEPORT, SO_RCVBUF, drop counting).
+  // Set-up: opens and binds a socket (SO_REUSEPORT, SO_RCVBUF, drop counting),
+  // or shares the one spec.take_over names.
   virtual Status add_socket(const SocketSpec& spec, BoundSocket& bound) = 0;
+  // Socket i as another engine's SocketSpec::take_over can name it, or -1
+  // where sockets can't change hands (on Windows a socket belongs to one
+  // completion port for life). Any thread, while the engine runs.
+  virtual int64_t socket_handle(uint16_t i) const = 0;
   // Engine thread, once, before poll(): registers the pool and posts receives.
   virtual Status start() = 0;
   // Engine thread: waits at most timeout_ms for datagrams and hands what it
@@ -101,6 +116,11 @@ class Engine {
   // Engine thread, at shutdown after the drain deadline: reads and counts as
   // shutdown drops whatever is still queued, then closes the sockets.
   virtual void discard_and_close() = 0;
+  // Engine thread, instead of the drain and discard_and_close(), when another
+  // engine has taken the sockets over: stops receiving, hands `handler` the
+  // datagrams already taken in, and closes this engine's descriptors without
+  // reading — what the sockets still hold is the new engine's to read.
+  virtual void hand_over(DatagramHandler& handler) = 0;
 
   virtual BufferPool& pool() = 0;
   const BufferPool& pool() const { return const_cast<Engine*>(this)->pool(); }

@@ -35,6 +35,7 @@ Status RecvmmsgEngine::start() {
   if (!pool_.ok()) return Status::from_errno(ENOMEM, "buffer pool");
   free_.reserve(pool_.slots());
   for (uint32_t s = pool_.slots(); s-- > 0;) free_.push_back(s);
+  socks_.resume_taken_over();
   return {};
 }
 

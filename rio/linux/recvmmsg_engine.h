@@ -28,6 +28,9 @@ class RecvmmsgEngine final : public Engine {
   void release(std::span<const uint32_t> slots) override;
   bool sockets_empty() override { return socks_.all_empty(); }
   void discard_and_close() override { socks_.discard_queued_and_close(); }
+  int64_t socket_handle(uint16_t i) const override { return socks_.fd(i); }
+  // Nothing is in flight between polls: the descriptors just close.
+  void hand_over(DatagramHandler&) override { socks_.hand_over(); }
 
   BufferPool& pool() override { return pool_; }
   const EngineProbe& probe() const override { return probe_; }

@@ -16,6 +16,7 @@ Status SocketSet::add(const SocketSpec& spec, BoundSocket& bound) {
   if (Status st = open_bound(spec, fd, bound); !st) return st;
   fd_[n_] = fd;
   probe_[n_].listener = spec.listener;
+  taken_from_[n_] = spec.take_over >= 0 ? spec.taken_from : nullptr;
   ++n_;
   return {};
 }
@@ -25,9 +26,24 @@ void SocketSet::accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, ui
   record_datagram(probe_[sock], sock, meta, name, offset, length, now_ns);
 }
 
+void SocketSet::resume_taken_over() {
+  for (uint16_t i = 0; i < n_; ++i) {
+    if (taken_from_[i] == nullptr) continue;
+    drops_seen_[i] = static_cast<uint32_t>(taken_from_[i]->kernel_drops_seen.get());
+    probe_[i].kernel_drops_seen.set(drops_seen_[i]);
+    taken_from_[i] = nullptr;
+  }
+}
+
+void SocketSet::hand_over() {
+  refresh_drops();
+  close_all();
+}
+
 void SocketSet::observe_drops(uint16_t i, uint32_t sk_drops) {
   uint32_t before = drops_seen_[i];
   account_kernel_drops(probe_[i], drops_seen_[i], sk_drops, exhausted_[i]);
+  probe_[i].kernel_drops_seen.set(drops_seen_[i]);
   // The exhaustion is forgiven once the drops it explains have been counted.
   if (drops_seen_[i] != before) exhausted_[i] = false;
 }

@@ -36,6 +36,11 @@ class SocketSet {
 
   // The pool ran out of slots: kernel drops seen from now on are blamed on it.
   void note_pool_exhausted() { exhausted_.fill(true); }
+  // Engine start: sockets taken over count kernel drops on from where the
+  // engine they came from stopped.
+  void resume_taken_over();
+  // Hand-over: counts the kernel drops so far, then closes the descriptors.
+  void hand_over();
   // A fresh SO_RXQ_OVFL value for socket i (from a control message).
   void observe_drops(uint16_t i, uint32_t sk_drops);
   // Reads every socket's drop counter directly (SO_MEMINFO); for idle times
@@ -52,6 +57,7 @@ class SocketSet {
   std::array<int, kMax> fd_{};
   std::array<uint32_t, kMax> drops_seen_{};
   std::array<bool, kMax> exhausted_{};
+  std::array<const SocketProbe*, kMax> taken_from_{};
   std::array<SocketProbe, kMax> probe_;
 };
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -20,7 +21,29 @@
 
 namespace ringest::rio::linux_udp {
 
+namespace {
+
+// The receive buffer asked for, read back; the port the socket holds.
+void read_back(int fd, int want, BoundSocket& bound) {
+  int granted = 0;
+  socklen_t glen = sizeof granted;
+  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &glen);
+  // Linux doubles the value it grants (bookkeeping overhead): half is what
+  // compares with what was asked.
+  bound.rcvbuf_granted = static_cast<uint32_t>(granted / 2);
+  bound.rcvbuf_capped = want > 0 && granted / 2 < want;
+  sockaddr_storage got;
+  socklen_t got_len = sizeof got;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len);
+  SourceAddress local;
+  to_source(reinterpret_cast<sockaddr*>(&got), local);
+  bound.port = local.port;
+}
+
+}  // namespace
+
 Status open_bound(const SocketSpec& spec, int& fd, BoundSocket& bound) {
+  if (spec.take_over >= 0) return share(spec, fd, bound);
   sockaddr_storage sa;
   socklen_t len;
   if (Status st = resolve(spec.address, sa, len); !st) return st;
@@ -39,19 +62,29 @@ Status open_bound(const SocketSpec& spec, int& fd, BoundSocket& bound) {
   if (want > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0) return fail("SO_RCVBUF");
   if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) != 0) return fail("SO_RXQ_OVFL");
   if (bind(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0) return fail("bind");
-  int granted = 0;
-  socklen_t glen = sizeof granted;
-  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &glen);
-  // Linux doubles the value it grants (bookkeeping overhead): half is what
-  // compares with what was asked.
-  bound.rcvbuf_granted = static_cast<uint32_t>(granted / 2);
-  bound.rcvbuf_capped = want > 0 && granted / 2 < want;
-  sockaddr_storage got;
-  socklen_t got_len = sizeof got;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&got), &got_len);
-  SourceAddress local;
-  to_source(reinterpret_cast<sockaddr*>(&got), local);
-  bound.port = local.port;
+  read_back(fd, want, bound);
+  return {};
+}
+
+Status share(const SocketSpec& spec, int& fd, BoundSocket& bound) {
+  // A second descriptor of the same socket: its queue, port and drop counter
+  // carry on; nothing is rebound, so no datagram finds the port closed.
+  fd = fcntl(static_cast<int>(spec.take_over), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return Status::from_errno(errno, "take over the socket of " + spec.address);
+  auto fail = [&](const char* what) {
+    Status st = Status::from_errno(errno, std::string(what) + " " + spec.address);
+    close(fd);
+    fd = -1;
+    return st;
+  };
+  int want = static_cast<int>(spec.rcvbuf_bytes);
+  if (want > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want) != 0) return fail("SO_RCVBUF");
+  // SO_REUSEPORT as the new listener wants it: set, further sockets can join
+  // the port (the kernel checks the flag when they bind); cleared, a listener
+  // down to one socket no longer lets others in.
+  int flag = spec.reuse_port ? 1 : 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &flag, sizeof flag) != 0) return fail("SO_REUSEPORT");
+  read_back(fd, want, bound);
   return {};
 }
 

@@ -95,6 +95,7 @@ Status UringEngine::start() {
   msg_.msg_controllen = CMSG_SPACE(sizeof(uint32_t));
   if (pool_.slot_bytes() <= sizeof(io_uring_recvmsg_out) + msg_.msg_namelen + msg_.msg_controllen)
     return Status::invalid("slot_bytes too small for the recvmsg header");
+  socks_.resume_taken_over();
   for (uint16_t s = 0; s < socks_.size(); ++s) arm(s);
   if (int r = io_uring_submit(&ring_); r < 0) return Status::from_errno(-r, "io_uring_submit");
   return {};
@@ -222,8 +223,8 @@ void UringEngine::release(std::span<const uint32_t> slots) {
 
 bool UringEngine::sockets_empty() { return socks_.all_empty() && io_uring_cq_ready(&ring_) == 0; }
 
-void UringEngine::cancel_all() {
-  discarding_ = true;
+void UringEngine::cancel_all(bool deliver) {
+  discarding_ = !deliver;
   for (uint16_t s = 0; s < socks_.size(); ++s) {
     if (!armed_[s]) continue;
     io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -236,7 +237,8 @@ void UringEngine::cancel_all() {
     io_uring_sqe_set_data64(sqe, kCancelTag);
   }
   // Completions that raced with the cancel are datagrams taken after the
-  // drain ended: counted as shutdown drops, never lost silently.
+  // drain ended: counted as shutdown drops, never lost silently (or handed
+  // on, at a hand-over).
   for (int round = 0; round < 100; ++round) {
     __kernel_timespec ts{0, 10'000'000};
     io_uring_cqe* first = nullptr;
@@ -247,8 +249,18 @@ void UringEngine::cancel_all() {
 }
 
 void UringEngine::discard_and_close() {
-  if (ring_ready_) cancel_all();
+  if (ring_ready_) cancel_all(false);
   socks_.discard_queued_and_close();
+}
+
+void UringEngine::hand_over(DatagramHandler& handler) {
+  out_.clear();
+  if (ring_ready_) cancel_all(true);
+  if (!out_.empty()) {
+    probe_.slots_in_use.add(out_.size());
+    handler.on_datagrams(out_);
+  }
+  socks_.hand_over();
 }
 
 std::string UringEngine::probe_support() {

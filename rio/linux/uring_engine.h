@@ -28,6 +28,8 @@ class UringEngine final : public Engine {
   void release(std::span<const uint32_t> slots) override;
   bool sockets_empty() override;
   void discard_and_close() override;
+  int64_t socket_handle(uint16_t i) const override { return socks_.fd(i); }
+  void hand_over(DatagramHandler& handler) override;
 
   BufferPool& pool() override { return pool_; }
   const EngineProbe& probe() const override { return probe_; }
@@ -43,14 +45,16 @@ class UringEngine final : public Engine {
   void give_to_ring(uint32_t slot);
   void handle(const io_uring_cqe* cqe, int64_t now_ns);
   void harvest(int64_t now_ns);
-  void cancel_all();
+  // Cancels the receives and harvests what raced with the cancel: counted as
+  // shutdown drops, or (`deliver`) kept in out_ as datagrams.
+  void cancel_all(bool deliver);
 
   EngineOptions opts_;
   BufferPool pool_;
   linux_udp::SocketSet socks_;
   io_uring ring_{};
   bool ring_ready_ = false;
-  bool discarding_ = false;  // cancel_all(): what completes now is a shutdown drop
+  bool discarding_ = false;  // cancel_all(false): what completes now is a shutdown drop
   io_uring_buf_ring* br_ = nullptr;
   size_t br_bytes_ = 0;
   uint32_t br_mask_ = 0;

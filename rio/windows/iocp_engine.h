@@ -30,6 +30,10 @@ class IocpEngine final : public Engine {
   void release(std::span<const uint32_t> slots) override;
   bool sockets_empty() override { return socks_.all_empty(); }
   void discard_and_close() override;
+  // A socket here belongs to this engine's completion port for life.
+  int64_t socket_handle(uint16_t) const override { return -1; }
+  // Never asked (no socket is taken over); as at any other stop.
+  void hand_over(DatagramHandler&) override { discard_and_close(); }
 
   BufferPool& pool() override { return pool_; }
   const EngineProbe& probe() const override { return probe_; }

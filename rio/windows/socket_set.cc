@@ -7,6 +7,7 @@ namespace ringest::rio::win_udp {
 
 Status SocketSet::add(const SocketSpec& spec, DWORD extra_flags, BoundSocket& bound) {
   if (n_ == kMax) return Status::invalid("too many sockets for one engine");
+  if (spec.take_over >= 0) return Status::invalid("a socket can't be taken over on Windows");
   SOCKET s = INVALID_SOCKET;
   if (Status st = open_bound(spec, extra_flags, s, bound); !st) return st;
   s_[n_] = s;

@@ -218,6 +218,45 @@ TEST_CASE_TEMPLATE("two engines share a port with SO_REUSEPORT", E, RINGEST_ENGI
   REQUIRE(b.start().ok());
 }
 
+TEST_CASE_TEMPLATE("engine hands its socket over without closing the port, or says it can't", E, RINGEST_ENGINES) {
+  Fixture<E> a(small_options(), 4096);  // a tiny receive buffer: kernel drops before the hand-over
+  E b(small_options());
+  BoundSocket bound;
+  SocketSpec spec{"127.0.0.1:" + std::to_string(a.bound.port), 8, 1u << 20, false};
+  spec.take_over = a.engine.socket_handle(0);
+  spec.taken_from = &a.engine.sockets()[0];
+  if (spec.take_over < 0) {
+    // Windows: a socket belongs to one completion port for life.
+    spec.take_over = 0;
+    Status st = b.add_socket(spec, bound);
+    CHECK_FALSE(st.ok());
+    CHECK(st.message().find("taken over") != std::string::npos);
+    return;
+  }
+  test::UdpSender tx(a.bound.port);
+  size_t sent = 0;
+  for (; sent < 500; ++sent) REQUIRE(tx.send(std::string(200, 'a')));
+  for (int i = 0; i < 20; ++i) a.engine.poll(a.collect, 10);
+  const uint64_t drops_before = a.engine.sockets()[0].kernel_drops_rcvbuf.get();
+  CHECK(drops_before > 0);
+
+  REQUIRE(b.add_socket(spec, bound).ok());
+  CHECK(bound.port == a.bound.port);
+  CHECK(bound.rcvbuf_granted >= 1u << 20);  // the new setting, on the same socket
+  for (int i = 0; i < 10; ++i, ++sent) REQUIRE(tx.send("between:1|c"));  // queued: neither engine reads
+  a.engine.hand_over(a.collect);
+  REQUIRE(b.start().ok());
+  for (int i = 0; i < 10; ++i, ++sent) REQUIRE(tx.send("after:1|c"));
+  Collector got;
+  got.engine = &b;
+  for (int i = 0; i < 200 && got.payloads.size() < 20; ++i) b.poll(got, 10);
+  CHECK(got.payloads.size() == 20);  // what the socket held, and what came after
+  for (const SlotMeta& m : got.metas) CHECK(m.listener == 8);
+  // The old engine's drops stay its own: the new one counts on from its reading.
+  CHECK(b.sockets()[0].kernel_drops_rcvbuf.get() == 0);
+  CHECK(a.collect.payloads.size() + got.payloads.size() + a.engine.sockets()[0].kernel_drops_rcvbuf.get() == sent);
+}
+
 #if defined(__linux__)
 TEST_CASE("the uring probe reports io_uring usable on this kernel") {
   CHECK(UringEngine::probe_support() == "");
