@@ -35,6 +35,27 @@ struct ListenerSettings {
   bool operator==(const ListenerSettings&) const = default;
 };
 
+// One [[output]] table: where the log's durable batches are forwarded.
+struct OutputSettings {
+  std::string type = "jetstream";        // kOutputTypes
+  std::string name;                      // metric label; unique; defaults to the type
+  std::vector<std::string> servers = {"nats://127.0.0.1:4222"};
+  std::string stream = "RINGEST";
+  std::string subject_prefix = "ringest";  // subjects <prefix>.<node>.<partition>
+  std::string node;                      // empty: the host name
+  uint32_t replicas = 1;
+  std::string encoding = "batch";        // kOutputEncodings
+  uint32_t max_in_flight = 256;          // messages published and not yet acknowledged, per partition
+  uint32_t max_message_bytes = 0;        // 0: the server's max_payload
+  uint32_t ack_timeout_ms = 5000;        // a message not acknowledged by then is published again
+  bool create_stream = true;
+  bool retention_overrides_forwarding = false;
+  std::string user, password, token, creds_file;
+  std::string tls_ca, tls_cert, tls_key;
+
+  bool operator==(const OutputSettings&) const = default;
+};
+
 struct ReceiveSettings {
   uint32_t slot_bytes = kEngineDefaults.slot_bytes;  // one datagram per slot (with its address and control data)
   uint32_t slots = kEngineDefaults.slots;  // per engine
@@ -59,6 +80,7 @@ struct StorageSettings {
 
 struct Settings {
   std::vector<ListenerSettings> listeners;
+  std::vector<OutputSettings> outputs;
   ReceiveSettings receive;
   StorageSettings storage;
   uint32_t parser_threads = 2;                // parser shards = partitions

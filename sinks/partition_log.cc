@@ -390,7 +390,7 @@ void PartitionLogImpl::poll(int64_t now_mono_ns) {
         now - active_created_ns_ >= static_cast<int64_t>(opts_.segment_ms) * 1'000'000) {
       rotate_due_ = true;
     }
-    segments_.enforce_retention(now, written_pos_);
+    segments_.enforce_retention(now, written_pos_, active_base_);
   }
 }
 

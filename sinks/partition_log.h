@@ -33,6 +33,7 @@
 #include "common/counter.h"
 #include "common/status.h"
 #include "sinks/compression.h"
+#include "sinks/retention_hold.h"
 #include "common/point.h"
 
 namespace ringest {
@@ -56,6 +57,7 @@ struct LogOptions {
   uint64_t retention_bytes = 0;            // delete the oldest sealed segments past this (0: keep all)
   uint64_t retention_ms = 0;               // delete sealed segments sealed longer ago (0: keep all)
   Compression compression = Compression::kNone;  // per batch, when it makes the batch smaller
+  RetentionHolds* holds = nullptr;         // readers' needs retention respects (outlives the log)
 };
 
 // What recovery found and did when the log was opened.

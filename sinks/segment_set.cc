@@ -252,7 +252,7 @@ void SegmentSet::seal(const SegmentIndex& index, bool suspect) {
   sealed_bytes_ += index.end_pos;
 }
 
-void SegmentSet::enforce_retention(int64_t now_wall_ns, uint64_t active_bytes) {
+void SegmentSet::enforce_retention(int64_t now_wall_ns, uint64_t active_bytes, uint64_t active_base) {
   bool changed = false;
   while (!sealed_.empty()) {
     const Sealed& s = sealed_.front();
@@ -260,6 +260,8 @@ void SegmentSet::enforce_retention(int64_t now_wall_ns, uint64_t active_bytes) {
     bool too_old = opts_.retention_ms > 0 &&
                    now_wall_ns - s.sealed_ns > static_cast<int64_t>(opts_.retention_ms) * 1'000'000;
     if (!too_big && !too_old) break;
+    const uint64_t end = sealed_.size() > 1 ? sealed_[1].base_offset : active_base;
+    if (opts_.holds != nullptr && !opts_.holds->may_delete(s.base_offset, end)) break;  // still to be read
     // The index and a suspect marker go first: a crash in between leaves a
     // segment without its index (rebuilt), never an index without its segment.
     io_.remove(path(s.base_offset, idxfmt::kSuffix));

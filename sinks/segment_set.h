@@ -58,8 +58,9 @@ class SegmentSet {
 
   // Deletes the oldest sealed segments while the partition holds more than
   // retention_bytes (with `active_bytes` of the active segment) or they were
-  // sealed more than retention_ms ago. The active segment is never deleted.
-  void enforce_retention(int64_t now_wall_ns, uint64_t active_bytes);
+  // sealed more than retention_ms ago — but not while a retention hold still
+  // needs records in it. The active segment (from `active_base`) is never deleted.
+  void enforce_retention(int64_t now_wall_ns, uint64_t active_bytes, uint64_t active_base);
 
   uint64_t sealed_bytes() const { return sealed_bytes_; }
 

@@ -274,6 +274,43 @@ TEST_CASE("retention by age: sealed segments older than the limit go") {
   REQUIRE(log->close().ok());
 }
 
+TEST_CASE("retention holds: a segment a reader still needs stays; an overridable hold counts what went unread") {
+  TempDir dir;
+  LogOptions o = options(dir.path());
+  o.retention_ms = 20;
+  RetentionHolds holds;
+  RetentionHold* firm = holds.add("firm", false);
+  RetentionHold* soft = holds.add("soft", true);
+  o.holds = &holds;
+  RecoveryReport report;
+  auto log = open_log(o, report);
+  int64_t mono = 1'000'000'000;
+  write(*log, 0, kLogRecords, mono);
+  log->flush();
+  for (int i = 0; i < 20; ++i) {
+    log->poll(mono);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const std::vector<SegmentFile> before = segments(dir.path());
+  REQUIRE(before.size() >= 4);
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  mono += 2'000'000'000;
+  log->poll(mono);
+  CHECK(log->probe().segments_deleted.get() == 0);  // the firm hold needs everything from 0
+
+  // The firm reader is past the first two segments: those two go, no more.
+  firm->release_below(before[2].base_offset);
+  soft->release_below(before[1].base_offset);
+  mono += 2'000'000'000;
+  log->poll(mono);
+  CHECK(log->probe().segments_deleted.get() == 2);
+  CHECK(segments(dir.path()).front().base_offset == before[2].base_offset);
+  // The soft reader had read only the first: the second went unread by it.
+  CHECK(soft->deleted_unread() == before[2].base_offset - before[1].base_offset);
+  CHECK(firm->deleted_unread() == 0);
+  REQUIRE(log->close().ok());
+}
+
 // Records read with a range, next to a full read filtered by hand.
 class Collect : public LogVisitor {
  public:
