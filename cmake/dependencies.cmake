@@ -18,6 +18,9 @@ target_include_directories(concurrentqueue SYSTEM INTERFACE ${CONCURRENTQUEUE_DI
 
 if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   pkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing>=2.3)
+  # The JetStream output (nats.c); Debian's CMake package file names a static
+  # library it does not ship, so pkg-config it is.
+  pkg_check_modules(LIBNATS REQUIRED IMPORTED_TARGET libnats>=3.4)
 endif()
 pkg_check_modules(LIBZSTD REQUIRED IMPORTED_TARGET libzstd)
 pkg_check_modules(LIBLZ4 REQUIRED IMPORTED_TARGET liblz4)

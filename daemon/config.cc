@@ -17,6 +17,7 @@
 #include "common/host_port.h"
 #include "common/ip_address.h"
 #include "daemon/formats/parser.h"
+#include "outputs/output.h"
 #include "rio/engine.h"
 #include "sinks/compression.h"
 
@@ -36,6 +37,8 @@ enum class Check : uint8_t {
   kAddressOrEmpty,  // the same, or "" to disable
   kFormat,          // a name known_formats() lists
   kCidrList,        // an array of address blocks: "10.0.0.0/8", "::1/128", "192.0.2.7"
+  kServerList,      // a non-empty array of nats://host:port (or tls://host:port)
+  kSubjectToken,    // a NATS subject token or dotted tokens: no spaces, *, > or empty tokens
 };
 
 struct Spec {
@@ -49,12 +52,14 @@ struct Spec {
   std::string_view description;
   std::string_view default_note;  // shown instead of the struct default when set
   Ref (*bind)(Settings&, ListenerSettings&) = nullptr;
+  Ref (*bind_output)(OutputSettings&) = nullptr;  // instead of bind, for [[output]] keys
 };
 
 constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 
 constexpr std::string_view kListener = "listener";
+constexpr std::string_view kOutput = "output";
 constexpr uint64_t kKiB = 1024, kMiB = kKiB * 1024, kGiB = kMiB * 1024, kTiB = kGiB * 1024;
 
 // THE settings table. Defaults are the initializers in settings.h.
@@ -260,6 +265,117 @@ const Spec kSpecs[] = {
      .max = 65535,
      .description = "Larger datagrams are dropped and counted (stage filter, reason too_large).",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.max_datagram_bytes; }},
+    {.section = kOutput,
+     .name = "type",
+     .check = Check::kChoice,
+     .choices = kOutputTypes,
+     .description = "What the output forwards to: jetstream (a NATS JetStream stream).",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.type; }},
+    {.section = kOutput,
+     .name = "name",
+     .check = Check::kNonEmpty,
+     .description = "Unique name, used as the metric label of this output.",
+     .default_note = "the type's name",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.name; }},
+    {.section = kOutput,
+     .name = "servers",
+     .check = Check::kServerList,
+     .description = "NATS servers to connect to (any one will do; the client finds the others).",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.servers; }},
+    {.section = kOutput,
+     .name = "stream",
+     .check = Check::kSubjectToken,
+     .description = "JetStream stream that stores the forwarded batches.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.stream; }},
+    {.section = kOutput,
+     .name = "subject_prefix",
+     .check = Check::kSubjectToken,
+     .description = "Subjects are <subject_prefix>.<node>.<partition>; the stream takes <subject_prefix>.>.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.subject_prefix; }},
+    {.section = kOutput,
+     .name = "node",
+     .check = Check::kSubjectToken,
+     .description = "This daemon's name in subjects and message ids; must stay the same across "
+                    "restarts and be unique among the nodes writing to the stream.",
+     .default_note = "the host name",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.node; }},
+    {.section = kOutput,
+     .name = "replicas",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 5,
+     .description = "Replicas of the stream when ringest creates it.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.replicas; }},
+    {.section = kOutput,
+     .name = "encoding",
+     .check = Check::kChoice,
+     .choices = kOutputEncodings,
+     .description = "Message body: batch (the stored record batch, checksum included) or influx "
+                    "(the batch's points as InfluxDB line protocol).",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.encoding; }},
+    {.section = kOutput,
+     .name = "max_in_flight",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 65536,
+     .description = "Messages published and not yet acknowledged, per partition, at most.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.max_in_flight; }},
+    {.section = kOutput,
+     .name = "max_message_bytes",
+     .check = Check::kRange,
+     .min = 0,
+     .max = 64 * kMiB,
+     .description = "Largest message body sent (0: the server's max_payload). A batch larger "
+                    "than this stops its partition's forwarding with an error naming it.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.max_message_bytes; }},
+    {.section = kOutput,
+     .name = "ack_timeout_ms",
+     .check = Check::kRange,
+     .min = 100,
+     .max = 600'000,
+     .description = "A message not acknowledged in this time counts as failed; forwarding then "
+                    "resumes from what the stream holds.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.ack_timeout_ms; }},
+    {.section = kOutput,
+     .name = "create_stream",
+     .check = Check::kNone,
+     .description = "Create the stream (subjects <subject_prefix>.>) if it does not exist; if "
+                    "false, a missing stream is an error naming it.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.create_stream; }},
+    {.section = kOutput,
+     .name = "retention_overrides_forwarding",
+     .check = Check::kNone,
+     .description = "Let storage retention delete segments not yet acknowledged (each record "
+                    "deleted unforwarded is counted); if false, retention waits for the output.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.retention_overrides_forwarding; }},
+    {.section = kOutput,
+     .name = "user",
+     .description = "User name (with password).",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.user; }},
+    {.section = kOutput,
+     .name = "password",
+     .description = "Password (with user).",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.password; }},
+    {.section = kOutput,
+     .name = "token",
+     .description = "Authentication token.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.token; }},
+    {.section = kOutput,
+     .name = "creds_file",
+     .description = "NATS credentials file (user JWT and NKey seed).",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.creds_file; }},
+    {.section = kOutput,
+     .name = "tls_ca",
+     .description = "CA certificates (PEM) to verify the servers with; enables TLS.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.tls_ca; }},
+    {.section = kOutput,
+     .name = "tls_cert",
+     .description = "Client certificate (PEM), with tls_key.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.tls_cert; }},
+    {.section = kOutput,
+     .name = "tls_key",
+     .description = "Client key (PEM), with tls_cert.",
+     .bind_output = [](OutputSettings& o) -> Ref { return &o.tls_key; }},
 };
 
 std::string dotted(const Spec& s) { return std::string(s.section) + "." + std::string(s.name); }
@@ -272,7 +388,7 @@ const Spec* find_spec(std::string_view section, std::string_view name) {
 }
 
 bool is_global_section(std::string_view section) {
-  if (section == kListener) return false;
+  if (section == kListener || section == kOutput) return false;
   return std::any_of(std::begin(kSpecs), std::end(kSpecs),
                      [&](const Spec& s) { return s.section == section; });
 }
@@ -325,6 +441,37 @@ std::string check_address(std::string_view s) {
   return "must be host:port or [v6]:port (got \"" + std::string(s) + "\")";
 }
 
+// "" when `s` is nats://host:port or tls://host:port (credentials in the URL
+// are not taken: the output has keys for them), else why not.
+std::string check_server(const std::string& s) {
+  const std::string got = " (got \"" + s + "\")";
+  const size_t scheme = s.find("://");
+  if (scheme == std::string::npos || (s.compare(0, scheme, "nats") != 0 && s.compare(0, scheme, "tls") != 0))
+    return "a server is nats://host:port or tls://host:port" + got;
+  const std::string rest = s.substr(scheme + 3);
+  if (rest.find('@') != std::string::npos) return "credentials go in user/password, token or creds_file" + got;
+  return check_address(rest).empty() ? "" : "a server is nats://host:port or tls://host:port" + got;
+}
+
+// "" when `s` can stand in a NATS subject or stream name as we use it: dotted
+// tokens of letters, digits, '-' and '_'.
+std::string check_subject_token(const std::string& s) {
+  if (s.empty()) return "must not be empty";
+  bool token_empty = true;
+  for (char c : s) {
+    if (c == '.') {
+      if (token_empty) break;
+      token_empty = true;
+      continue;
+    }
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_')
+      return "only letters, digits, '-', '_' and '.' between them (got \"" + s + "\")";
+    token_empty = false;
+  }
+  if (token_empty) return "a '.' must stand between two names (got \"" + s + "\")";
+  return "";
+}
+
 // Stores `node` into `ref` after the spec's checks; returns "" or the problem.
 std::string apply(const Spec& spec, const toml::node& node, Ref ref) {
   auto wrong_type = [&](std::string_view want) {
@@ -333,17 +480,21 @@ std::string apply(const Spec& spec, const toml::node& node, Ref ref) {
   if (auto* p = std::get_if<std::vector<std::string>*>(&ref)) {
     const auto* arr = node.as_array();
     if (arr == nullptr) return wrong_type("an array of strings");
-    std::vector<std::string> blocks;
+    std::vector<std::string> items;
     for (const toml::node& el : *arr) {
       const auto* str = el.as_string();
       if (str == nullptr) return "expected an array of strings (got " + std::string(type_name(el.type())) + " in it)";
-      Cidr cidr;
-      if (!parse_cidr(str->get(), cidr)) {
-        return "not an address block: \"" + str->get() + "\" (want e.g. \"10.0.0.0/8\" or \"::1/128\")";
+      if (spec.check == Check::kServerList) {
+        if (std::string why = check_server(str->get()); !why.empty()) return why;
+      } else {
+        Cidr cidr;
+        if (!parse_cidr(str->get(), cidr))
+          return "not an address block: \"" + str->get() + "\" (want e.g. \"10.0.0.0/8\" or \"::1/128\")";
       }
-      blocks.push_back(str->get());
+      items.push_back(str->get());
     }
-    **p = std::move(blocks);
+    if (spec.check == Check::kServerList && items.empty()) return "must name at least one server";
+    **p = std::move(items);
     return "";
   }
   if (auto* p = std::get_if<bool*>(&ref)) {
@@ -397,9 +548,13 @@ std::string apply(const Spec& spec, const toml::node& node, Ref ref) {
       }
       break;
     }
+    case Check::kSubjectToken:
+      if (std::string why = check_subject_token(text); !why.empty()) return why;
+      break;
     case Check::kNone:
     case Check::kRange:
     case Check::kCidrList:
+    case Check::kServerList:
       break;
   }
   *std::get<std::string*>(ref) = text;
@@ -419,6 +574,8 @@ class Loader {
       const std::string_view section = key.str();
       if (section == kListener) {
         if (!load_listeners(node, out)) return false;
+      } else if (section == kOutput) {
+        if (!load_outputs(node, out)) return false;
       } else if (is_global_section(section)) {
         const toml::table* t = node.as_table();
         if (t == nullptr) {
@@ -436,7 +593,7 @@ class Loader {
         }
       } else {
         return fail(key.source().begin.line, section,
-                    "unknown key (sections: storage, receive, parser, metrics, log, listener)");
+                    "unknown key (sections: storage, receive, parser, metrics, log, listener, output)");
       }
     }
     if (out.listeners.empty()) {
@@ -496,6 +653,42 @@ class Loader {
                         (named ? "" : " (an unnamed listener takes its format's name)"));
       }
       out.listeners.push_back(std::move(l));
+    }
+    return true;
+  }
+
+  bool load_outputs(const toml::node& node, Settings& out) {
+    const toml::array* arr = node.as_array();
+    if (arr == nullptr) {
+      return fail(line_of(node), kOutput,
+                  "expected [[output]] tables (got " + std::string(type_name(node.type())) + ")");
+    }
+    std::map<std::string, size_t> names;
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& item = *arr->get(i);
+      const std::string prefix = "output[" + std::to_string(i) + "]";
+      const toml::table* t = item.as_table();
+      if (t == nullptr) {
+        return fail(line_of(item), prefix, "expected a table (got " + std::string(type_name(item.type())) + ")");
+      }
+      OutputSettings o;
+      uint32_t line = line_of(item);
+      for (auto&& [k, v] : *t) {
+        const Spec* spec = find_spec(kOutput, k.str());
+        const std::string name = prefix + "." + std::string(k.str());
+        if (spec == nullptr) return fail(k.source().begin.line, name, "unknown key");
+        if (std::string why = apply(*spec, v, spec->bind_output(o)); !why.empty()) return fail(line_of(v), name, why);
+        if (k.str() == "name") line = line_of(v);
+      }
+      if (o.name.empty()) o.name = o.type;
+      if (std::string why = check_output(o); !why.empty()) return fail(line_of(item), prefix, why);
+      auto [it, inserted] = names.emplace(o.name, i);
+      if (!inserted) {
+        return fail(line, prefix + ".name",
+                    "duplicate output name \"" + o.name + "\" (also output[" + std::to_string(it->second) +
+                        "]); names must be unique");
+      }
+      out.outputs.push_back(std::move(o));
     }
     return true;
   }
@@ -630,11 +823,12 @@ std::vector<SettingDoc> setting_docs() {
   std::vector<SettingDoc> docs;
   Settings defaults;
   ListenerSettings listener_defaults;
+  OutputSettings output_defaults;
   for (const Spec& s : kSpecs) {
     SettingDoc d;
     d.key = dotted(s);
-    d.default_value = s.default_note.empty() ? value_text(s.bind(defaults, listener_defaults), s)
-                                             : "(" + std::string(s.default_note) + ")";
+    const Ref ref = s.bind_output ? s.bind_output(output_defaults) : s.bind(defaults, listener_defaults);
+    d.default_value = s.default_note.empty() ? value_text(ref, s) : "(" + std::string(s.default_note) + ")";
     switch (s.check) {
       case Check::kRange:
         d.allowed = is_bytes(s) ? human_bytes(s.min) + " .. " + human_bytes(s.max)
@@ -658,6 +852,12 @@ std::vector<SettingDoc> setting_docs() {
       case Check::kCidrList:
         d.allowed = "array of CIDR blocks";
         break;
+      case Check::kServerList:
+        d.allowed = "array of nats://host:port | tls://host:port";
+        break;
+      case Check::kSubjectToken:
+        d.allowed = "letters, digits, - and _, dotted";
+        break;
       case Check::kNone:
         break;
     }
@@ -679,10 +879,13 @@ std::string describe_settings() {
     std::string_view this_section = std::string_view(d.key).substr(0, d.key.find('.'));
     if (this_section != section) {
       section = this_section;
-      out += section == kListener
-                 ? "\n[[listener]]  (repeat for each listener; a reload starts, stops or restarts each "
-                   "listener whose table appeared, went or changed)\n"
-                 : "\n[" + std::string(section) + "]\n";
+      if (section == kListener)
+        out += "\n[[listener]]  (repeat for each listener; a reload starts, stops or restarts each "
+               "listener whose table appeared, went or changed)\n";
+      else if (section == kOutput)
+        out += "\n[[output]]  (repeat for each output; changes take effect on restart)\n";
+      else
+        out += "\n[" + std::string(section) + "]\n";
     }
     out += "  " + d.key.substr(d.key.find('.') + 1) + " = " + d.default_value;
     if (!d.allowed.empty()) out += "    (" + d.allowed + ")";
@@ -697,9 +900,10 @@ std::vector<std::string> changes_needing_restart(const Settings& running, const 
   Settings a = running, b = loaded;  // bind() hands out non-const members
   ListenerSettings la, lb;
   for (const Spec& s : kSpecs) {
-    if (s.reloadable || s.section == kListener) continue;
+    if (s.reloadable || s.section == kListener || s.section == kOutput) continue;
     if (!same_value(s.bind(a, la), s.bind(b, lb))) keys.push_back(dotted(s));
   }
+  if (a.outputs != b.outputs) keys.push_back(std::string(kOutput));
   if (a.listeners.size() != b.listeners.size()) {
     keys.push_back(std::string(kListener));
     return keys;

@@ -7,6 +7,7 @@
 #include <limits>
 #include <prometheus/text_serializer.h>
 
+#include "common/clock.h"
 #include "daemon/pipeline.h"
 #include "daemon/process_stats.h"
 #include "rio/engine_factory.h"
@@ -301,6 +302,72 @@ void collect_log(const Pipeline& p, Families& fam) {
     fam.add(*f);
 }
 
+void collect_outputs(const Pipeline& p, Families& fam) {
+  if (p.outputs().empty()) return;
+  auto counter = [](const char* name, const char* help) { return Family(name, help, MetricType::Counter); };
+  auto gauge = [](const char* name, const char* help) { return Family(name, help, MetricType::Gauge); };
+  Family msgs = counter("ringest_output_published_messages_total", "Messages (one stored batch each) published.");
+  Family recs = counter("ringest_output_published_records_total", "Records in the messages published.");
+  Family acked = counter("ringest_output_acked_messages_total", "Messages the destination acknowledged.");
+  Family acked_recs = counter("ringest_output_acked_records_total", "Records in the acknowledged messages.");
+  Family dups = counter("ringest_output_duplicates_total",
+                        "Messages the destination acknowledged as duplicates: it had them already and did not "
+                        "store them again.");
+  Family failures = counter("ringest_output_failures_total",
+                            "Publishes that failed, by where: ack (the destination refused it or did not acknowledge "
+                            "in time) or publish (the client refused it); forwarding then resumes from the "
+                            "destination.");
+  Family in_flight = gauge("ringest_output_in_flight_messages", "Messages published and not yet acknowledged.");
+  Family acked_offset = gauge("ringest_output_acked_offset", "Records below this offset are acknowledged.");
+  Family lag = gauge("ringest_output_lag_records", "Durable records not yet acknowledged.");
+  Family lag_bytes = gauge("ringest_output_lag_bytes",
+                           "Stored bytes not yet acknowledged (to the end of the log; measured every 0.5 s).");
+  Family lag_seconds = gauge("ringest_output_lag_seconds",
+                             "Age of the oldest record not yet acknowledged (0 when none is).");
+  Family last_ack = gauge("ringest_output_last_ack_timestamp_seconds", "When the destination last acknowledged.");
+  Family connected = gauge("ringest_output_connected", "1 while the output is connected to its destination.");
+  Family deleted = counter("ringest_output_deleted_unforwarded_records_total",
+                           "Records retention deleted before this output had them acknowledged "
+                           "(retention_overrides_forwarding = true).");
+  const double now = double(wall_ns()) / 1e9;
+  for (const auto& out : p.outputs()) {
+    const std::string& name = out->settings().name;
+    std::span<const OutputProbe> probes = out->probes();
+    for (size_t i = 0; i < probes.size(); ++i) {
+      const OutputProbe& o = probes[i];
+      Labels l{{"output", name}, {"partition", std::to_string(i)}};
+      auto with = [&](const char* k, const char* v) {
+        Labels x = l;
+        x.push_back({k, v});
+        return x;
+      };
+      msgs.add(l, double(o.messages_published.get()));
+      recs.add(l, double(o.records_published.get()));
+      acked.add(l, double(o.messages_acked.get()));
+      acked_recs.add(l, double(o.records_acked.get()));
+      dups.add(l, double(o.duplicates.get()));
+      failures.add(with("where", "ack"), double(o.failures.get()));
+      failures.add(with("where", "publish"), double(o.publish_errors.get()));
+      in_flight.add(l, double(o.in_flight.get()));
+      acked_offset.add(l, double(o.acked_offset.get()));
+      lag.add(l, double(o.lag_records.get()));
+      lag_bytes.add(l, double(o.lag_bytes.get()));
+      const uint64_t oldest = o.oldest_unacked_ns.get();
+      lag_seconds.add(l, oldest == 0 ? 0.0 : std::max(0.0, now - double(oldest) / 1e9));
+      last_ack.add(l, double(o.last_ack_ns.get()) / 1e9);
+      connected.add(l, double(o.connected.get()));
+      uint64_t gone = 0;
+      p.retention_holds(i).visit([&](const RetentionHold& h) {
+        if (h.name() == name) gone += h.deleted_unread();
+      });
+      deleted.add(l, double(gone));
+    }
+  }
+  for (Family* f : {&msgs, &recs, &acked, &acked_recs, &dups, &failures, &in_flight, &acked_offset, &lag, &lag_bytes,
+                    &lag_seconds, &last_ack, &connected, &deleted})
+    fam.add(*f);
+}
+
 void collect_daemon(const DaemonStatus& s, Families& fam) {
   Family ok("ringest_config_last_reload_successful", "1 if the last configuration reload was applied.",
             MetricType::Gauge);
@@ -385,6 +452,7 @@ std::string render_metrics(const Pipeline* pipeline, const DaemonStatus* status)
     pipeline->visit([&](const Pipeline& p) {
       collect_receive(p, fam);
       collect_log(p, fam);
+      collect_outputs(p, fam);
     });
   }
   if (status) collect_daemon(*status, fam);

@@ -12,6 +12,7 @@ namespace ringest {
 namespace {
 
 constexpr int kReloadDrainMs = 1000;
+constexpr int kOutputStopMs = 2000;
 
 rio::EngineOptions engine_options(const ReceiveSettings& r) {
   rio::EngineOptions o;
@@ -73,7 +74,9 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
   for (uint32_t part = 0; part < s.parser_threads; ++part) {
     RecoveryReport report;
     Status st;
-    auto log = PartitionLog::open(log_options(s.storage, part), report, st);
+    LogOptions lo = log_options(s.storage, part);
+    lo.holds = p->holds_.emplace_back(std::make_unique<RetentionHolds>()).get();
+    auto log = PartitionLog::open(lo, report, st);
     if (!log) {
       failure = {Failure::kStorage, "storage: " + st.message()};
       p->stopped_ = true;
@@ -87,6 +90,10 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
         std::make_unique<ParserShard>(part, std::move(log), *p->queue_, p->listener_table_, p->receiver_table_));
   }
   for (auto& shard : p->shards_) shard->start();
+  if (!p->start_outputs(failure)) {
+    p->stop(0);
+    return nullptr;
+  }
 
   for (const ListenerSettings& ls : s.listeners) {
     auto l = p->start_listener(ls, failure);
@@ -100,6 +107,28 @@ std::unique_ptr<Pipeline> Pipeline::start(const Settings& settings, Failure& fai
 }
 
 Pipeline::~Pipeline() { stop(0); }
+
+bool Pipeline::start_outputs(Failure& failure) {
+  for (const OutputSettings& os : settings_.outputs) {
+    std::vector<PartitionSource> parts;
+    for (size_t i = 0; i < shards_.size(); ++i) {
+      parts.push_back({static_cast<uint32_t>(i), std::filesystem::path(settings_.storage.dir) / std::to_string(i),
+                       &shards_[i]->log_probe(), holds_[i]->add(os.name, os.retention_overrides_forwarding)});
+    }
+    std::string error;
+    auto out = make_output(os, std::move(parts), std::filesystem::path(settings_.storage.dir) / "outputs", error);
+    if (!out) {
+      failure = {Failure::kOutput, "output '" + os.name + "': " + error};
+      return false;
+    }
+    if (Status st = out->start(); !st) {
+      failure = {Failure::kOutput, st.message()};
+      return false;
+    }
+    outputs_.push_back(std::move(out));
+  }
+  return true;
+}
 
 std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings& ls, Failure& failure,
                                                           ListenerRuntime* take_over) {
@@ -371,6 +400,9 @@ Status Pipeline::stop(int drain_ms) {
     Status st = shard->join();
     if (!st && result) result = st;
   }
+  // The log is closed and synced; outputs get what is outstanding
+  // acknowledged (for a moment) and remember where they are.
+  for (auto& out : outputs_) out->stop(kOutputStopMs);
   return result;
 }
 

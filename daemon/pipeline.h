@@ -22,6 +22,7 @@
 #include "daemon/receiver.h"
 #include "daemon/settings.h"
 #include "daemon/shard.h"
+#include "outputs/output.h"
 #include "sinks/listener_catalog.h"
 
 namespace ringest {
@@ -37,7 +38,7 @@ class Pipeline {
  public:
   // Why start() failed: one line, and its kind (the exit code maps from it).
   struct Failure {
-    enum Kind { kNone, kSocket, kStorage, kEngine } kind = kNone;
+    enum Kind { kNone, kSocket, kStorage, kEngine, kOutput } kind = kNone;
     std::string message;
   };
   // Opens the log partitions, binds every listener socket, starts receivers
@@ -75,6 +76,9 @@ class Pipeline {
   // Stopped by a reload and gone: their counters.
   const DepartedCounters& departed_counters() const { return departed_; }
   const std::vector<std::unique_ptr<ParserShard>>& shards() const { return shards_; }
+  const std::vector<std::unique_ptr<Output>>& outputs() const { return outputs_; }
+  // [partition]: what readers outside the log (outputs) still need of it.
+  const RetentionHolds& retention_holds(size_t partition) const { return *holds_[partition]; }
   // Empty while every partition can write; else which cannot, and why
   // ("partition 0: disk full"). Any thread.
   std::string write_blocked() const;
@@ -100,6 +104,8 @@ class Pipeline {
   // drained for up to drain_ms — and keeps it until its slots are back.
   void retire(std::unique_ptr<ListenerRuntime> l, int drain_ms, size_t handed_over = 0);
   void reap_retired();
+  // Makes and starts every [[output]] over the open partitions.
+  bool start_outputs(Failure& failure);
   // Removes `l` from the active listeners and hands it over.
   std::unique_ptr<ListenerRuntime> take_active(ListenerRuntime* l);
 
@@ -115,7 +121,10 @@ class Pipeline {
   std::vector<std::unique_ptr<ListenerRuntime>> active_;
   std::vector<std::unique_ptr<ListenerRuntime>> retired_;  // stopped, slots not all back yet
   DepartedCounters departed_;
+  std::vector<std::unique_ptr<RetentionHolds>> holds_;  // [partition]; outlive the logs and outputs
   std::vector<std::unique_ptr<ParserShard>> shards_;
+  // Forward what the log made durable; started after the log, stopped after it.
+  std::vector<std::unique_ptr<Output>> outputs_;
   // stalled()'s view of the handoff queue: shards' takes when last seen
   // moving, and since when the queue has waited without one.
   uint64_t watch_taken_ = 0;

@@ -25,6 +25,7 @@ int exit_code_for(Pipeline::Failure::Kind kind) {
   switch (kind) {
     case Pipeline::Failure::kSocket: return exit_code::kOsErr;
     case Pipeline::Failure::kStorage: return exit_code::kIoErr;
+    case Pipeline::Failure::kOutput: return exit_code::kConfig;
     default: return exit_code::kSoftware;
   }
 }

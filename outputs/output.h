@@ -48,7 +48,8 @@ struct OutputProbe {
   Counter messages_acked;
   Counter records_acked;
   Counter duplicates;        // acknowledged as a duplicate: the destination had it already
-  Counter failures;          // publishes that failed or timed out (then published again)
+  Counter failures;          // publishes the destination failed or did not acknowledge in time (ack thread)
+  Counter publish_errors;    // publishes the client refused before sending (forwarder thread)
   Counter in_flight;         // gauge: messages published, not yet acknowledged
   Counter acked_offset;      // gauge: records below this offset are acknowledged
   Counter lag_records;       // gauge: durable records not yet acknowledged
@@ -77,8 +78,9 @@ class Output {
 // Checks settings the table cannot (credentials that go together, files that
 // must exist, what this build supports); "" when they are fine.
 std::string check_output(const OutputSettings& s);
-// An output for `s` over `partitions`, or null with `error` set.
+// An output for `s` over `partitions`, or null with `error` set. It keeps
+// what it must remember between runs under `state_dir`/<name>.
 std::unique_ptr<Output> make_output(const OutputSettings& s, std::vector<PartitionSource> partitions,
-                                    std::string& error);
+                                    const std::filesystem::path& state_dir, std::string& error);
 
 }  // namespace ringest

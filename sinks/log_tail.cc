@@ -51,6 +51,21 @@ size_t LogTail::step(const Visit& visit, uint64_t limit_offset, const Damage& da
   }
 }
 
+uint64_t LogTail::bytes_behind() const {
+  std::vector<SegmentFile> segs;
+  if (!list_segments(dir_, segs).ok()) return 0;
+  uint64_t bytes = 0;
+  for (const SegmentFile& s : segs) {
+    if (base_ != UINT64_MAX && s.base_offset < base_) continue;
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(s.path, ec);
+    if (ec) continue;
+    const uint64_t read = s.base_offset == base_ ? std::min(pos_, size) : 0;
+    bytes += size - read;
+  }
+  return bytes;
+}
+
 bool LogTail::read_segment(const SegmentFile& s, bool newest, const Visit& visit, uint64_t limit,
                            const Damage& damage, size_t& handed) {
   std::error_code ec;

@@ -42,6 +42,9 @@ class LogTail {
 
   // Where reading goes on: the offset after the last batch handed out.
   uint64_t next_offset() const { return from_; }
+  // Stored bytes from where reading goes on to the end of the log (lists the
+  // directory: for metrics, not for every batch).
+  uint64_t bytes_behind() const;
 
  private:
   // Reads segment `s` from pos_; false when it stopped before the segment's

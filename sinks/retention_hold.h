@@ -43,6 +43,11 @@ class RetentionHolds {
     std::lock_guard lock(mu_);
     return &holds_.emplace_back(std::move(name), overridable);
   }
+  template <class F>
+  void visit(F&& f) const {
+    std::lock_guard lock(mu_);
+    for (const RetentionHold& h : holds_) f(h);
+  }
   // Whether retention may delete the records [base, end): none of them is
   // needed by a hold that can't be overridden. When it may, the records
   // overridable holds still needed are counted against them.
@@ -56,7 +61,7 @@ class RetentionHolds {
   }
 
  private:
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::deque<RetentionHold> holds_;
 };
 

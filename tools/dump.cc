@@ -7,6 +7,8 @@
 //                       index), --follow to tail a live log
 //   count DIR           records per partition
 //   backup DIR DEST     a consistent copy while the daemon runs
+//   stream              what an output forwarded to a JetStream stream: offsets
+//                       contiguous, none twice, every batch checksum (dump_stream.cc)
 // `ringest-dump DIR [--count|--verify]` is the older spelling of print/count/verify.
 // Damage goes to stderr with file and byte position.
 //
@@ -313,6 +315,7 @@ int legacy(int argc, char** argv) {
 int main(int argc, char** argv) {
   if (argc > 1) {
     std::string_view first = argv[1];
+    if (first == "stream") return ringest::dump::stream_command(argc, argv);
     for (std::string_view c : {"list", "verify", "print", "count", "backup"}) {
       if (first == c) return ringest::dump::subcommand(argc, argv);
     }

@@ -40,4 +40,8 @@ int follow(const std::filesystem::path& dir, const ReadRange& range, RecordPrint
 // backup: copies a consistent cut of the log in `dir` into `dest` (see dump_backup.cc).
 int backup(const std::filesystem::path& dir, const std::filesystem::path& dest);
 
+// stream: checks (and prints) what an output forwarded to a JetStream stream
+// (dump_stream.cc; where there is no NATS client, a stub that says so).
+int stream_command(int argc, char** argv);
+
 }  // namespace ringest::dump
