@@ -238,7 +238,7 @@ void JetStreamOutput::connect_loop() {
     for (int i = 0; i < kRetryMs / 50 && !stop_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (stop_.load()) return;
   set_trouble("", false);
-  log_once(last_logged_, "connected; stream " + settings_.stream + " ready", false);
+  log_once(last_logged_, "connected; forwarding to stream " + settings_.stream, false);
   ready_.store(true);
 }
 
@@ -307,6 +307,10 @@ Forwarder::Forwarder(JetStreamOutput& out, PartitionSource src, OutputProbe& pro
   Encoding e = Encoding::kBatch;
   parse_encoding(s.encoding, e);
   msg_.encoding = e;
+  // Until the stream says where it stands, the cursor is the best guess of
+  // what was acknowledged (for the lag metrics; never for resuming).
+  uint64_t cursor = 0;
+  if (read_cursor(cursor_path_, cursor)) acked_offset_.store(cursor);
 }
 
 void Forwarder::stop(int wait_ms) {
@@ -560,12 +564,14 @@ void Forwarder::update_lag(int64_t now) {
 void Forwarder::run() {
   while (!stop_.load()) {
     if (!ensure_context()) {
+      update_lag(wall_ns());
       std::this_thread::sleep_for(std::chrono::milliseconds(kIdleWaitMs));
       continue;
     }
     if (resync_needed_.exchange(false)) {
       if (!resync()) {
         resync_needed_.store(true);
+        update_lag(wall_ns());
         for (int i = 0; i < kRetryMs / kIdleWaitMs && !stop_.load(); ++i)
           std::this_thread::sleep_for(std::chrono::milliseconds(kIdleWaitMs));
         continue;

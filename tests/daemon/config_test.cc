@@ -1,6 +1,7 @@
 // The configuration loader: defaults, the example file, and one test per kind
 // of error (each must name the file, the line and the key).
 #include "daemon/config.h"
+#include "outputs/output.h"
 
 #include <doctest/doctest.h>
 
@@ -318,6 +319,7 @@ TEST_CASE("config: the example config shows every key with the table's default")
   std::string line, section;
   size_t compared = 0;
   while (std::getline(in, line)) {
+    if (line.rfind("# [[", 0) == 0) line = line.substr(2);  // a table shown commented out
     if (line.rfind("[[", 0) == 0) {
       section = line.substr(2, line.find("]]") - 2);
       continue;
@@ -340,7 +342,7 @@ TEST_CASE("config: the example config shows every key with the table's default")
     CHECK(value == it->second.default_value);
     ++compared;
   }
-  CHECK(compared + 1 == docs.size());  // every key but listener.name
+  CHECK(compared + 3 == docs.size());  // every key but listener.name, output.name and output.node
 }
 
 TEST_CASE("config: a listener allowlist takes CIDR blocks and names a bad one") {
@@ -356,7 +358,7 @@ TEST_CASE("config: a listener allowlist takes CIDR blocks and names a bad one") 
 
 TEST_CASE("config: the table has every key once") {
   std::vector<SettingDoc> docs = setting_docs();
-  CHECK(docs.size() == 29);
+  CHECK(docs.size() == 49);
   for (size_t i = 0; i < docs.size(); ++i) {
     for (size_t j = i + 1; j < docs.size(); ++j) CHECK(docs[i].key != docs[j].key);
   }
@@ -380,4 +382,82 @@ TEST_CASE("config: changes that need a restart") {
 }
 
 }  // namespace
+}  // namespace ringest
+
+namespace ringest {
+
+// Where this build has no output of the type (Windows: no NATS client), the
+// table is refused by name.
+bool outputs_built() {
+  if (check_output(OutputSettings{}).empty()) return true;
+  CHECK(error_of("[[output]]\n") ==
+        "ringest.toml:1: output[0]: this build has no jetstream output (it is built on Linux, with libnats)");
+  return false;
+}
+
+TEST_CASE("config: [[output]] tables: defaults, every key, and the errors that name them") {
+  if (!outputs_built()) return;
+  Settings s = load_ok("[[output]]\n");
+  REQUIRE(s.outputs.size() == 1);
+  const OutputSettings& d = s.outputs[0];
+  CHECK(d.type == "jetstream");
+  CHECK(d.name == "jetstream");  // the type's name
+  CHECK(d.servers == std::vector<std::string>{"nats://127.0.0.1:4222"});
+  CHECK(d.stream == "RINGEST");
+  CHECK(d.encoding == "batch");
+  CHECK(d.create_stream);
+
+  s = load_ok(
+      "[[output]]\nname = \"a\"\nservers = [\"nats://10.0.0.1:4222\", \"tls://[::1]:4443\"]\nstream = \"TELEMETRY\"\n"
+      "subject_prefix = \"dc1.ringest\"\nnode = \"edge-7\"\nreplicas = 3\nencoding = \"influx\"\nmax_in_flight = 64\n"
+      "max_message_bytes = 1048576\nack_timeout_ms = 2000\ncreate_stream = false\n"
+      "retention_overrides_forwarding = true\nuser = \"u\"\npassword = \"p\"\n"
+      "[[output]]\nname = \"b\"\ntoken = \"t\"\n");
+  REQUIRE(s.outputs.size() == 2);
+  const OutputSettings& a = s.outputs[0];
+  CHECK(a.servers.size() == 2);
+  CHECK(a.subject_prefix == "dc1.ringest");
+  CHECK(a.node == "edge-7");
+  CHECK(a.replicas == 3);
+  CHECK(a.encoding == "influx");
+  CHECK(a.max_in_flight == 64);
+  CHECK(a.ack_timeout_ms == 2000);
+  CHECK_FALSE(a.create_stream);
+  CHECK(a.retention_overrides_forwarding);
+  CHECK(s.outputs[1].token == "t");
+
+  CHECK(error_of("[[output]]\nservers = [\"http://x:1\"]") ==
+        "ringest.toml:2: output[0].servers: a server is nats://host:port or tls://host:port (got \"http://x:1\")");
+  CHECK(error_of("[[output]]\nservers = [\"nats://u:p@x:1\"]").find("credentials go in user/password") !=
+        std::string::npos);
+  CHECK(error_of("[[output]]\nservers = []") == "ringest.toml:2: output[0].servers: must name at least one server");
+  CHECK(error_of("[[output]]\nencoding = \"json\"") ==
+        "ringest.toml:2: output[0].encoding: must be one of batch, influx (got \"json\")");
+  CHECK(error_of("[[output]]\nnode = \"a b\"").find("output[0].node: only letters, digits") != std::string::npos);
+  CHECK(error_of("[[output]]\nsubject_prefix = \"a..b\"").find("output[0].subject_prefix: a '.' must stand") !=
+        std::string::npos);
+  CHECK(error_of("[[output]]\nreplicas = 6") ==
+        "ringest.toml:2: output[0].replicas: must be between 1 and 5 (got 6)");
+  CHECK(error_of("[[output]]\nuser = \"u\"") == "ringest.toml:1: output[0]: user and password go together");
+  CHECK(error_of("[[output]]\ntoken = \"t\"\nuser = \"u\"\npassword = \"p\"") ==
+        "ringest.toml:1: output[0]: token and user/password exclude each other");
+  CHECK(error_of("[[output]]\ncreds_file = \"/nonexistent/x.creds\"") ==
+        "ringest.toml:1: output[0]: cannot read /nonexistent/x.creds");
+  CHECK(error_of("[[output]]\n[[output]]\n") ==
+        "ringest.toml:2: output[1].name: duplicate output name \"jetstream\" (also output[0]); names must be unique");
+  CHECK(error_of("[[output]]\nbrokers = 1") == "ringest.toml:2: output[0].brokers: unknown key");
+  CHECK(error_of("output = 1") == "ringest.toml:1: output: expected [[output]] tables (got an integer)");
+}
+
+TEST_CASE("config: a changed output needs a restart") {
+  if (!outputs_built()) return;
+  Settings a = load_ok("[[output]]\n");
+  Settings b = a;
+  CHECK(changes_needing_restart(a, b).empty());
+  b.outputs[0].max_in_flight = 7;
+  CHECK(changes_needing_restart(a, b) == std::vector<std::string>{"output"});
+  b.outputs.clear();
+  CHECK(changes_needing_restart(a, b) == std::vector<std::string>{"output"});
+}
+
 }  // namespace ringest
