@@ -302,8 +302,9 @@ void collect_log(const Pipeline& p, Families& fam) {
     fam.add(*f);
 }
 
+// The families are served with no series when no output is configured, so
+// dashboards and alerts find them either way.
 void collect_outputs(const Pipeline& p, Families& fam) {
-  if (p.outputs().empty()) return;
   auto counter = [](const char* name, const char* help) { return Family(name, help, MetricType::Counter); };
   auto gauge = [](const char* name, const char* help) { return Family(name, help, MetricType::Gauge); };
   Family msgs = counter("ringest_output_published_messages_total", "Messages (one stored batch each) published.");

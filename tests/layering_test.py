@@ -16,7 +16,11 @@ RULES = [
     ("tools", ("rio/linux/", "rio/windows/", "sinks/linux/", "sinks/windows/"),
      "tools use the portable interfaces (common/socket_address.h, sinks/), never a backend's header"),
     ("common", ("rio/", "sinks/", "daemon/", "tools/"), "common/ depends on nothing of the project's"),
-    ("sinks", ("daemon/", "rio/", "tools/"), "the log knows nothing of the daemon, the engines or the tools"),
+    ("sinks", ("daemon/", "rio/", "tools/", "outputs/"),
+     "the log knows nothing of the daemon, the engines, the tools or the outputs that read it"),
+    ("rio", ("outputs/", "sinks/", "daemon/"), "the engines know nothing of what is done with a datagram"),
+    ("outputs", ("rio/", "daemon/formats/", "daemon/pipeline", "daemon/shard", "daemon/receiver"),
+     "an output reads the log (sinks/) and its settings, never the receive path"),
 ]
 
 failures = []

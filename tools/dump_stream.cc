@@ -162,6 +162,7 @@ int stream_command(int argc, char** argv) {
   jsCtx_Destroy(js);
   natsConnection_Destroy(nc);
   natsOptions_Destroy(opts);
+  nats_CloseAndWait(2000);
   return ok ? 0 : 1;
 }
 

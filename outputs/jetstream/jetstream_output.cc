@@ -41,6 +41,19 @@ std::string default_node() {
 
 class JetStreamOutput;
 
+// nats.c's library state (its threads, its timers) is released once the last
+// output using it has stopped, so nothing of it outlives the outputs.
+std::mutex library_mu;
+int library_users = 0;
+void library_acquire() {
+  std::lock_guard lock(library_mu);
+  ++library_users;
+}
+void library_release() {
+  std::lock_guard lock(library_mu);
+  if (--library_users == 0) nats_CloseAndWait(2000);
+}
+
 // One partition's forwarder: its own thread and JetStream context.
 class Forwarder {
  public:
@@ -155,6 +168,7 @@ class JetStreamOutput final : public Output {
   std::atomic<bool> ready_{false};  // connected once and the stream is there
   std::atomic<int64_t> max_payload_{0};
   std::atomic<bool> stop_{false};
+  bool started_ = false;
   std::thread connector_;
   mutable std::mutex mu_;
   std::string trouble_;
@@ -167,6 +181,8 @@ Status JetStreamOutput::start() {
   auto check = [](natsStatus s, const char* what) {
     return s == NATS_OK ? Status{} : Status::invalid(std::string(what) + ": " + nats_error(s));
   };
+  library_acquire();
+  started_ = true;
   if (Status st = check(natsOptions_Create(&opts_), "nats options"); !st) return st;
   std::vector<const char*> urls;
   for (const std::string& u : settings_.servers) urls.push_back(u.c_str());
@@ -209,6 +225,7 @@ void JetStreamOutput::stop(int wait_ms) {
   }
   if (opts_ != nullptr) natsOptions_Destroy(opts_);
   opts_ = nullptr;
+  if (started_) library_release();
 }
 
 void JetStreamOutput::set_trouble(const std::string& why, bool error) {

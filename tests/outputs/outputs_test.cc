@@ -1,0 +1,116 @@
+// Outputs' portable parts: what a stored batch becomes as a message (both
+// encodings, the same every time), and the cursor file.
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "outputs/batch_message.h"
+#include "outputs/cursor_file.h"
+#include "sinks/log_tail.h"
+#include "sinks/point_line.h"
+#include "tests/sinks/partition_log_helpers.h"
+#include "tests/sinks/test_util.h"
+
+namespace ringest {
+namespace {
+
+struct Batch {
+  std::vector<uint8_t> stored;
+  uint64_t base = 0, end = 0;
+};
+
+// A closed log of `records` records (every tenth a raw one), its batches as stored.
+std::vector<Batch> stored_batches(const std::filesystem::path& dir, uint64_t records) {
+  LogOptions o = test::plog::options(dir);
+  o.batch_bytes = 2048;
+  auto log = test::open_log(o);
+  test::plog::write_records(*log, 0, records);
+  REQUIRE(log->close().ok());
+  std::vector<Batch> out;
+  LogTail(dir).step([&](const BatchView& b, std::span<const uint8_t> stored) {
+    out.push_back({{stored.begin(), stored.end()}, b.header.base_offset, b.header.end_offset()});
+    return true;
+  });
+  REQUIRE(out.size() > 3);
+  return out;
+}
+
+// Encodes a stored batch again from its bytes alone, as a resend would.
+void encode(const Batch& b, Encoding e, BatchMessage& m) {
+  SegmentReader reader(b.stored, nullptr, SegmentReader::OnDamage::kStop);
+  reader.resume(0, b.base);
+  BatchView view;
+  REQUIRE(reader.next_batch(view));
+  encode_batch_message("edge-1", 3, view, b.stored, e, m);
+}
+
+}  // namespace
+
+TEST_CASE("batch message: the batch encoding is the stored batch, with its offsets, count and id") {
+  test::TempDir dir;
+  for (const Batch& b : stored_batches(dir.path(), 200)) {
+    BatchMessage m;
+    encode(b, Encoding::kBatch, m);
+    CHECK(m.id == "edge-1/3/" + std::to_string(b.base));
+    CHECK(m.partition == 3);
+    CHECK(m.first_offset == b.base);
+    CHECK(m.last_offset == b.end - 1);
+    CHECK(m.records == b.end - b.base);
+    CHECK(m.first_time_ns <= m.last_time_ns);
+    CHECK(m.body == std::string(b.stored.begin(), b.stored.end()));
+    BatchMessage again;
+    encode(b, Encoding::kBatch, again);
+    CHECK(again.id == m.id);
+    CHECK(again.body == m.body);
+  }
+}
+
+TEST_CASE("batch message: the influx encoding is one line per point; raw records are left out and counted") {
+  test::TempDir dir;
+  uint64_t lines = 0, raws = 0;
+  for (const Batch& b : stored_batches(dir.path(), 200)) {
+    BatchMessage m;
+    encode(b, Encoding::kInflux, m);
+    std::string expect;
+    uint32_t raw = 0;
+    for (uint64_t n = b.base; n < b.end; ++n) {
+      test::OwnedRecord r = test::plog::record(n);
+      if (r.kind == RecordKind::kRaw) {
+        ++raw;
+        continue;
+      }
+      append_point_line(expect, r.views().point);
+    }
+    CHECK(m.body == expect);
+    CHECK(m.raw_left_out == raw);
+    CHECK(m.records == b.end - b.base);  // the header counts every record the batch holds
+    lines += static_cast<uint64_t>(std::count(m.body.begin(), m.body.end(), '\n'));
+    raws += raw;
+  }
+  CHECK(lines + raws == 200);
+  CHECK(raws == 20);
+}
+
+TEST_CASE("cursor file: round trip, the latest value, and nothing from a damaged or missing file") {
+  test::TempDir dir;
+  const std::filesystem::path p = dir.path() / "out" / "0.cursor";
+  uint64_t v = 7;
+  CHECK_FALSE(read_cursor(p, v));
+  CHECK(v == 7);
+  REQUIRE(write_cursor(p, 12345).ok());
+  REQUIRE(read_cursor(p, v));
+  CHECK(v == 12345);
+  REQUIRE(write_cursor(p, 99).ok());
+  REQUIRE(read_cursor(p, v));
+  CHECK(v == 99);
+  std::vector<uint8_t> bytes = test::read_bytes(p);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    std::vector<uint8_t> bad = bytes;
+    bad[i] ^= 0x01;
+    test::write_bytes(p, bad);
+    uint64_t got = 0;
+    CHECK_FALSE(read_cursor(p, got));
+  }
+}
+
+}  // namespace ringest
