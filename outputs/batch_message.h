@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "sinks/segment_reader.h"
@@ -47,5 +48,17 @@ struct BatchMessage {
 // `batch` is a batch a reader verified and `stored` its bytes as stored.
 void encode_batch_message(std::string_view node, uint32_t partition, const BatchView& batch,
                           std::span<const uint8_t> stored, Encoding encoding, BatchMessage& out);
+
+// The messages a stored batch becomes when a message may carry at most
+// `limit` body bytes (0: no limit), leaving out those wholly below
+// `from_offset` (a resume inside the batch). kBatch: the one message (the
+// stored batch can't be split; the caller refuses it if too large). kInflux:
+// the batch's records cut on record boundaries into as few messages as fit,
+// cut the same way every time, each with the id and offsets of its records
+// (a message whose single line is over the limit comes out over it). `out`
+// is reused; the count of messages filled is returned.
+size_t encode_batch_messages(std::string_view node, uint32_t partition, const BatchView& batch,
+                             std::span<const uint8_t> stored, Encoding encoding, size_t limit, uint64_t from_offset,
+                             std::vector<BatchMessage>& out);
 
 }  // namespace ringest

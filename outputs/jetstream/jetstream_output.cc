@@ -24,6 +24,7 @@ constexpr int64_t kIdleWaitMs = 50;
 constexpr int64_t kCursorEveryNs = 1'000'000'000;
 constexpr int64_t kLagEveryNs = 500'000'000;
 constexpr int64_t kDuplicateWindowNs = 120'000'000'000;  // JetStream's default
+constexpr int64_t kHeaderReserve = 512;  // our headers and Nats-Msg-Id take ~300 bytes
 
 std::string nats_error(natsStatus s) {
   const char* text = nats_GetLastError(nullptr);
@@ -79,7 +80,10 @@ class Forwarder {
   bool resync();
   // Waits (bounded by po.MaxWait) for outstanding acks, then forgets the rest.
   void drop_pending(jsPubOptions& po);
+  // Publishes what batch `b` becomes (one message, or several cut from an
+  // influx batch); false to be handed it again later.
   bool publish(const BatchView& b, std::span<const uint8_t> stored);
+  bool publish_one(const BatchMessage& msg, uint64_t stored_bytes);
   void update_lag(int64_t now);
   void set_trouble(const std::string& why);
   static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
@@ -92,7 +96,9 @@ class Forwarder {
   jsCtx* js_ = nullptr;
   bool published_any_ = false;  // on js_
   std::unique_ptr<LogTail> tail_;
-  BatchMessage msg_;
+  Encoding encoding_ = Encoding::kBatch;
+  std::vector<BatchMessage> msgs_;
+  uint64_t resume_from_ = 0;  // records below this are in the stream
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> resync_needed_{true};
@@ -321,9 +327,7 @@ Forwarder::Forwarder(JetStreamOutput& out, PartitionSource src, OutputProbe& pro
   const OutputSettings& s = out_.settings();
   subject_ = s.subject_prefix + "." + s.node + "." + std::to_string(src_.partition);
   cursor_path_ = out_.state_dir() / s.name / (std::to_string(src_.partition) + ".cursor");
-  Encoding e = Encoding::kBatch;
-  parse_encoding(s.encoding, e);
-  msg_.encoding = e;
+  parse_encoding(s.encoding, encoding_);
   // Until the stream says where it stands, the cursor is the best guess of
   // what was acknowledged (for the lag metrics; never for resuming).
   uint64_t cursor = 0;
@@ -430,6 +434,7 @@ bool Forwarder::resync() {
     return false;
   }
   tail_ = std::make_unique<LogTail>(src_.dir, next);
+  resume_from_ = next;
   acked_offset_.store(next);
   probe_.acked_offset.set(next);
   if (src_.hold != nullptr) src_.hold->release_below(next);
@@ -442,45 +447,61 @@ bool Forwarder::resync() {
 
 bool Forwarder::publish(const BatchView& b, std::span<const uint8_t> stored) {
   const OutputSettings& s = out_.settings();
-  {
-    std::lock_guard lock(mu_);
-    if (in_flight_.size() >= s.max_in_flight) return false;
-  }
   if (resync_needed_.load() || stop_.load()) return false;
   // Nothing goes into the client's reconnect buffer: what was in the socket
   // when the connection dropped may be lost while what follows it arrives,
   // and forwarding resumes from the stream after a reconnect anyway.
   natsConnection* nc = out_.connection();
   if (nc == nullptr || natsConnection_Status(nc) != NATS_CONN_STATUS_CONNECTED) return false;
-  encode_batch_message(s.node, src_.partition, b, stored, msg_.encoding, msg_);
-  int64_t limit = s.max_message_bytes > 0 ? s.max_message_bytes : out_.max_payload();
-  if (limit > 0 && static_cast<int64_t>(msg_.body.size()) > limit) {
-    stuck_.store(true);
-    set_trouble("partition " + std::to_string(src_.partition) + ": the batch at offset " +
-                std::to_string(msg_.first_offset) + " is " + std::to_string(msg_.body.size()) +
-                " bytes as a message, more than the " + std::to_string(limit) +
-                " a message may carry (the server's max_payload, or max_message_bytes); forwarding of this "
-                "partition stops here: raise max_payload or lower storage.batch_bytes");
-    return false;
+  // max_payload counts the headers too: they get a fixed share of it.
+  int64_t limit = out_.max_payload() > 0 ? out_.max_payload() - kHeaderReserve : 0;
+  if (s.max_message_bytes > 0 && (limit <= 0 || s.max_message_bytes < limit)) limit = s.max_message_bytes;
+  const size_t count = encode_batch_messages(s.node, src_.partition, b, stored, encoding_,
+                                             static_cast<size_t>(std::max<int64_t>(limit, 0)), resume_from_, msgs_);
+  {
+    std::lock_guard lock(mu_);
+    if (!in_flight_.empty() && in_flight_.size() + count > s.max_in_flight) return false;
   }
+  for (size_t i = 0; i < count; ++i) {
+    const BatchMessage& msg = msgs_[i];
+    if (limit > 0 && static_cast<int64_t>(msg.body.size()) > limit) {
+      stuck_.store(true);
+      set_trouble("partition " + std::to_string(src_.partition) + ": the " +
+                  (encoding_ == Encoding::kBatch ? "batch" : "record") + " at offset " +
+                  std::to_string(msg.first_offset) + " is " + std::to_string(msg.body.size()) +
+                  " bytes as a message, more than the " + std::to_string(limit) +
+                   " a message body may carry (the server's max_payload less 512 bytes for headers, or max_message_bytes); "
+                  "forwarding of this "
+                  "partition stops here: raise max_payload or lower storage.batch_bytes");
+      return false;
+    }
+    const uint64_t share = stored.size() * msg.records / std::max<uint32_t>(b.header.record_count, 1);
+    if (!publish_one(msg, share)) return false;
+  }
+  resume_from_ = b.header.end_offset();
+  return true;
+}
+
+bool Forwarder::publish_one(const BatchMessage& msg, uint64_t stored_bytes) {
+  const OutputSettings& s = out_.settings();
   natsMsg* m = nullptr;
-  if (natsMsg_Create(&m, subject_.c_str(), nullptr, msg_.body.data(), static_cast<int>(msg_.body.size())) != NATS_OK)
+  if (natsMsg_Create(&m, subject_.c_str(), nullptr, msg.body.data(), static_cast<int>(msg.body.size())) != NATS_OK)
     return false;
-  const std::string values[] = {std::to_string(msg_.partition),     std::to_string(msg_.first_offset),
-                                std::to_string(msg_.last_offset),   std::to_string(msg_.records),
-                                std::to_string(msg_.first_time_ns), std::to_string(msg_.last_time_ns),
-                                std::string(to_string(msg_.encoding)), s.node};
+  const std::string values[] = {std::to_string(msg.partition),     std::to_string(msg.first_offset),
+                                std::to_string(msg.last_offset),   std::to_string(msg.records),
+                                std::to_string(msg.first_time_ns), std::to_string(msg.last_time_ns),
+                                std::string(to_string(msg.encoding)), s.node};
   const char* keys[] = {kHeaderPartition, kHeaderFirstOffset, kHeaderLastOffset, kHeaderRecords,
                         kHeaderFirstTime, kHeaderLastTime,    kHeaderEncoding,   kHeaderNode};
   for (size_t i = 0; i < std::size(keys); ++i) natsMsgHeader_Set(m, keys[i], values[i].c_str());
-  if (msg_.raw_left_out > 0) natsMsgHeader_Set(m, kHeaderRawLeftOut, std::to_string(msg_.raw_left_out).c_str());
+  if (msg.raw_left_out > 0) natsMsgHeader_Set(m, kHeaderRawLeftOut, std::to_string(msg.raw_left_out).c_str());
   {
     std::lock_guard lock(mu_);
-    in_flight_.push_back({msg_.first_offset, msg_.last_offset + 1, stored.size(), msg_.first_time_ns, false});
+    in_flight_.push_back({msg.first_offset, msg.last_offset + 1, stored_bytes, msg.first_time_ns, false});
   }
   jsPubOptions po;
   jsPubOptions_Init(&po);
-  po.MsgId = msg_.id.c_str();
+  po.MsgId = msg.id.c_str();
   po.MaxWait = s.ack_timeout_ms;
   natsStatus st = js_PublishMsgAsync(js_, &m, &po);
   published_any_ = true;
@@ -488,7 +509,7 @@ bool Forwarder::publish(const BatchView& b, std::span<const uint8_t> stored) {
     if (m != nullptr) natsMsg_Destroy(m);
     {
       std::lock_guard lock(mu_);
-      if (!in_flight_.empty() && in_flight_.back().first == msg_.first_offset) in_flight_.pop_back();
+      if (!in_flight_.empty() && in_flight_.back().first == msg.first_offset) in_flight_.pop_back();
     }
     probe_.publish_errors.add();
     set_trouble("partition " + std::to_string(src_.partition) + ": publish: " + nats_error(st));
@@ -496,7 +517,7 @@ bool Forwarder::publish(const BatchView& b, std::span<const uint8_t> stored) {
     return false;
   }
   probe_.messages_published.add();
-  probe_.records_published.add(msg_.records);
+  probe_.records_published.add(msg.records);
   return true;
 }
 

@@ -226,12 +226,28 @@ def test_clear_errors(args):
     d.start()
     send(args, d.ports["statsd"], 50000, 0)
     line = wait_log(d, r"output 'js': partition \d: the batch at offset \d+ is \d+ bytes as a message, more than "
-                       r"the 8192 a message may carry")
+                       r"the 7680 a message body may carry")
     assert "raise max_payload or lower storage.batch_bytes" in line
     assert metric_sum(d.wait_quiet(45000), "ringest_stored_datagrams_total") > 0
     assert d.stop() == 0
+
+    # The same batches as line protocol are cut on record boundaries to fit.
+    d = Daemon(args.ringestd, extra=output_toml("js", nats.url, "RS", "rs", "influx"),
+               storage_extra="batch_bytes = 65536")
+    d.start()
+    send(args, d.ports["statsd"], 50000, 0)
+    d.wait_quiet(45000)
+    m = wait_forwarded(d, ["js"])
+    assert metric_sum(m, "ringest_output_published_messages_total") > metric_sum(m, "ringest_log_batches_written_total")
+    local = local_records(args, d.data)
+    for p, recs in local.items():
+        _, text = stream_check(args, nats.url, "RS", f"rs.n1.{p}", print_records=True)
+        seqs = [int(x) for x in re.findall(r"(?:^|,)seq=(\d+)", text, re.M)]
+        assert sorted(seqs) == sorted(x for _, x in recs), f"split influx partition {p}"
+    assert d.stop() == 0
     nats.stop()
-    print("clear errors: a missing stream, wrong credentials and an oversized batch, ingestion unaffected")
+    print("clear errors: a missing stream, wrong credentials and an oversized batch, ingestion unaffected; "
+          "influx batches over max_payload forwarded in parts")
 
 
 def main():

@@ -91,6 +91,51 @@ TEST_CASE("batch message: the influx encoding is one line per point; raw records
   CHECK(raws == 20);
 }
 
+TEST_CASE("batch messages: an influx batch over the limit is cut on record boundaries, the same way every time") {
+  test::TempDir dir;
+  for (const Batch& b : stored_batches(dir.path(), 200)) {
+    SegmentReader reader(b.stored, nullptr, SegmentReader::OnDamage::kStop);
+    reader.resume(0, b.base);
+    BatchView view;
+    REQUIRE(reader.next_batch(view));
+    BatchMessage whole;
+    encode_batch_message("edge-1", 3, view, b.stored, Encoding::kInflux, whole);
+    std::vector<BatchMessage> parts;
+    const size_t n = encode_batch_messages("edge-1", 3, view, b.stored, Encoding::kInflux, 300, 0, parts);
+    REQUIRE(n >= 2);
+    std::string joined;
+    uint64_t next = b.base;
+    uint32_t raw = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const BatchMessage& m = parts[i];
+      CHECK(m.first_offset == next);
+      CHECK(m.id == "edge-1/3/" + std::to_string(m.first_offset));
+      CHECK(m.records == m.last_offset - m.first_offset + 1);
+      // At most the limit, unless one line alone is longer.
+      CHECK((m.body.size() <= 300 || std::count(m.body.begin(), m.body.end(), '\n') == 1));
+      joined += m.body;
+      raw += m.raw_left_out;
+      next = m.last_offset + 1;
+    }
+    CHECK(next == b.end);
+    CHECK(joined == whole.body);
+    CHECK(raw == whole.raw_left_out);
+    // Resuming inside the batch: the same cuts, from the one holding the offset.
+    const uint64_t from = parts[1].last_offset;
+    std::vector<BatchMessage> rest;
+    const size_t k = encode_batch_messages("edge-1", 3, view, b.stored, Encoding::kInflux, 300, from, rest);
+    REQUIRE(k == n - 1);
+    for (size_t i = 0; i < k; ++i) {
+      CHECK(rest[i].id == parts[i + 1].id);
+      CHECK(rest[i].body == parts[i + 1].body);
+    }
+    // A batch-encoded one is never cut.
+    std::vector<BatchMessage> one;
+    CHECK(encode_batch_messages("edge-1", 3, view, b.stored, Encoding::kBatch, 300, 0, one) == 1);
+    CHECK(one[0].body.size() == b.stored.size());
+  }
+}
+
 TEST_CASE("cursor file: round trip, the latest value, and nothing from a damaged or missing file") {
   test::TempDir dir;
   const std::filesystem::path p = dir.path() / "out" / "0.cursor";
