@@ -27,7 +27,9 @@ from daemon_harness import Daemon, metric_sum  # noqa: E402
 from nats_harness import NatsServer  # noqa: E402
 from process_cpu import process_cpu_ns  # noqa: E402
 
-LOADS = [(30, 100000), (30, 50000), (1, 50000)]  # (lines per datagram, datagrams/s)
+LOADS = [(30, 100000), (30, 50000), (1, 50000)]
+if os.environ.get("FORWARD_BENCH_LOADS"):
+    LOADS = [tuple(int(x) for x in l.split("x")) for l in os.environ["FORWARD_BENCH_LOADS"].split(",")]  # (lines per datagram, datagrams/s)
 
 
 def output_toml(url, encoding):

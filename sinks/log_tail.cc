@@ -22,8 +22,9 @@ bool read_range(const std::filesystem::path& path, uint64_t pos, uint64_t n, std
 
 }  // namespace
 
-LogTail::LogTail(std::filesystem::path partition_dir, uint64_t from_offset, uint64_t chunk_bytes)
-    : dir_(std::move(partition_dir)), from_(from_offset), chunk_(std::max<uint64_t>(chunk_bytes, 64)) {}
+LogTail::LogTail(std::filesystem::path partition_dir, uint64_t from_offset, uint64_t chunk_bytes,
+                 SegmentReader::Checks checks)
+    : dir_(std::move(partition_dir)), from_(from_offset), chunk_(std::max<uint64_t>(chunk_bytes, 64)), checks_(checks) {}
 
 size_t LogTail::step(const Visit& visit, uint64_t limit_offset, const Damage& damage) {
   std::vector<SegmentFile> segs;
@@ -90,7 +91,7 @@ bool LogTail::read_segment(const SegmentFile& s, bool newest, const Visit& visit
     if (start >= size) return true;
     if (!read_range(s.path, start, std::min(size - start, want), buf_)) return true;
     const bool to_end = start + buf_.size() >= size;
-    SegmentReader reader(buf_, nullptr, SegmentReader::OnDamage::kStop);
+    SegmentReader reader(buf_, nullptr, SegmentReader::OnDamage::kStop, checks_);
     if (start == 0) {
       SegmentHeader h;
       if (!reader.read_header(h)) {
@@ -122,7 +123,7 @@ bool LogTail::read_segment(const SegmentFile& s, bool newest, const Visit& visit
   // Read the rest whole, past damaged spans to the batches after them.
   const uint64_t start = pos_;
   if (!read_range(s.path, start, size - start, buf_)) return true;
-  SegmentReader reader(buf_, nullptr, SegmentReader::OnDamage::kResync);
+  SegmentReader reader(buf_, nullptr, SegmentReader::OnDamage::kResync, checks_);
   reader.resume(start, next_offset_);
   bool reported = false;
   BatchView b;

@@ -26,7 +26,8 @@ class LogTail {
  public:
   // Batches whose records end above `from_offset` are handed out. Files are
   // read `chunk_bytes` at a time (a longer batch is read whole).
-  explicit LogTail(std::filesystem::path partition_dir, uint64_t from_offset = 0, uint64_t chunk_bytes = 16u << 20);
+  explicit LogTail(std::filesystem::path partition_dir, uint64_t from_offset = 0, uint64_t chunk_bytes = 16u << 20,
+                   SegmentReader::Checks checks = SegmentReader::Checks::kRecords);
 
   // Told each batch in order: the verified view and its bytes as stored
   // (header, CRC and payload). Return false to stop: the same batch comes
@@ -58,6 +59,7 @@ class LogTail {
   uint64_t pos_ = 0;           // 0: its header is still to be read
   uint64_t next_offset_ = 0;   // the offset the batch at pos_ starts with
   uint64_t chunk_;
+  SegmentReader::Checks checks_;
   std::vector<uint8_t> buf_;
 };
 

@@ -56,7 +56,12 @@ class SegmentReader {
   // `bytes` is the whole segment file and must outlive the reader and all it
   // returns. `reporter` may be null.
   enum class OnDamage { kResync, kStop };
-  SegmentReader(std::span<const uint8_t> bytes, Reporter* reporter, OnDamage on_damage = OnDamage::kResync);
+  // kCrcOnly: a batch verifies by its header and CRC32C alone, its records
+  // not decoded one by one — for readers that pass batches on whole (an
+  // output's batch encoding; the consumer checks the records).
+  enum class Checks { kRecords, kCrcOnly };
+  SegmentReader(std::span<const uint8_t> bytes, Reporter* reporter, OnDamage on_damage = OnDamage::kResync,
+                Checks checks = Checks::kRecords);
 
   // Checks the segment header; call once, first. False (and reported) if it is
   // truncated or damaged: nothing in the file can be trusted then.
@@ -114,6 +119,7 @@ class SegmentReader {
   uint64_t next_offset_ = 0;
   uint64_t claimed_end_ = 0;
   OnDamage on_damage_;
+  Checks checks_;
   bool header_read_ = false;
   bool damaged_ = false;
   bool torn_ = false;

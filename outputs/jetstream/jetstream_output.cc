@@ -433,7 +433,11 @@ bool Forwarder::resync() {
                 ": " + nats_error(st));
     return false;
   }
-  tail_ = std::make_unique<LogTail>(src_.dir, next);
+  // Batches go on whole, CRC checked: their records are decoded only to be
+  // written as line protocol (and by the consumer).
+  tail_ = std::make_unique<LogTail>(src_.dir, next, 16u << 20,
+                                    encoding_ == Encoding::kBatch ? SegmentReader::Checks::kCrcOnly
+                                                                  : SegmentReader::Checks::kRecords);
   resume_from_ = next;
   acked_offset_.store(next);
   probe_.acked_offset.set(next);
