@@ -318,6 +318,9 @@ void collect_outputs(const Pipeline& p, Families& fam) {
                             "Publishes that failed, by where: ack (the destination refused it or did not acknowledge "
                             "in time) or publish (the client refused it); forwarding then resumes from the "
                             "destination.");
+  Family gaps = counter("ringest_output_gap_records_total",
+                        "Records found missing from the destination after later ones were stored there (a publish "
+                        "lost, e.g. in a leader change, while later ones arrived), and sent again.");
   Family in_flight = gauge("ringest_output_in_flight_messages", "Messages published and not yet acknowledged.");
   Family acked_offset = gauge("ringest_output_acked_offset", "Records below this offset are acknowledged.");
   Family lag = gauge("ringest_output_lag_records", "Durable records not yet acknowledged.");
@@ -349,6 +352,7 @@ void collect_outputs(const Pipeline& p, Families& fam) {
       dups.add(l, double(o.duplicates.get()));
       failures.add(with("where", "ack"), double(o.failures.get()));
       failures.add(with("where", "publish"), double(o.publish_errors.get()));
+      gaps.add(l, double(o.gap_records.get()));
       in_flight.add(l, double(o.in_flight.get()));
       acked_offset.add(l, double(o.acked_offset.get()));
       lag.add(l, double(o.lag_records.get()));
@@ -364,7 +368,7 @@ void collect_outputs(const Pipeline& p, Families& fam) {
       deleted.add(l, double(gone));
     }
   }
-  for (Family* f : {&msgs, &recs, &acked, &acked_recs, &dups, &failures, &in_flight, &acked_offset, &lag, &lag_bytes,
+  for (Family* f : {&msgs, &recs, &acked, &acked_recs, &dups, &failures, &gaps, &in_flight, &acked_offset, &lag, &lag_bytes,
                     &lag_seconds, &last_ack, &connected, &deleted})
     fam.add(*f);
 }

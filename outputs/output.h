@@ -50,6 +50,7 @@ struct OutputProbe {
   Counter duplicates;        // acknowledged as a duplicate: the destination had it already
   Counter failures;          // publishes the destination failed or did not acknowledge in time (ack thread)
   Counter publish_errors;    // publishes the client refused before sending (forwarder thread)
+  Counter gap_records;       // found missing from the destination after later ones were stored; sent again
   Counter in_flight;         // gauge: messages published, not yet acknowledged
   Counter acked_offset;      // gauge: records below this offset are acknowledged
   Counter lag_records;       // gauge: durable records not yet acknowledged

@@ -1,7 +1,9 @@
 // ringest-dump stream: reads what an output forwarded to a JetStream stream
 // (through nats.c, an ordered consumer on a subject filter) and checks it:
 // per subject, offsets contiguous from the first message on, none twice, and
-// for the batch encoding every batch's checksum and records. --print writes
+// for the batch encoding every batch's checksum and records. A message that
+// came after later offsets (one the forwarder sent again after finding it
+// lost) is counted as late, not as an error. --print writes
 // the records (JSON lines, or the line protocol of influx messages).
 // Summary on stdout as JSON; exit 0 when everything checked, 1 otherwise.
 #include <nats/nats.h>
@@ -12,6 +14,7 @@
 #include <string>
 
 #include "outputs/batch_message.h"
+#include "outputs/offset_coverage.h"
 #include "tools/dump.h"
 
 namespace ringest::dump {
@@ -19,8 +22,8 @@ namespace {
 
 struct SubjectState {
   uint64_t messages = 0, records = 0;
-  uint64_t first_offset = UINT64_MAX, next_offset = 0;
-  uint64_t gaps = 0, duplicates = 0, bad = 0;
+  OffsetCoverage offsets;
+  uint64_t duplicates = 0, late = 0, bad = 0;
 };
 
 uint64_t header_u64(natsMsg* m, const char* key, bool& ok) {
@@ -102,18 +105,17 @@ int stream_command(int argc, char** argv) {
       ++st.bad;
       std::fprintf(stderr, "ringest-dump: %s: a message without ringest's offset headers\n", natsMsg_GetSubject(m));
     } else {
-      if (st.first_offset == UINT64_MAX) {
-        st.first_offset = first;
-      } else if (first < st.next_offset) {
-        ++st.duplicates;
-        std::fprintf(stderr, "ringest-dump: %s: offsets %llu..%llu again\n", natsMsg_GetSubject(m),
-                     static_cast<unsigned long long>(first), static_cast<unsigned long long>(last));
-      } else if (first > st.next_offset) {
-        ++st.gaps;
-        std::fprintf(stderr, "ringest-dump: %s: offsets %llu..%llu missing\n", natsMsg_GetSubject(m),
-                     static_cast<unsigned long long>(st.next_offset), static_cast<unsigned long long>(first - 1));
+      if (!st.offsets.empty() && first < st.offsets.end()) {
+        if (st.offsets.add(first, last + 1) > 0) {
+          ++st.duplicates;
+          std::fprintf(stderr, "ringest-dump: %s: offsets %llu..%llu again\n", natsMsg_GetSubject(m),
+                       static_cast<unsigned long long>(first), static_cast<unsigned long long>(last));
+        } else {
+          ++st.late;
+        }
+      } else {
+        st.offsets.add(first, last + 1);
       }
-      st.next_offset = std::max(st.next_offset, last + 1);
       st.records += last - first + 1;
       const auto* data = reinterpret_cast<const uint8_t*>(natsMsg_GetData(m));
       const size_t len = static_cast<size_t>(natsMsg_GetDataLength(m));
@@ -143,16 +145,20 @@ int stream_command(int argc, char** argv) {
   std::string out = "{\"messages\":" + std::to_string(total_messages) + ",\"subjects\":{";
   bool first_subject = true;
   for (const auto& [name, st] : subjects) {
-    gaps += st.gaps;
+    const auto holes = st.offsets.holes(st.offsets.begin());
+    for (const auto& [from, to] : holes)
+      std::fprintf(stderr, "ringest-dump: %s: offsets %llu..%llu missing\n", name.c_str(),
+                   static_cast<unsigned long long>(from), static_cast<unsigned long long>(to - 1));
+    gaps += holes.size();
     dups += st.duplicates;
     bad += st.bad;
     if (!first_subject) out += ',';
     first_subject = false;
     out += "\"" + name + "\":{\"messages\":" + std::to_string(st.messages) +
            ",\"records\":" + std::to_string(st.records) + ",\"first_offset\":" +
-           std::to_string(st.first_offset == UINT64_MAX ? 0 : st.first_offset) +
-           ",\"next_offset\":" + std::to_string(st.next_offset) + ",\"gaps\":" + std::to_string(st.gaps) +
-           ",\"duplicates\":" + std::to_string(st.duplicates) + ",\"bad\":" + std::to_string(st.bad) + "}";
+           std::to_string(st.offsets.begin()) + ",\"next_offset\":" + std::to_string(st.offsets.end()) +
+           ",\"gaps\":" + std::to_string(holes.size()) + ",\"duplicates\":" + std::to_string(st.duplicates) +
+           ",\"late\":" + std::to_string(st.late) + ",\"bad\":" + std::to_string(st.bad) + "}";
   }
   const bool ok = gaps == 0 && dups == 0 && bad == 0;
   out += std::string("},\"ok\":") + (ok ? "true" : "false") + "}\n";

@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "outputs/batch_message.h"
 #include "outputs/cursor_file.h"
+#include "outputs/jetstream/subject_walk.h"
 #include "sinks/log_tail.h"
 
 namespace ringest {
@@ -25,6 +26,7 @@ constexpr int64_t kCursorEveryNs = 1'000'000'000;
 constexpr int64_t kLagEveryNs = 500'000'000;
 constexpr int64_t kDuplicateWindowNs = 120'000'000'000;  // JetStream's default
 constexpr int64_t kHeaderReserve = 512;  // our headers and Nats-Msg-Id take ~300 bytes
+constexpr uint64_t kMaxCheckedMessages = 20000;  // a check of the subject past this many resumes unchecked
 
 std::string nats_error(natsStatus s) {
   const char* text = nats_GetLastError(nullptr);
@@ -72,6 +74,7 @@ class Forwarder {
   struct InFlight {
     uint64_t first = 0, end = 0, bytes = 0;
     int64_t first_time_ns = 0;
+    uint64_t seq = 0;  // the stream's, once acknowledged
     bool acked = false;
   };
 
@@ -83,7 +86,14 @@ class Forwarder {
   // Publishes what batch `b` becomes (one message, or several cut from an
   // influx batch); false to be handed it again later.
   bool publish(const BatchView& b, std::span<const uint8_t> stored);
-  bool publish_one(const BatchMessage& msg, uint64_t stored_bytes);
+  // `end`: the offset below which everything is in the stream once this
+  // message is (its own end, or further when what follows is there already).
+  bool publish_one(const BatchMessage& msg, uint64_t stored_bytes, uint64_t end);
+  // Reads the log from `offset` on.
+  void read_from(uint64_t offset);
+  // The current hole is sent: on to the next, or to where forwarding goes on.
+  void next_fill();
+  void write_cursor_if_moved();
   void update_lag(int64_t now);
   void set_trouble(const std::string& why);
   static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
@@ -108,6 +118,18 @@ class Forwarder {
   uint64_t acks_ = 0;  // acks and failures seen (under mu_), to wake the forwarder
   std::deque<InFlight> in_flight_;  // published, in offset order
   std::atomic<uint64_t> acked_offset_{0};
+  // A point below which the stream is known complete: it holds every offset
+  // below ck_offset_, and every message of it that carries offsets at or
+  // above ck_offset_ has a sequence number above ck_seq_. A check after a
+  // failure walks the subject from there (under mu_).
+  bool ck_known_ = false;
+  uint64_t ck_offset_ = 0, ck_seq_ = 0;
+  uint64_t normal_from_ = 0;  // acked messages from this offset on move the point (under mu_)
+  // Holes the last check found in the stream, sent again in order, then
+  // forwarding goes on from after_fills_.
+  std::deque<OffsetCoverage::Range> fills_;
+  uint64_t after_fills_ = 0;
+  bool fill_done_ = false;  // the current hole is sent: the tail moves on
   uint64_t cursor_written_ = UINT64_MAX;
   int64_t next_cursor_ns_ = 0;
   int64_t next_lag_ns_ = 0;
@@ -197,6 +219,10 @@ Status JetStreamOutput::start() {
   if (st) st = check(natsOptions_SetMaxReconnect(opts_, -1), "max reconnect");
   if (st) st = check(natsOptions_SetReconnectWait(opts_, 250), "reconnect wait");
   if (st) st = check(natsOptions_SetTimeout(opts_, 2000), "timeout");
+  // A server that stops answering (stopped, cut off) is left within ~6 s for
+  // another one, not after nats.c's default of minutes.
+  if (st) st = check(natsOptions_SetPingInterval(opts_, 2000), "ping interval");
+  if (st) st = check(natsOptions_SetMaxPingsOut(opts_, 2), "max pings out");
   if (st) st = check(natsOptions_SetDisconnectedCB(opts_, on_disconnected, this), "disconnected callback");
   if (st) st = check(natsOptions_SetReconnectedCB(opts_, on_reconnected, this), "reconnected callback");
   if (st && !settings_.user.empty())
@@ -330,8 +356,16 @@ Forwarder::Forwarder(JetStreamOutput& out, PartitionSource src, OutputProbe& pro
   parse_encoding(s.encoding, encoding_);
   // Until the stream says where it stands, the cursor is the best guess of
   // what was acknowledged (for the lag metrics; never for resuming).
-  uint64_t cursor = 0;
-  if (read_cursor(cursor_path_, cursor)) acked_offset_.store(cursor);
+  uint64_t cursor = 0, seq = 0;
+  if (read_cursor(cursor_path_, cursor, &seq)) {
+    acked_offset_.store(cursor);
+    // Where a check of the stream after a restart may start.
+    if (seq > 0) {
+      ck_known_ = true;
+      ck_offset_ = cursor;
+      ck_seq_ = seq;
+    }
+  }
 }
 
 void Forwarder::stop(int wait_ms) {
@@ -346,8 +380,20 @@ void Forwarder::stop(int wait_ms) {
     jsCtx_Destroy(js_);
     js_ = nullptr;
   }
-  const uint64_t acked = acked_offset_.load();
-  if (acked != cursor_written_ && acked > 0) write_cursor(cursor_path_, acked);
+  write_cursor_if_moved();
+}
+
+void Forwarder::write_cursor_if_moved() {
+  uint64_t offset = acked_offset_.load(), seq = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (ck_known_) {
+      offset = ck_offset_;
+      seq = ck_seq_;
+    }
+  }
+  if (offset == cursor_written_ || offset == 0) return;
+  if (write_cursor(cursor_path_, offset, seq).ok()) cursor_written_ = offset;
 }
 
 void Forwarder::set_trouble(const std::string& why) {
@@ -406,19 +452,58 @@ bool Forwarder::resync() {
   jsOptions_Init(&jo);
   jo.Wait = s.ack_timeout_ms;
   natsStatus st = js_GetLastMsg(&last, js_, s.stream.c_str(), subject_.c_str(), &jo, &jerr);
+  const std::string part = "partition " + std::to_string(src_.partition);
+  bool known = false;
+  uint64_t ck_offset = 0, ck_seq = 0;
+  {
+    std::lock_guard lock(mu_);
+    known = ck_known_;
+    ck_offset = ck_offset_;
+    ck_seq = ck_seq_;
+  }
   uint64_t next = 0;
+  std::vector<OffsetCoverage::Range> holes;
   std::string from;
   if (st == NATS_OK) {
     const char* value = nullptr;
     if (natsMsgHeader_Get(last, kHeaderLastOffset, &value) != NATS_OK || value == nullptr) {
       natsMsg_Destroy(last);
-      set_trouble("partition " + std::to_string(src_.partition) + ": the last message on " + subject_ +
-                  " has no " + kHeaderLastOffset + " header: another writer uses this subject");
+      set_trouble(part + ": the last message on " + subject_ + " has no " + kHeaderLastOffset +
+                  " header: another writer uses this subject");
       return false;
     }
     next = std::stoull(value) + 1;
+    const uint64_t last_seq = natsMsg_GetSequence(last);
     natsMsg_Destroy(last);
     from = "after the stream's last message";
+    // A publish may have been lost while later ones were stored (a leader
+    // change can do that): the subject is checked from the last point known
+    // complete, and what it lacks is sent again.
+    if (!known) {
+      from += " (not checked: no earlier point known)";
+    } else if (ck_seq > last_seq) {
+      from += " (not checked: the stream's sequence numbers are behind the cursor's; was it recreated?)";
+    } else if (ck_seq < last_seq) {
+      SubjectWalk w = walk_subject(out_.connection(), js_, s.stream, subject_, ck_seq, last_seq,
+                                   kMaxCheckedMessages, static_cast<int>(s.ack_timeout_ms));
+      if (!w.error.empty() && w.messages < kMaxCheckedMessages) {
+        set_trouble(part + ": checking " + subject_ + " from offset " + std::to_string(ck_offset) + ": " + w.error);
+        return false;
+      }
+      next = std::max({next, w.offsets.end(), ck_offset});
+      if (!w.error.empty()) {
+        from += " (not checked: " + w.error + ")";
+      } else {
+        holes = w.offsets.holes(ck_offset);
+        from += " (checked from offset " + std::to_string(ck_offset) + ")";
+        if (holes.empty()) {
+          // Nothing of the subject up to last_seq carries offsets from next on.
+          std::lock_guard lock(mu_);
+          ck_offset_ = next;
+          ck_seq_ = last_seq;
+        }
+      }
+    }
   } else if (st == NATS_NOT_FOUND && jerr == JSNoMessageFoundErr) {
     uint64_t cursor = 0;
     if (read_cursor(cursor_path_, cursor)) {
@@ -428,30 +513,69 @@ bool Forwarder::resync() {
       next = 0;
       from = "from the start of the log (the subject is empty and there is no cursor)";
     }
+    // Any message the subject gets from now on comes after sequence 0.
+    std::lock_guard lock(mu_);
+    ck_known_ = true;
+    ck_offset_ = next;
+    ck_seq_ = 0;
   } else {
-    set_trouble("partition " + std::to_string(src_.partition) + ": cannot read the last message of " + subject_ +
-                ": " + nats_error(st));
+    set_trouble(part + ": cannot read the last message of " + subject_ + ": " + nats_error(st));
     return false;
   }
-  // Batches go on whole, CRC checked: their records are decoded only to be
-  // written as line protocol (and by the consumer).
-  tail_ = std::make_unique<LogTail>(src_.dir, next, 16u << 20,
-                                    encoding_ == Encoding::kBatch ? SegmentReader::Checks::kCrcOnly
-                                                                  : SegmentReader::Checks::kRecords);
-  resume_from_ = next;
+  fills_.assign(holes.begin(), holes.end());
+  after_fills_ = next;
+  fill_done_ = false;
+  {
+    std::lock_guard lock(mu_);
+    normal_from_ = next;
+  }
+  if (!holes.empty()) {
+    uint64_t missing = 0;
+    std::string ranges;
+    for (const auto& [a, b] : holes) {
+      missing += b - a;
+      if (ranges.size() < 200) ranges += (ranges.empty() ? "" : ", ") + std::to_string(a) + ".." + std::to_string(b - 1);
+    }
+    probe_.gap_records.add(missing);
+    spdlog::warn("output '{}': {}: {} lacks {} record(s) below offset {} ({}): publishes lost while later ones were "
+                 "stored; sending them again",
+                 s.name, part, subject_, missing, next, ranges);
+    next = holes.front().first;
+  }
+  read_from(next);
   acked_offset_.store(next);
   probe_.acked_offset.set(next);
   if (src_.hold != nullptr) src_.hold->release_below(next);
   set_trouble("");
-  out_.log_once(last_logged_, "partition " + std::to_string(src_.partition) + ": forwarding " + subject_ +
-                                  " from offset " + std::to_string(next) + ", " + from,
+  out_.log_once(last_logged_, part + ": forwarding " + subject_ + " from offset " + std::to_string(next) + ", " + from,
                 false);
   return true;
 }
 
+void Forwarder::read_from(uint64_t offset) {
+  // Batches go on whole, CRC checked: their records are decoded only to be
+  // written as line protocol (and by the consumer).
+  tail_ = std::make_unique<LogTail>(src_.dir, offset, 16u << 20,
+                                    encoding_ == Encoding::kBatch ? SegmentReader::Checks::kCrcOnly
+                                                                  : SegmentReader::Checks::kRecords);
+  resume_from_ = offset;
+}
+
+void Forwarder::next_fill() {
+  fills_.pop_front();
+  fill_done_ = false;
+  if (!fills_.empty()) {
+    read_from(fills_.front().first);
+    return;
+  }
+  read_from(after_fills_);
+  spdlog::info("output '{}': partition {}: the missing records are sent again; forwarding goes on from offset {}",
+               out_.settings().name, src_.partition, after_fills_);
+}
+
 bool Forwarder::publish(const BatchView& b, std::span<const uint8_t> stored) {
   const OutputSettings& s = out_.settings();
-  if (resync_needed_.load() || stop_.load()) return false;
+  if (resync_needed_.load() || stop_.load() || fill_done_) return false;
   // Nothing goes into the client's reconnect buffer: what was in the socket
   // when the connection dropped may be lost while what follows it arrives,
   // and forwarding resumes from the stream after a reconnect anyway.
@@ -480,13 +604,27 @@ bool Forwarder::publish(const BatchView& b, std::span<const uint8_t> stored) {
       return false;
     }
     const uint64_t share = stored.size() * msg.records / std::max<uint32_t>(b.header.record_count, 1);
-    if (!publish_one(msg, share)) return false;
+    if (!fills_.empty()) {
+      // Sending a hole again: up to its end, and what follows is there already.
+      const uint64_t hole_end = fills_.front().second;
+      if (msg.first_offset >= hole_end) {
+        fill_done_ = true;
+        return false;
+      }
+      if (msg.last_offset + 1 >= hole_end) {
+        const uint64_t then = fills_.size() > 1 ? fills_[1].first : after_fills_;
+        if (!publish_one(msg, share, std::max(then, msg.last_offset + 1))) return false;
+        fill_done_ = true;
+        return false;
+      }
+    }
+    if (!publish_one(msg, share, msg.last_offset + 1)) return false;
   }
   resume_from_ = b.header.end_offset();
   return true;
 }
 
-bool Forwarder::publish_one(const BatchMessage& msg, uint64_t stored_bytes) {
+bool Forwarder::publish_one(const BatchMessage& msg, uint64_t stored_bytes, uint64_t end) {
   const OutputSettings& s = out_.settings();
   natsMsg* m = nullptr;
   if (natsMsg_Create(&m, subject_.c_str(), nullptr, msg.body.data(), static_cast<int>(msg.body.size())) != NATS_OK)
@@ -501,7 +639,7 @@ bool Forwarder::publish_one(const BatchMessage& msg, uint64_t stored_bytes) {
   if (msg.raw_left_out > 0) natsMsgHeader_Set(m, kHeaderRawLeftOut, std::to_string(msg.raw_left_out).c_str());
   {
     std::lock_guard lock(mu_);
-    in_flight_.push_back({msg.first_offset, msg.last_offset + 1, stored_bytes, msg.first_time_ns, false});
+    in_flight_.push_back({msg.first_offset, end, stored_bytes, msg.first_time_ns, 0, false});
   }
   jsPubOptions po;
   jsPubOptions_Init(&po);
@@ -558,10 +696,20 @@ void Forwarder::on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, voi
     for (InFlight& f : self->in_flight_) {
       if (f.first != first) continue;
       f.acked = true;
+      f.seq = pa->Sequence;
       break;
     }
     while (!self->in_flight_.empty() && self->in_flight_.front().acked) {
-      self->acked_offset_.store(self->in_flight_.front().end);
+      const InFlight& f = self->in_flight_.front();
+      self->acked_offset_.store(f.end);
+      // Published in order after everything the stream held at the last
+      // check: the point known complete moves on (a hole sent again does not
+      // move it, later offsets were stored before it).
+      if (f.first >= self->normal_from_) {
+        self->ck_known_ = true;
+        self->ck_offset_ = f.end;
+        self->ck_seq_ = f.seq;
+      }
       self->in_flight_.pop_front();
     }
     ++self->acks_;
@@ -597,9 +745,9 @@ void Forwarder::update_lag(int64_t now) {
     probe_.lag_bytes.set(durable <= acked ? 0 : bytes + tail_->bytes_behind());
   }
   probe_.oldest_unacked_ns.set(static_cast<uint64_t>(oldest));
-  if (now >= next_cursor_ns_ && acked != cursor_written_ && acked > 0) {
+  if (now >= next_cursor_ns_) {
     next_cursor_ns_ = now + kCursorEveryNs;
-    if (write_cursor(cursor_path_, acked).ok()) cursor_written_ = acked;
+    write_cursor_if_moved();
   }
 }
 
@@ -619,6 +767,7 @@ void Forwarder::run() {
         continue;
       }
     }
+    if (fill_done_) next_fill();
     size_t handed = 0;
     if (!stuck_.load()) {
       handed = tail_->step([this](const BatchView& b, std::span<const uint8_t> stored) { return publish(b, stored); },

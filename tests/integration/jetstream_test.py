@@ -10,6 +10,9 @@
   after the stream's last message.
 - A server that is down at start, then up; stopped mid-stream, then back: lag
   shows and returns to 0, and the stream equals the log.
+- Publishes lost on the way (a proxy drops them) while later ones are
+  stored: when their acks time out the forwarder finds the holes in the
+  subject and sends them again; the stream then holds every record once.
 - A stream that does not exist with create_stream = false, wrong credentials,
   and a batch larger than the server's max_payload: each a clear error naming
   what is wrong, while ingestion into the local log goes on.
@@ -25,11 +28,12 @@ import sys
 import time
 
 from daemon_harness import Daemon, metric_sum, wait_log
-from nats_harness import NatsServer
+from nats_harness import DroppingProxy, NatsServer
 
 
 def output_toml(name, url, stream, prefix, encoding="batch", extra=""):
-    return (f'[[output]]\nname = "{name}"\nservers = ["{url}"]\nstream = "{stream}"\n'
+    urls = ", ".join(f'"{u}"' for u in ([url] if isinstance(url, str) else url))
+    return (f'[[output]]\nname = "{name}"\nservers = [{urls}]\nstream = "{stream}"\n'
             f'subject_prefix = "{prefix}"\nnode = "n1"\nencoding = "{encoding}"\n{extra}\n')
 
 
@@ -197,6 +201,32 @@ def test_server_down_then_up(args):
     print("server down at start and mid-stream: caught up, stream equals the log")
 
 
+def test_lost_publish(args):
+    nats = NatsServer(args.nats_server).start()
+    proxy = DroppingProxy(nats.port, "rl.n1.0", drop=[3, 4, 20])
+    d = Daemon(args.ringestd, extra=output_toml("js", proxy.url, "RL", "rl", extra="ack_timeout_ms = 1000"))
+    d.start()
+    send(args, d.ports["statsd"], max(20000, args.count // 20), 20000)
+    m = wait_forwarded(d, ["js"])
+    assert proxy.dropped == 3, proxy.dropped
+    lines = [l for l in d.log if "rl.n1.0 lacks" in l]
+    assert lines and "sending them again" in lines[0], "\n".join(d.log[-20:])
+    assert any("the missing records are sent again" in l for l in d.log)
+    gaps = metric_sum(m, "ringest_output_gap_records_total", partition="0")
+    assert gaps > 0 and metric_sum(m, "ringest_output_gap_records_total", partition="1") == 0
+    local = local_records(args, d.data)
+    summary, forwarded = stream_batch_records(args, nats.url, "RL", "rl")
+    sub = summary["subjects"]["rl.n1.0"]
+    assert sub["late"] >= 1 and sub["gaps"] == 0 and sub["duplicates"] == 0, sub
+    assert sorted(local) == sorted(forwarded)
+    for p in local:
+        assert sorted(forwarded[p]) == local[p], f"partition {p}: the stream differs from the log"
+    assert d.stop() == 0
+    nats.stop()
+    print(f"lost publishes: {proxy.dropped} dropped on the way, {int(gaps)} records found missing and sent again; "
+          f"the stream equals the log")
+
+
 def test_clear_errors(args):
     # A stream that does not exist, and may not be created.
     nats = NatsServer(args.nats_server).start()
@@ -265,6 +295,7 @@ def main():
         globals()["test_" + args.only](args)
         return 0
     test_clear_errors(args)
+    test_lost_publish(args)
     test_server_down_then_up(args)
     test_kill_loop(args)
     test_exactly_once_both_encodings(args)

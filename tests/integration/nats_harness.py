@@ -3,10 +3,14 @@ its store in scratch space, optional auth and max_payload; stopped (or
 killed) by the test, and killed at exit whatever happens."""
 
 import atexit
+import json
 import os
+import signal
 import socket
 import subprocess
+import threading
 import time
+import urllib.request
 
 from daemon_harness import scratch_dir
 
@@ -20,15 +24,24 @@ def free_tcp_port():
 
 
 class NatsServer:
-    def __init__(self, exe, port=None, user=None, password=None, max_payload=None):
+    def __init__(self, exe, port=None, user=None, password=None, max_payload=None, name=None, cluster=None):
         self.exe = exe
         self.port = port or free_tcp_port()
         self.dir = scratch_dir("ringest-nats-")
         conf = [f"listen: 127.0.0.1:{self.port}", f'jetstream {{ store_dir: "{self.dir}/js" }}']
+        if name:
+            conf.append(f"server_name: {name}")
+        if cluster:  # (its own route port, every route port)
+            own, routes = cluster
+            conf.append(f"cluster {{ name: ringest-test, listen: 127.0.0.1:{own}, routes: [" +
+                        ", ".join(f"nats-route://127.0.0.1:{r}" for r in routes) + "] }")
+            self.http_port = free_tcp_port()
+            conf.append(f"http: 127.0.0.1:{self.http_port}")
         if max_payload:
             conf.append(f"max_payload: {max_payload}")
         if user:
             conf.append(f'authorization {{ user: "{user}", password: "{password}" }}')
+        self.name = name
         self.conf = os.path.join(self.dir, "nats.conf")
         with open(self.conf, "w") as f:
             f.write("\n".join(conf) + "\n")
@@ -52,10 +65,155 @@ class NatsServer:
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
             self.proc.terminate()
             self.proc.wait(30)
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
             self.proc.kill()
             self.proc.wait(30)
+
+    def jsz(self):
+        """The server's JetStream report, streams included (cluster servers only)."""
+        url = f"http://127.0.0.1:{self.http_port}/jsz?accounts=true&streams=true"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return json.load(r)
+
+
+class NatsCluster:
+    """Three (or more) JetStream servers routed to each other on loopback."""
+
+    def __init__(self, exe, size=3):
+        routes = [free_tcp_port() for _ in range(size)]
+        self.servers = [NatsServer(exe, name=f"s{i + 1}", cluster=(routes[i], routes)) for i in range(size)]
+        self.urls = [s.url for s in self.servers]
+
+    def start(self):
+        for s in self.servers:
+            s.start()
+        self.wait_meta_leader()
+        return self
+
+    def up(self):
+        return [s for s in self.servers if s.proc and s.proc.poll() is None]
+
+    def wait_meta_leader(self, timeout_s=60):
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            try:
+                if all(s.jsz().get("meta_cluster", {}).get("leader") for s in self.up()):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError("the cluster elected no JetStream meta leader")
+
+    def stream_leader(self, stream, timeout_s=60):
+        """The server leading `stream` now, once one leads it."""
+        deadline = time.time() + timeout_s
+        while time.time() < deadline:
+            for s in self.up():
+                try:
+                    for acc in s.jsz().get("account_details", []):
+                        for st in acc.get("stream_detail", []):
+                            leader = st["name"] == stream and st.get("cluster", {}).get("leader")
+                            if leader:
+                                return next(x for x in self.servers if x.name == leader)
+                except (OSError, ValueError, StopIteration):
+                    pass
+            time.sleep(0.25)
+        raise RuntimeError(f"no server leads stream {stream}")
+
+    def stop(self):
+        for s in self.servers:
+            s.stop()
+
+    def kill(self):
+        for s in self.servers:
+            s.kill()
+
+
+class DroppingProxy:
+    """A TCP proxy in front of a NATS server that passes everything through
+    except the publishes to `subject` whose number (1, 2, ...) is in `drop`:
+    those vanish as if lost on the way, so their acks never come while later
+    publishes are stored."""
+
+    def __init__(self, upstream_port, subject, drop):
+        self.upstream_port = upstream_port
+        self.subject = subject.encode()
+        self.drop = set(drop)
+        self.seen = 0
+        self.dropped = 0
+        self.lock = threading.Lock()
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.url = f"nats://127.0.0.1:{self.port}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._copy, args=(upstream, client), daemon=True).start()
+            threading.Thread(target=self._filter, args=(client, upstream), daemon=True).start()
+
+    @staticmethod
+    def _copy(src, dst):
+        try:
+            while (data := src.recv(65536)):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _keep(self, line):
+        parts = line.split()
+        if len(parts) < 2 or parts[1] != self.subject:
+            return True
+        with self.lock:
+            self.seen += 1
+            if self.seen in self.drop:
+                self.dropped += 1
+                return False
+        return True
+
+    def _filter(self, src, dst):
+        buf = b""
+        try:
+            while (data := src.recv(65536)):
+                buf += data
+                out = bytearray()
+                while (i := buf.find(b"\r\n")) >= 0:
+                    line = buf[:i]
+                    op = line.split(b" ", 1)[0].upper()
+                    if op in (b"PUB", b"HPUB"):
+                        end = i + 2 + int(line.split()[-1]) + 2
+                        if len(buf) < end:
+                            break
+                        if self._keep(line):
+                            out += buf[:end]
+                        buf = buf[end:]
+                    else:
+                        out += buf[:i + 2]
+                        buf = buf[i + 2:]
+                dst.sendall(out)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass

@@ -6,6 +6,8 @@
 
 #include "outputs/batch_message.h"
 #include "outputs/cursor_file.h"
+#include "outputs/offset_coverage.h"
+#include "sinks/crc32c.h"
 #include "sinks/log_tail.h"
 #include "sinks/point_line.h"
 #include "tests/sinks/partition_log_helpers.h"
@@ -145,9 +147,13 @@ TEST_CASE("cursor file: round trip, the latest value, and nothing from a damaged
   REQUIRE(write_cursor(p, 12345).ok());
   REQUIRE(read_cursor(p, v));
   CHECK(v == 12345);
-  REQUIRE(write_cursor(p, 99).ok());
-  REQUIRE(read_cursor(p, v));
+  uint64_t seq = 5;
+  REQUIRE(read_cursor(p, v, &seq));
+  CHECK(seq == 0);
+  REQUIRE(write_cursor(p, 99, 4242).ok());
+  REQUIRE(read_cursor(p, v, &seq));
   CHECK(v == 99);
+  CHECK(seq == 4242);
   std::vector<uint8_t> bytes = test::read_bytes(p);
   for (size_t i = 0; i < bytes.size(); ++i) {
     std::vector<uint8_t> bad = bytes;
@@ -156,6 +162,46 @@ TEST_CASE("cursor file: round trip, the latest value, and nothing from a damaged
     uint64_t got = 0;
     CHECK_FALSE(read_cursor(p, got));
   }
+  // A version 1 file (no sequence number) still reads.
+  const std::string v1 = "ringest-cursor 1 777";
+  char crc[16];
+  std::snprintf(crc, sizeof crc, " %08x\n", static_cast<unsigned>(crc32c::value(v1.data(), v1.size())));
+  const std::string line = v1 + crc;
+  test::write_bytes(p, std::vector<uint8_t>(line.begin(), line.end()));
+  seq = 9;
+  REQUIRE(read_cursor(p, v, &seq));
+  CHECK(v == 777);
+  CHECK(seq == 0);
+}
+
+TEST_CASE("offset coverage: holes, overlaps and late arrivals") {
+  OffsetCoverage c;
+  CHECK(c.empty());
+  CHECK(c.add(0, 10) == 0);
+  CHECK(c.add(20, 30) == 0);  // [10, 20) missing
+  CHECK(c.add(40, 45) == 0);  // [30, 40) missing
+  CHECK(c.end() == 45);
+  CHECK(c.holes(0) == std::vector<OffsetCoverage::Range>{{10, 20}, {30, 40}});
+  CHECK(c.holes(5) == std::vector<OffsetCoverage::Range>{{10, 20}, {30, 40}});
+  CHECK(c.holes(25) == std::vector<OffsetCoverage::Range>{{30, 40}});
+  CHECK(c.holes(45).empty());
+  // A late arrival fills a hole; one overlapping what is there counts the overlap.
+  CHECK(c.add(10, 20) == 0);
+  CHECK(c.holes(0) == std::vector<OffsetCoverage::Range>{{30, 40}});
+  CHECK(c.add(28, 33) == 2);
+  CHECK(c.holes(0) == std::vector<OffsetCoverage::Range>{{33, 40}});
+  CHECK(c.add(0, 45) == 38);
+  CHECK(c.holes(0).empty());
+  CHECK(c.begin() == 0);
+  CHECK(c.end() == 45);
+  CHECK(c.add(7, 7) == 0);
+  // Touching ranges merge.
+  OffsetCoverage t;
+  t.add(5, 6);
+  t.add(6, 8);
+  t.add(3, 5);
+  CHECK(t.holes(3).empty());
+  CHECK(t.holes(0) == std::vector<OffsetCoverage::Range>{{0, 3}});
 }
 
 }  // namespace ringest
