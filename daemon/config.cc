@@ -1,6 +1,8 @@
 // The settings table and the TOML loader (see config.h for the contract).
 #include "daemon/config.h"
 
+#include "daemon/config_files.h"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -561,7 +563,7 @@ std::string apply(const Spec& spec, const toml::node& node, Ref ref) {
   return "";
 }
 
-uint32_t line_of(const toml::node& n) { return n.source().begin.line; }
+const toml::source_region& line_of(const toml::node& n) { return n.source(); }
 
 class Loader {
  public:
@@ -585,14 +587,14 @@ class Loader {
         for (auto&& [k, v] : *t) {
           const Spec* spec = find_spec(section, k.str());
           const std::string name = std::string(section) + "." + std::string(k.str());
-          if (spec == nullptr) return fail(k.source().begin.line, name, "unknown key");
+          if (spec == nullptr) return fail(k.source(), name, "unknown key");
           if (std::string why = apply(*spec, v, spec->bind(out, unused)); !why.empty()) {
             return fail(line_of(v), name, why);
           }
           lines_[name] = line_of(v);
         }
       } else {
-        return fail(key.source().begin.line, section,
+        return fail(key.source(), section,
                     "unknown key (sections: storage, receive, parser, metrics, log, listener, output)");
       }
     }
@@ -607,8 +609,10 @@ class Loader {
   const std::string& error() const { return error_; }
 
  private:
-  bool fail(uint32_t line, std::string_view key, std::string_view problem) {
-    error_ = std::string(source_) + ":" + std::to_string(line) + ": " + std::string(key) + ": " +
+  // Where a node came from: its file (the merged table's nodes come from several).
+  bool fail(const toml::source_region& at, std::string_view key, std::string_view problem) {
+    error_ = (at.path ? *at.path : std::string(source_)) + ":" + std::to_string(at.begin.line) + ": " +
+             std::string(key) + ": " +
              std::string(problem);
     return false;
   }
@@ -630,12 +634,12 @@ class Loader {
                     "expected a table (got " + std::string(type_name(item.type())) + ")");
       }
       ListenerSettings l;
-      uint32_t name_line = line_of(item);
+      toml::source_region name_line = line_of(item);
       bool named = false;
       for (auto&& [k, v] : *t) {
         const Spec* spec = find_spec(kListener, k.str());
         const std::string name = prefix + "." + std::string(k.str());
-        if (spec == nullptr) return fail(k.source().begin.line, name, "unknown key");
+        if (spec == nullptr) return fail(k.source(), name, "unknown key");
         if (std::string why = apply(*spec, v, spec->bind(unused, l)); !why.empty()) {
           return fail(line_of(v), name, why);
         }
@@ -672,11 +676,11 @@ class Loader {
         return fail(line_of(item), prefix, "expected a table (got " + std::string(type_name(item.type())) + ")");
       }
       OutputSettings o;
-      uint32_t line = line_of(item);
+      toml::source_region line = line_of(item);
       for (auto&& [k, v] : *t) {
         const Spec* spec = find_spec(kOutput, k.str());
         const std::string name = prefix + "." + std::string(k.str());
-        if (spec == nullptr) return fail(k.source().begin.line, name, "unknown key");
+        if (spec == nullptr) return fail(k.source(), name, "unknown key");
         if (std::string why = apply(*spec, v, spec->bind_output(o)); !why.empty()) return fail(line_of(v), name, why);
         if (k.str() == "name") line = line_of(v);
       }
@@ -709,16 +713,18 @@ class Loader {
     return true;
   }
 
-  uint32_t line(const std::string& a, const std::string& b) const {
+  toml::source_region line(const std::string& a, const std::string& b) const {
     auto ia = lines_.find(a), ib = lines_.find(b);
-    uint32_t la = ia == lines_.end() ? 0 : ia->second;
-    uint32_t lb = ib == lines_.end() ? 0 : ib->second;
-    return std::max(la, lb);
+    if (ia == lines_.end()) return ib == lines_.end() ? toml::source_region{} : ib->second;
+    if (ib == lines_.end()) return ia->second;
+    // The later of the two, in one file; else the second key's.
+    const bool same_file = ia->second.path && ib->second.path && *ia->second.path == *ib->second.path;
+    return same_file && ia->second.begin.line > ib->second.begin.line ? ia->second : ib->second;
   }
 
   std::string_view source_;
   std::string error_;
-  std::map<std::string, uint32_t> lines_;  // dotted key -> line, for cross checks
+  std::map<std::string, toml::source_region> lines_;  // dotted key -> where, for cross checks
 };
 
 // Sizes read better in binary units where they are exact.
@@ -757,17 +763,11 @@ bool same_value(Ref a, Ref b) {
 
 }  // namespace
 
-ConfigResult parse_config(std::string_view toml_text, std::string_view source_name) {
+namespace {
+
+ConfigResult load_table(const toml::table& root, std::string_view source_name) {
   ConfigResult result;
   try {
-    toml::table root;
-    try {
-      root = toml::parse(toml_text, source_name);
-    } catch (const toml::parse_error& e) {
-      result.error = std::string(source_name) + ":" + std::to_string(e.source().begin.line) +
-                     ": syntax error: " + std::string(e.description());
-      return result;
-    }
     Settings settings;
     Loader loader(source_name);
     if (!loader.load(root, settings)) {
@@ -782,41 +782,40 @@ ConfigResult parse_config(std::string_view toml_text, std::string_view source_na
   return result;
 }
 
-ConfigResult load_config(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  std::error_code ec;
-  const std::filesystem::file_status st = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(st)) {
+}  // namespace
+
+ConfigResult parse_config(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    ConfigResult result;
+    result.error = std::string(source_name) + ":" + std::to_string(e.source().begin.line) +
+                   ": syntax error: " + std::string(e.description());
+    return result;
+  } catch (const std::exception& e) {
+    ConfigResult result;
+    result.error = std::string(source_name) + ": " + e.what();
+    return result;
+  }
+  return load_table(root, source_name);
+}
+
+ConfigResult load_config(const std::filesystem::path& path, const std::filesystem::path& config_dir) {
+  ConfigFiles files;
+  try {
+    files = read_config_files(path, config_dir);
+  } catch (const std::exception& e) {
+    files.error = path.string() + ": " + e.what();
+  }
+  if (!files.error.empty()) {
     ConfigResult r;
-    r.error = name + ": cannot open: " + (ec ? ec.message() : std::string("No such file or directory"));
+    r.error = files.error;
     return r;
   }
-  if (!std::filesystem::is_regular_file(st)) {
-    ConfigResult r;
-    r.error = name + ": not a regular file" + (std::filesystem::is_directory(st) ? " (a directory)" : "");
-    return r;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    ConfigResult r;
-    r.error = name + ": cannot open: " + std::generic_category().message(errno);
-    return r;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    ConfigResult r;
-    r.error = name + ": cannot read";
-    return r;
-  }
-  // An empty file would mean every default: one listener on the default port,
-  // which a truncated file or a wrong path is far more likely to be than intent.
-  if (text.str().find_first_not_of(" \t\r\n") == std::string::npos) {
-    ConfigResult r;
-    r.error = name + ": empty configuration file (want at least one [[listener]])";
-    return r;
-  }
-  return parse_config(text.str(), name);
+  ConfigResult r = load_table(files.root, path.string());
+  r.files = std::move(files.files);
+  return r;
 }
 
 std::vector<SettingDoc> setting_docs() {

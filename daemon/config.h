@@ -1,4 +1,5 @@
-// Configuration: reads the one TOML file into the plain structs of settings.h.
+// Configuration: reads the TOML files (the main one and its drop-ins,
+// config_files.h) into the plain structs of settings.h.
 //
 // Every key is declared once, in the settings table in config.cc (key, bounds,
 // description, whether a reload applies it); the same table drives parsing,
@@ -27,11 +28,14 @@ namespace ringest {
 struct ConfigResult {
   std::optional<Settings> settings;  // set on success
   std::string error;                 // one line, set on failure
+  std::vector<std::string> files;    // read, the main one first (load_config)
   bool ok() const { return settings.has_value(); }
 };
 
-// Reads and validates the file at `path`; errors name the path as given.
-ConfigResult load_config(const std::filesystem::path& path);
+// Reads and validates the file at `path` and the drop-ins of `config_dir`
+// (empty: conf.d beside the file, when it exists); errors name the file as
+// given and the line.
+ConfigResult load_config(const std::filesystem::path& path, const std::filesystem::path& config_dir = {});
 
 // Validates `toml_text`; `source_name` is the file name used in errors.
 // An empty text is a valid configuration: every default, one statsd listener.

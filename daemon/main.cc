@@ -20,11 +20,14 @@ int main(int argc, char** argv) {
   CLI::App app{"ringestd — UDP telemetry ingestion daemon (StatsD/DogStatsD into a checksummed segment log)"};
   // Options start with '-' on Windows too: "/data/x.toml" is a path.
   app.allow_windows_style_options(false);
-  std::string config_path, check_path, log_level, log_format = "text", log_file;
+  std::string config_path, check_path, config_dir, log_level, log_format = "text", log_file;
   bool version = false;
   // Checked by the loader, so a missing file exits 78 with the same message as --check.
   app.add_option("-c,--config", config_path, "Run with this TOML configuration file");
   app.add_option("--check", check_path, "Validate a configuration file and exit (0 valid, 78 invalid)");
+  app.add_option("--config-dir", config_dir,
+                 "Merge every *.toml here, in name order, after the configuration file (default: conf.d beside "
+                 "it, when it exists)");
   app.add_flag("-V,--version", version, "Print the version and exit");
   app.add_option("--log-level", log_level, "Override [log] level: trace|debug|info|warn|error|critical");
   app.add_option("--log-format", log_format, "Log line format: text (journald priority prefixes under systemd), "
@@ -50,12 +53,18 @@ int main(int argc, char** argv) {
     return exit_code::kOk;
   }
   if (!check_path.empty()) {
-    ConfigResult r = load_config(check_path);
+    ConfigResult r = load_config(check_path, config_dir);
     if (!r.ok()) {
       std::fprintf(stderr, "%s\n", r.error.c_str());
       return exit_code::kConfig;
     }
-    std::printf("%s: ok\n", check_path.c_str());
+    std::printf("%s: ok", check_path.c_str());
+    if (r.files.size() > 1) {
+      std::printf(" (with");
+      for (size_t i = 1; i < r.files.size(); ++i) std::printf(" %s", r.files[i].c_str());
+      std::printf(")");
+    }
+    std::printf("\n");
     return exit_code::kOk;
   }
   if (config_path.empty()) {
@@ -71,6 +80,7 @@ int main(int argc, char** argv) {
     // configuration (storage.dir) mean the configuration's own directory.
     std::error_code ec;
     std::filesystem::path config = std::filesystem::absolute(config_path, ec);
+    if (!config_dir.empty()) config_dir = std::filesystem::absolute(config_dir, ec).string();
     std::filesystem::current_path(config.parent_path(), ec);
     config_path = config.string();
   }
@@ -89,7 +99,7 @@ int main(int argc, char** argv) {
     return run_as_service([] { return exit_code::kUsage; });
   }
   auto daemon = [&]() -> int {
-    ConfigResult r = load_config(config_path);
+    ConfigResult r = load_config(config_path, config_dir);
     if (!r.ok()) {
       if (as_service) spdlog::critical("{}", r.error);
       else std::fprintf(stderr, "%s\n", r.error.c_str());
@@ -100,8 +110,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ringestd: %s\n", log_error.c_str());
       return exit_code::kUsage;
     }
-    spdlog::info("ringestd {} starting with {}{}", RINGEST_VERSION, config_path, as_service ? " as a service" : "");
-    return run_daemon(*r.settings, config_path);
+    std::string with;
+    for (size_t i = 1; i < r.files.size(); ++i) with += (i == 1 ? " and " : ", ") + r.files[i];
+    spdlog::info("ringestd {} starting with {}{}{}", RINGEST_VERSION, config_path, with, as_service ? " as a service" : "");
+    return run_daemon(*r.settings, ConfigSource{config_path, config_dir});
   };
   return as_service ? run_as_service(daemon) : daemon();
 }

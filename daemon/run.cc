@@ -30,10 +30,10 @@ int exit_code_for(Pipeline::Failure::Kind kind) {
   }
 }
 
-void reload(const std::string& path, Pipeline& pipeline, DaemonStatus& status, ServiceNotifier& notify) {
+void reload(const ConfigSource& config, Pipeline& pipeline, DaemonStatus& status, ServiceNotifier& notify) {
   notify.reloading();
   status.reloads.fetch_add(1);
-  ConfigResult r = load_config(path);
+  ConfigResult r = load_config(config.path, config.dir);
   if (!r.ok()) {
     // The running configuration stays in force.
     spdlog::error("reload: {} (the running configuration is unchanged)", r.error);
@@ -50,7 +50,9 @@ void reload(const std::string& path, Pipeline& pipeline, DaemonStatus& status, S
   status.last_reload_ok.store(st.ok());
   if (st) {
     status.last_reload_success_unix.store(double(wall_ns()) / 1e9);
-    spdlog::info("reload: applied {}", path);
+    std::string with;
+    for (size_t i = 1; i < r.files.size(); ++i) with += (i == 1 ? " and " : ", ") + r.files[i];
+    spdlog::info("reload: applied {}{}", config.path, with);
   } else {
     spdlog::error("reload: not applied in full: {}", st.message());
     status.reload_failures.fetch_add(1);
@@ -60,7 +62,7 @@ void reload(const std::string& path, Pipeline& pipeline, DaemonStatus& status, S
 
 }  // namespace
 
-int run_daemon(const Settings& settings, const std::string& config_path) {
+int run_daemon(const Settings& settings, const ConfigSource& config) {
   // Stop and reload requests are taken by this thread alone: take them over
   // before any other thread exists.
   ControlRequests control;
@@ -109,8 +111,8 @@ int run_daemon(const Settings& settings, const std::string& config_path) {
     ControlRequest request = control.wait(watchdog_ms > 0 ? watchdog_ms : -1);
     if (request == ControlRequest::kNone) continue;  // time for the next watchdog ping
     if (request == ControlRequest::kReload) {
-      spdlog::info("{}: reloading {}", control.source(), config_path);
-      reload(config_path, *pipeline, status, notify);
+      spdlog::info("{}: reloading {}", control.source(), config.path);
+      reload(config, *pipeline, status, notify);
       continue;
     }
     spdlog::info("{}: draining", control.source());

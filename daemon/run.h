@@ -1,5 +1,5 @@
 // The console daemon: start the pipeline and the HTTP endpoint, then wait
-// for signals — SIGHUP reloads the configuration file, SIGINT/SIGTERM drain
+// for signals — SIGHUP reloads the configuration (file and drop-ins), SIGINT/SIGTERM drain
 // and stop. Returns the process exit code (daemon/exit_codes.h).
 #pragma once
 
@@ -9,6 +9,12 @@
 
 namespace ringest {
 
-int run_daemon(const Settings& settings, const std::string& config_path);
+// Where a reload reads the configuration again.
+struct ConfigSource {
+  std::string path;
+  std::string dir;  // drop-ins; empty for conf.d beside path, when it exists
+};
+
+int run_daemon(const Settings& settings, const ConfigSource& config);
 
 }  // namespace ringest

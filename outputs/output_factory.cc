@@ -21,8 +21,8 @@ std::string check_output(const OutputSettings& s) {
   return "";
 }
 
-std::unique_ptr<Output> make_output(const OutputSettings& s, std::vector<PartitionSource> partitions,
-                                    const std::filesystem::path& state_dir, std::string& error) {
+std::unique_ptr<Output> make_output(const OutputSettings& s, [[maybe_unused]] std::vector<PartitionSource> partitions,
+                                    [[maybe_unused]] const std::filesystem::path& state_dir, std::string& error) {
   error = check_output(s);
   if (!error.empty()) return nullptr;
 #if defined(RINGEST_HAVE_JETSTREAM)
