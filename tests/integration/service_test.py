@@ -71,7 +71,7 @@ def test_unit_file():
     if analyze:
         path = os.path.join(scratch_dir("ringest-unit-"), "ringestd.service")
         with open(path, "w") as f:
-            f.write(unit.replace("/usr/local/bin/ringestd", "/bin/true"))
+            f.write(unit.replace("/usr/bin/ringestd", "/bin/true"))
         r = subprocess.run([analyze, "verify", path], capture_output=True, text=True)
         assert r.returncode == 0 and not r.stderr.strip(), r.stderr
         print("unit: systemd-analyze verify clean")
