@@ -1,15 +1,18 @@
 #!/usr/bin/python3
 """Forwarding to JetStream beside local append only, side by side in one run.
 
-For each load (plain StatsD, ~28 bytes a line), ringestd runs three ways in
+For each load (plain StatsD, ~28 bytes a line), ringestd runs four ways in
 turn with the same ringest-loadgen load: without an output, with a batch
 output and with an influx output to one local nats-server (JetStream, file
-store). CPU is ringestd's utime + stime (/proc) from before the load until
+store), and with a batch output to a three-server cluster on loopback (an R3
+stream: every message stored by the leader and acknowledged once a second
+server has it). CPU is ringestd's utime + stime (/proc) from before the load until
 every datagram is stored and (with an output) acknowledged, per line sent.
 Lag is the largest ringest_output_lag_seconds scraped every 0.25 s; the
 catch-up time is from the end of the load until every record is
 acknowledged. Forwarded records/s and MB/s (the log's bytes) are over the
-time from the start of the load until the last record was acknowledged. nats-server's own CPU is shown apart.
+time from the start of the load until the last record was acknowledged. nats-server's own CPU
+(all three servers' for the cluster) is shown apart.
 
 Usage: bench/forward_bench.py BUILD [--seconds 6] [--nats-server /usr/sbin/nats-server]"""
 
@@ -24,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from daemon_harness import Daemon, metric_sum  # noqa: E402
-from nats_harness import NatsServer  # noqa: E402
+from nats_harness import NatsCluster, NatsServer  # noqa: E402
 from process_cpu import process_cpu_ns  # noqa: E402
 
 LOADS = [(30, 100000), (30, 50000), (1, 50000)]
@@ -32,9 +35,15 @@ if os.environ.get("FORWARD_BENCH_LOADS"):
     LOADS = [tuple(int(x) for x in l.split("x")) for l in os.environ["FORWARD_BENCH_LOADS"].split(",")]  # (lines per datagram, datagrams/s)
 
 
-def output_toml(url, encoding):
-    return (f'[[output]]\nname = "js"\nservers = ["{url}"]\nstream = "BENCH"\nsubject_prefix = "bench"\n'
-            f'node = "n1"\nencoding = "{encoding}"\n')
+# (label, encoding, servers): what each run forwards to; "" is local append only.
+TARGETS = [("none (local append)", "", 0), ("batch", "batch", 1), ("influx", "influx", 1),
+           ("batch → R3 cluster", "batch", 3)]
+
+
+def output_toml(urls, encoding):
+    servers = ", ".join(f'"{u}"' for u in urls)
+    return (f'[[output]]\nname = "js"\nservers = [{servers}]\nstream = "BENCH"\nsubject_prefix = "bench"\n'
+            f'node = "n1"\nencoding = "{encoding}"\nreplicas = {len(urls)}\n')
 
 
 def caught_up(m):
@@ -48,9 +57,14 @@ def caught_up(m):
     return bool(parts)
 
 
-def run(args, lines, rate, encoding):
-    nats = NatsServer(args.nats_server).start() if encoding else None
-    extra = output_toml(nats.url, encoding) if encoding else ""
+def run(args, lines, rate, encoding, servers):
+    if servers == 1:
+        nats = [NatsServer(args.nats_server).start()]
+    elif servers:
+        nats = NatsCluster(args.nats_server, size=servers).start().servers
+    else:
+        nats = []
+    extra = output_toml([n.url for n in nats], encoding) if encoding else ""
     d = Daemon(os.path.join(args.build, "daemon", "ringestd"), extra=extra).start()
     max_lag = [0.0]
     stop = threading.Event()
@@ -65,11 +79,11 @@ def run(args, lines, rate, encoding):
 
     try:
         if encoding:
-            time.sleep(0.5)  # connected, stream created
+            time.sleep(0.5 if servers == 1 else 3)  # connected, stream created (and its leader elected)
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         cpu0 = process_cpu_ns(d.proc.pid)
-        nats_cpu0 = process_cpu_ns(nats.proc.pid) if nats else 0
+        nats_cpu0 = sum(process_cpu_ns(n.proc.pid) for n in nats)
         gen = subprocess.run([os.path.join(args.build, "tools", "ringest-loadgen"), "--target",
                               f"127.0.0.1:{d.ports['statsd']}", "--format", "statsd-plain", "--lines", str(lines),
                               "--count", str(rate * args.seconds), "--rate", str(rate)],
@@ -82,13 +96,13 @@ def run(args, lines, rate, encoding):
             m = d.metrics()
         catch_up = time.time() - ended
         cpu1 = process_cpu_ns(d.proc.pid)
-        nats_cpu = (process_cpu_ns(nats.proc.pid) - nats_cpu0) / sent["lines"] if nats else 0
+        nats_cpu = (sum(process_cpu_ns(n.proc.pid) for n in nats) - nats_cpu0) / sent["lines"]
         stop.set()
         watcher.join()
     finally:
         d.stop()
-        if nats:
-            nats.stop()
+        for n in nats:
+            n.stop()
     stored = metric_sum(m, "ringest_stored_datagrams_total")
     stored_bytes = metric_sum(m, "ringest_log_bytes_written_total")
     acked = metric_sum(m, "ringest_output_acked_records_total")
@@ -110,14 +124,14 @@ def main():
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for lines, rate in LOADS:
         base = None
-        for encoding in ("", "batch", "influx"):
-            r = run(args, lines, rate, encoding)
+        for label, encoding, servers in TARGETS:
+            r = run(args, lines, rate, encoding, servers)
             if not encoding:
                 base = r["ns_per_line"]
-                print(f"| {lines} line(s) @ {rate:,}/s | none (local append) | {r['ns_per_line']:,.0f} | — | "
+                print(f"| {lines} line(s) @ {rate:,}/s | {label} | {r['ns_per_line']:,.0f} | — | "
                       f"{r['loss'] * 100:.2f}% | — | — | — | — | — |", flush=True)
                 continue
-            print(f"| {lines} line(s) @ {rate:,}/s | {encoding} | {r['ns_per_line']:,.0f} | "
+            print(f"| {lines} line(s) @ {rate:,}/s | {label} | {r['ns_per_line']:,.0f} | "
                   f"{(r['ns_per_line'] / base - 1) * 100:+.0f}% | {r['loss'] * 100:.2f}% | {r['lag']:.2f} s | "
                   f"{r['catch_up']:.1f} s | {r['records_per_s']:,.0f} | {r['mb_per_s']:.1f} | "
                   f"{r['nats_ns_per_line']:,.0f} |", flush=True)
