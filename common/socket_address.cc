@@ -55,4 +55,23 @@ void to_source(const sockaddr* sa, SourceAddress& out) {
   }
 }
 
+constexpr std::string_view kUnixScheme = "unix://";
+constexpr size_t kMaxUnixPath = 107;  // sockaddr_un's sun_path, less its terminating NUL
+
+bool unix_socket_path(std::string_view address, std::string& path) {
+  if (!address.starts_with(kUnixScheme)) return false;
+  path = std::string(address.substr(kUnixScheme.size()));
+  return true;
+}
+
+std::string check_unix_address(std::string_view address) {
+  std::string path;
+  if (!unix_socket_path(address, path)) return "";
+  const std::string got = " (got \"" + std::string(address) + "\")";
+  if (path.empty() || path[0] != '/') return "a Unix socket address is unix:///absolute/path" + got;
+  if (path.size() > kMaxUnixPath) return "a Unix socket path has at most 107 bytes" + got;
+  if (path.back() == '/') return "a Unix socket address names a file, not a directory" + got;
+  return "";
+}
+
 }  // namespace ringest

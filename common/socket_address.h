@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "common/socket_api.h"
 #include "common/source_address.h"
@@ -18,5 +19,11 @@ Status resolve(const std::string& address, sockaddr_storage& sa, socklen_t& len)
 
 // An IPv4 or IPv6 sockaddr as a SourceAddress; anything else as the empty one.
 void to_source(const sockaddr* sa, SourceAddress& out);
+
+// A Unix datagram socket's address, "unix:///run/ringest/dsd.socket": true,
+// with `path` the absolute path after "unix://". False for anything else.
+bool unix_socket_path(std::string_view address, std::string& path);
+// What is wrong with a "unix://" address ("" when it is good, or not one).
+std::string check_unix_address(std::string_view address);
 
 }  // namespace ringest

@@ -4,6 +4,29 @@
 
 namespace ringest {
 
+namespace {
+
+void put_le32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+uint32_t get_le32(const uint8_t* p) {
+  return p[0] | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+}
+
+}  // namespace
+
+SourceAddress SourceAddress::unix_peer(uint32_t pid, uint32_t uid) {
+  SourceAddress a;
+  a.family = kUnix;
+  put_le32(a.addr, pid);
+  put_le32(a.addr + 4, uid);
+  return a;
+}
+
+uint32_t SourceAddress::unix_pid() const { return get_le32(addr); }
+uint32_t SourceAddress::unix_uid() const { return get_le32(addr + 4); }
+
 std::string SourceAddress::to_string() const {
   char text[INET6_ADDRSTRLEN];
   if (family == kIPv4) {
@@ -16,6 +39,7 @@ std::string SourceAddress::to_string() const {
     if (inet_ntop(AF_INET6, addr, text, sizeof text) == nullptr) return "";
     return "[" + std::string(text) + "]:" + std::to_string(port);
   }
+  if (family == kUnix) return "pid=" + std::to_string(unix_pid()) + ",uid=" + std::to_string(unix_uid());
   return "";
 }
 

@@ -18,6 +18,7 @@
 
 #include "common/host_port.h"
 #include "common/ip_address.h"
+#include "common/socket_address.h"
 #include "daemon/formats/parser.h"
 #include "outputs/output.h"
 #include "rio/engine.h"
@@ -36,6 +37,8 @@ enum class Check : uint8_t {
   kRange,           // an integer in [min, max]
   kChoice,          // a string in `choices`
   kAddress,         // host:port or [v6]:port
+  kListenAddress,   // host:port, [v6]:port or unix:///path
+  kFileMode,        // octal permission bits: "0660"
   kAddressOrEmpty,  // the same, or "" to disable
   kFormat,          // a name known_formats() lists
   kCidrList,        // an array of address blocks: "10.0.0.0/8", "::1/128", "192.0.2.7"
@@ -209,8 +212,10 @@ const Spec kSpecs[] = {
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.name; }},
     {.section = kListener,
      .name = "address",
-     .check = Check::kAddress,
-     .description = "host:port or [v6]:port to receive on; port 0 picks a free port.",
+     .check = Check::kListenAddress,
+     .description = "host:port or [v6]:port to receive on (port 0 picks a free port), or "
+                    "unix:///path for a Unix datagram socket (Linux; DogStatsD's socket in "
+                    "containers), whose senders' pid and uid become each record's source.",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.address; }},
     {.section = kListener,
      .name = "format",
@@ -267,6 +272,17 @@ const Spec kSpecs[] = {
      .max = 65535,
      .description = "Larger datagrams are dropped and counted (stage filter, reason too_large).",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.max_datagram_bytes; }},
+    {.section = kListener,
+     .name = "socket_mode",
+     .check = Check::kFileMode,
+     .description = "unix:// addresses: the socket file's permissions, octal; a sender needs "
+                    "write permission.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.socket_mode; }},
+    {.section = kListener,
+     .name = "socket_group",
+     .description = "unix:// addresses: the group the socket file is given (the daemon must be "
+                    "a member, or root); empty keeps the daemon's group.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.socket_group; }},
     {.section = kOutput,
      .name = "type",
      .check = Check::kChoice,
@@ -443,6 +459,15 @@ std::string check_address(std::string_view s) {
   return "must be host:port or [v6]:port (got \"" + std::string(s) + "\")";
 }
 
+// "" unless a unix:// listener asks for what only IP sockets have.
+std::string check_unix_listener(const ListenerSettings& l) {
+  std::string path;
+  if (!unix_socket_path(l.address, path)) return "";
+  if (l.sockets != 1) return "a unix:// listener has one socket (got sockets = " + std::to_string(l.sockets) + ")";
+  if (!l.allow.empty()) return "allow filters IP sources; a unix:// listener's senders have none (remove allow)";
+  return "";
+}
+
 // "" when `s` is nats://host:port or tls://host:port (credentials in the URL
 // are not taken: the output has keys for them), else why not.
 std::string check_server(const std::string& s) {
@@ -553,6 +578,18 @@ std::string apply(const Spec& spec, const toml::node& node, Ref ref) {
     case Check::kSubjectToken:
       if (std::string why = check_subject_token(text); !why.empty()) return why;
       break;
+    case Check::kListenAddress:
+      if (std::string path; unix_socket_path(text, path)) {
+        if (std::string why = check_unix_address(text); !why.empty()) return why;
+      } else if (std::string why = check_address(text); !why.empty()) {
+        return why + " or unix:///path";
+      }
+      break;
+    case Check::kFileMode:
+      if (text.empty() || text.size() > 4 || text.find_first_not_of("01234567") != std::string::npos ||
+          std::stoul(text, nullptr, 8) > 0777)
+        return "must be octal permission bits such as \"0660\" (got \"" + text + "\")";
+      break;
     case Check::kNone:
     case Check::kRange:
     case Check::kCidrList:
@@ -649,6 +686,7 @@ class Loader {
         }
       }
       if (l.name.empty()) l.name = l.format;  // the documented default
+      if (std::string why = check_unix_listener(l); !why.empty()) return fail(line_of(item), prefix, why);
       auto [it, inserted] = names.emplace(l.name, i);
       if (!inserted) {
         return fail(name_line, prefix + ".name",
@@ -841,6 +879,12 @@ std::vector<SettingDoc> setting_docs() {
         break;
       case Check::kAddress:
         d.allowed = "host:port | [v6]:port";
+        break;
+      case Check::kListenAddress:
+        d.allowed = "host:port | [v6]:port | unix:///path";
+        break;
+      case Check::kFileMode:
+        d.allowed = "octal, 000 .. 0777";
         break;
       case Check::kAddressOrEmpty:
         d.allowed = "host:port | [v6]:port | \"\"";

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "common/socket_address.h"
 #include "daemon/config.h"
 #include "rio/engine_factory.h"
 #include "sinks/segment_reader.h"
@@ -160,6 +161,8 @@ std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings
     // SO_REUSEPORT only where a listener has several sockets: with one, a
     // second daemon on the same port is refused rather than handed half the traffic.
     rio::SocketSpec spec{address, l->state->id, ls.rcvbuf_bytes, ls.sockets > 1};
+    spec.unix_mode = static_cast<uint32_t>(std::stoul(ls.socket_mode, nullptr, 8));  // the config checked it
+    spec.unix_group = ls.socket_group;
     if (take_over != nullptr && k < take_over->receivers.size()) {
       const rio::Engine& from = take_over->receivers[k]->engine();
       spec.take_over = from.socket_handle(0);
@@ -195,7 +198,12 @@ std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings
     }
     l->receivers.push_back(std::move(r));
   }
-  spdlog::info("listener '{}': {} on {} ({} socket(s)), port {}", ls.name, ls.format, ls.address, ls.sockets, port);
+  if (std::string path; unix_socket_path(ls.address, path)) {
+    spdlog::info("listener '{}': {} on {} (mode {}{}{})", ls.name, ls.format, ls.address, ls.socket_mode,
+                 ls.socket_group.empty() ? "" : ", group ", ls.socket_group);
+  } else {
+    spdlog::info("listener '{}': {} on {} ({} socket(s)), port {}", ls.name, ls.format, ls.address, ls.sockets, port);
+  }
   return l;
 }
 

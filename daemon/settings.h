@@ -22,7 +22,7 @@ inline const LogOptions kLogDefaults{};
 
 struct ListenerSettings {
   std::string name;                      // metric label; unique
-  std::string address = "127.0.0.1:8125";  // host:port, [v6]:port
+  std::string address = "127.0.0.1:8125";  // host:port, [v6]:port, unix:///path (Linux)
   std::string format = "statsd";
   std::string precision = "ns";          // line protocol timestamps: kPrecisionNames
   std::string engine = "auto";           // rio::kEngineNames
@@ -31,6 +31,8 @@ struct ListenerSettings {
   bool keep_raw = false;                 // store lines that fail to parse as raw records
   std::vector<std::string> allow;        // source CIDR allowlist; empty allows every source
   uint32_t max_datagram_bytes = 65535;   // larger datagrams are dropped and counted
+  std::string socket_mode = "0660";      // unix:// only: the socket file's permissions, octal
+  std::string socket_group;              // unix:// only: the socket file's group; "" the daemon's
 
   bool operator==(const ListenerSettings&) const = default;
 };

@@ -39,7 +39,7 @@ struct EngineOptions {
 struct SocketProbe;
 
 struct SocketSpec {
-  std::string address;         // "127.0.0.1:8125", "[::1]:0"
+  std::string address;         // "127.0.0.1:8125", "[::1]:0", "unix:///run/ringest/dsd.socket" (Linux)
   uint16_t listener = 0;       // stored with every datagram from this socket
   uint32_t rcvbuf_bytes = 4u << 20;
   bool reuse_port = true;      // several sockets (and engines) per port
@@ -50,6 +50,10 @@ struct SocketSpec {
   // ... and that engine's probe of it: the new engine counts kernel drops on
   // from the old one's last reading (kernel_drops_seen) once the old has handed over.
   const SocketProbe* taken_from = nullptr;
+  // A unix:// address: the socket file's permission bits and group ("" keeps
+  // the daemon's own), set once it is bound.
+  uint32_t unix_mode = 0660;
+  std::string unix_group;
 };
 
 // What binding a socket gave us.

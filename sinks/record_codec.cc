@@ -34,6 +34,7 @@ constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
 
 size_t address_size(const SourceAddress& a) {
   switch (a.family) {
+    case SourceAddress::kUnix: return 8;
     case SourceAddress::kIPv4: return 4;
     case SourceAddress::kIPv6: return 16;
     default: return 0;
@@ -390,7 +391,7 @@ struct FormatV2 {
 // A source: family, address, port.
 bool read_source(Cursor& c, SourceAddress& source) {
   uint8_t family = c.u8();
-  size_t addr_len = family == kFamilyIPv4 ? 4 : family == kFamilyIPv6 ? 16 : 0;
+  size_t addr_len = family == kFamilyIPv4 ? 4 : family == kFamilyIPv6 ? 16 : family == kFamilyUnix ? 8 : 0;
   if (family != kFamilyNone && addr_len == 0) return false;
   source.family = static_cast<SourceAddress::Family>(family);
   std::string_view addr = c.bytes(addr_len);

@@ -41,8 +41,8 @@
 // refer to strings and the origin of earlier records of the same batch):
 //   varint32 body length, then the body:
 //   u8 head (bits 0-1 kind: 0 point, 1 raw; bit 2 same origin as the previous
-//   record) | unless same origin: varint32 listener, u8 family (0, 4, 6),
-//   address (0, 4 or 16 bytes), u16 port | zigzag varint64 receive_ns minus
+//   record) | unless same origin: varint32 listener, u8 family (0, 1, 4, 6),
+//   address (0, 8, 4 or 16 bytes), u16 port | zigzag varint64 receive_ns minus
 //   the previous record's (0 before the first) | then
 //   point: zigzag varint64 time_ns - receive_ns | string measurement |
 //          varint32 tag count, (string key, string value)* |
@@ -132,6 +132,7 @@ inline constexpr uint32_t kStringDefine = 1;   // a length; the bytes follow and
 inline constexpr uint32_t kStringRef = 2;      // the index of a string defined earlier in the batch
 inline constexpr uint32_t kMaxStrings = 65536;  // strings a batch may define
 inline constexpr uint8_t kFamilyNone = 0;
+inline constexpr uint8_t kFamilyUnix = 1;  // a Unix-socket sender: u32 pid, u32 uid (little-endian), port 0
 inline constexpr uint8_t kFamilyIPv4 = 4;
 inline constexpr uint8_t kFamilyIPv6 = 6;
 inline constexpr uint8_t kTypeFloat = 0;

@@ -12,7 +12,7 @@
 
 namespace ringest::rio {
 namespace {
-constexpr size_t kControlBytes = CMSG_SPACE(sizeof(uint32_t));
+constexpr size_t kControlBytes = CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(ucred));  // SO_RXQ_OVFL, SCM_CREDENTIALS
 constexpr long kLingerNs = 2'000'000;  // after a partial harvest (see the header)
 }
 
@@ -98,19 +98,15 @@ void RecvmmsgEngine::receive_from(uint16_t sock, int64_t now_ns) {
   for (int i = 0; i < n; ++i) {
     uint32_t slot = chosen_[i];
     msghdr& h = msgs_[i].msg_hdr;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-        uint32_t drops;
-        std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-        socks_.observe_drops(sock, drops);
-      }
-    }
+    ucred cred;
+    const bool have_cred = socks_.read_control(sock, CMSG_FIRSTHDR(&h), [&](cmsghdr* c) { return CMSG_NXTHDR(&h, c); }, cred);
     if (h.msg_flags & MSG_TRUNC) {
       sp.truncated.add();
       free_.push_back(slot);
       continue;
     }
-    socks_.accepted(sock, pool_.meta(slot), reinterpret_cast<sockaddr*>(&names_[i]), 0, msgs_[i].msg_len, now_ns);
+    socks_.accepted(sock, pool_.meta(slot), reinterpret_cast<sockaddr*>(&names_[i]), have_cred ? &cred : nullptr, 0,
+                    msgs_[i].msg_len, now_ns);
     out_.push_back(slot);
   }
 }

@@ -21,9 +21,10 @@ Status SocketSet::add(const SocketSpec& spec, BoundSocket& bound) {
   return {};
 }
 
-void SocketSet::accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, uint32_t offset, uint32_t length,
-                         int64_t now_ns) {
+void SocketSet::accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, const ucred* cred, uint32_t offset,
+                         uint32_t length, int64_t now_ns) {
   record_datagram(probe_[sock], sock, meta, name, offset, length, now_ns);
+  if (cred != nullptr) meta.source = SourceAddress::unix_peer(static_cast<uint32_t>(cred->pid), cred->uid);
 }
 
 void SocketSet::resume_taken_over() {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "common/status.h"
@@ -30,9 +31,14 @@ class SocketSet {
   std::span<const SocketProbe> probes() const { return {probe_.data(), n_}; }
 
   // A datagram landed in a slot: records where it came from and counts it.
-  // `name` may be null when the kernel gave no address.
-  void accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, uint32_t offset, uint32_t length,
-                int64_t now_ns);
+  // `name` may be null when the kernel gave no address; `cred` is the
+  // sender's (SCM_CREDENTIALS) on a Unix socket, else null.
+  void accepted(uint16_t sock, SlotMeta& meta, const sockaddr* name, const ucred* cred, uint32_t offset,
+                uint32_t length, int64_t now_ns);
+  // The control messages of one datagram: SO_RXQ_OVFL drop counts are
+  // observed; SCM_CREDENTIALS is copied to `cred`, and true returned.
+  template <typename Next>
+  bool read_control(uint16_t sock, cmsghdr* first, Next next, ucred& cred);
 
   // The pool ran out of slots: kernel drops seen from now on are blamed on it.
   void note_pool_exhausted() { exhausted_.fill(true); }
@@ -60,5 +66,22 @@ class SocketSet {
   std::array<const SocketProbe*, kMax> taken_from_{};
   std::array<SocketProbe, kMax> probe_;
 };
+
+template <typename Next>
+bool SocketSet::read_control(uint16_t sock, cmsghdr* c, Next next, ucred& cred) {
+  bool have_cred = false;
+  for (; c != nullptr; c = next(c)) {
+    if (c->cmsg_level != SOL_SOCKET) continue;
+    if (c->cmsg_type == SO_RXQ_OVFL) {
+      uint32_t drops;
+      std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
+      observe_drops(sock, drops);
+    } else if (c->cmsg_type == SCM_CREDENTIALS) {
+      std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+      have_cred = true;
+    }
+  }
+  return have_cred;
+}
 
 }  // namespace ringest::rio::linux_udp

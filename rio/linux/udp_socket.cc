@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/socket_address.h"
+#include "rio/linux/unix_socket.h"
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO 55
@@ -21,9 +22,6 @@
 
 namespace ringest::rio::linux_udp {
 
-namespace {
-
-// The receive buffer asked for, read back; the port the socket holds.
 void read_back(int fd, int want, BoundSocket& bound) {
   int granted = 0;
   socklen_t glen = sizeof granted;
@@ -40,10 +38,9 @@ void read_back(int fd, int want, BoundSocket& bound) {
   bound.port = local.port;
 }
 
-}  // namespace
-
 Status open_bound(const SocketSpec& spec, int& fd, BoundSocket& bound) {
   if (spec.take_over >= 0) return share(spec, fd, bound);
+  if (std::string path; unix_socket_path(spec.address, path)) return open_unix_bound(spec, path, fd, bound);
   sockaddr_storage sa;
   socklen_t len;
   if (Status st = resolve(spec.address, sa, len); !st) return st;
@@ -82,8 +79,17 @@ Status share(const SocketSpec& spec, int& fd, BoundSocket& bound) {
   // SO_REUSEPORT as the new listener wants it: set, further sockets can join
   // the port (the kernel checks the flag when they bind); cleared, a listener
   // down to one socket no longer lets others in.
+  // (Unix sockets have no ports to share.)
   int flag = spec.reuse_port ? 1 : 0;
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &flag, sizeof flag) != 0) return fail("SO_REUSEPORT");
+  if (std::string path; unix_socket_path(spec.address, path)) {
+    if (Status st = set_unix_owner(path, spec); !st) {
+      close(fd);
+      fd = -1;
+      return st;
+    }
+  } else if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &flag, sizeof flag) != 0) {
+    return fail("SO_REUSEPORT");
+  }
   read_back(fd, want, bound);
   return {};
 }

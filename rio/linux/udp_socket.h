@@ -14,12 +14,17 @@
 namespace ringest::rio::linux_udp {
 
 // A non-blocking UDP socket bound to spec.address with SO_REUSEPORT,
-// SO_RCVBUF (granted size read back) and SO_RXQ_OVFL enabled.
+// SO_RCVBUF (granted size read back) and SO_RXQ_OVFL enabled; for a
+// unix:// address a Unix datagram socket (rio/linux/unix_socket.h).
 // With spec.take_over set, share() instead.
 Status open_bound(const SocketSpec& spec, int& fd, BoundSocket& bound);
 // A new descriptor for the running socket spec.take_over, with spec's
 // receive buffer and SO_REUSEPORT set or cleared as spec asks.
 Status share(const SocketSpec& spec, int& fd, BoundSocket& bound);
+
+// The receive buffer granted (against `want`, what was asked) and the port
+// bound, into `bound`.
+void read_back(int fd, int want, BoundSocket& bound);
 
 // The socket's kernel drop counter (sk_drops, the value SO_RXQ_OVFL reports).
 uint64_t kernel_drops(int fd);

@@ -92,7 +92,7 @@ Status UringEngine::start() {
   // control, payload. Rounding the name up to 8 bytes keeps the cmsghdr
   // that follows it aligned.
   msg_.msg_namelen = (sizeof(sockaddr_in6) + 7) & ~size_t{7};
-  msg_.msg_controllen = CMSG_SPACE(sizeof(uint32_t));
+  msg_.msg_controllen = CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(ucred));  // SO_RXQ_OVFL, SCM_CREDENTIALS
   if (pool_.slot_bytes() <= sizeof(io_uring_recvmsg_out) + msg_.msg_namelen + msg_.msg_controllen)
     return Status::invalid("slot_bytes too small for the recvmsg header");
   socks_.resume_taken_over();
@@ -195,13 +195,10 @@ void UringEngine::handle(const io_uring_cqe* cqe, int64_t now_ns) {
     give_to_ring(slot);
     return;
   }
-  for (cmsghdr* c = io_uring_recvmsg_cmsg_firsthdr(o, &msg_); c; c = io_uring_recvmsg_cmsg_nexthdr(o, &msg_, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-      uint32_t drops;
-      std::memcpy(&drops, CMSG_DATA(c), sizeof drops);
-      socks_.observe_drops(s, drops);
-    }
-  }
+  ucred cred;
+  const bool have_cred = socks_.read_control(
+      s, io_uring_recvmsg_cmsg_firsthdr(o, &msg_),
+      [&](cmsghdr* c) { return io_uring_recvmsg_cmsg_nexthdr(o, &msg_, c); }, cred);
   if (discarding_) {
     // After the drain: counted once, as a shutdown drop, not as received.
     sp.shutdown_drops.add();
@@ -210,7 +207,7 @@ void UringEngine::handle(const io_uring_cqe* cqe, int64_t now_ns) {
   }
   auto* payload = static_cast<uint8_t*>(io_uring_recvmsg_payload(o, &msg_));
   socks_.accepted(s, pool_.meta(slot), o->namelen > 0 ? static_cast<sockaddr*>(io_uring_recvmsg_name(o)) : nullptr,
-                  static_cast<uint32_t>(payload - buf), io_uring_recvmsg_payload_length(o, cqe->res, &msg_), now_ns);
+                  have_cred ? &cred : nullptr, static_cast<uint32_t>(payload - buf), io_uring_recvmsg_payload_length(o, cqe->res, &msg_), now_ns);
   out_.push_back(slot);
 }
 

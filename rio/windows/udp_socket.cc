@@ -50,6 +50,9 @@ Status os_status(unsigned long code, const std::string& what) {
 
 Status open_bound(const SocketSpec& spec, DWORD extra_flags, SOCKET& s, BoundSocket& bound) {
   if (Status st = winsock_start(); !st) return st;
+  if (std::string path; unix_socket_path(spec.address, path))
+    return Status::invalid(spec.address + ": Unix datagram sockets do not exist on Windows (its AF_UNIX is "
+                           "stream only); use a UDP address");
   sockaddr_storage sa;
   int len;
   if (Status st = resolve(spec.address, sa, len); !st) return st;

@@ -48,6 +48,24 @@ TEST_CASE("source addresses print in RFC 5952 form") {
   CHECK(text("::1", 0) == "[::1]:0");
   CHECK(text("192.0.2.1", 8125) == "192.0.2.1:8125");
   CHECK(SourceAddress{}.to_string().empty());
+  SourceAddress peer = SourceAddress::unix_peer(4242, 0xfffffffe);
+  CHECK(peer.to_string() == "pid=4242,uid=4294967294");
+  CHECK(peer.addr[0] == 0x92);  // little-endian on every host, as the segment format says
+  CHECK(peer.addr[1] == 0x10);
+}
+
+TEST_CASE("unix:// addresses: an absolute path, short enough for sockaddr_un") {
+  std::string path;
+  CHECK(unix_socket_path("unix:///run/ringest/dsd.socket", path));
+  CHECK(path == "/run/ringest/dsd.socket");
+  CHECK_FALSE(unix_socket_path("127.0.0.1:8125", path));
+  CHECK(check_unix_address("unix:///run/ringest/dsd.socket").empty());
+  CHECK(check_unix_address("127.0.0.1:8125").empty());  // not one: nothing to say
+  CHECK(check_unix_address("unix://dsd.socket").find("unix:///absolute/path") != std::string::npos);
+  CHECK(check_unix_address("unix://").find("unix:///absolute/path") != std::string::npos);
+  CHECK(check_unix_address("unix:///run/ringest/").find("names a file") != std::string::npos);
+  CHECK(check_unix_address("unix:///" + std::string(106, 'a')).empty());  // 107 bytes
+  CHECK(check_unix_address("unix:///" + std::string(107, 'a')).find("at most 107") != std::string::npos);
 }
 
 TEST_CASE("a CIDR block contains what its prefix covers") {

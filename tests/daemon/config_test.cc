@@ -356,9 +356,28 @@ TEST_CASE("config: a listener allowlist takes CIDR blocks and names a bad one") 
         "ringest.toml:2: listener[0].allow: expected an array of strings (got a string)");
 }
 
+TEST_CASE("config: a unix:// listener takes a mode and a group, one socket and no allow list") {
+  Settings s = load_ok("[[listener]]\naddress = \"unix:///run/ringest/dsd.socket\"\nsocket_mode = \"0622\"\n"
+                       "socket_group = \"dd-agent\"");
+  CHECK(s.listeners[0].address == "unix:///run/ringest/dsd.socket");
+  CHECK(s.listeners[0].socket_mode == "0622");
+  CHECK(s.listeners[0].socket_group == "dd-agent");
+  CHECK(error_of("[[listener]]\naddress = \"unix:///run/a.socket\"\nsockets = 2") ==
+        "ringest.toml:1: listener[0]: a unix:// listener has one socket (got sockets = 2)");
+  CHECK(error_of("[[listener]]\naddress = \"unix:///run/a.socket\"\nallow = [\"10.0.0.0/8\"]") ==
+        "ringest.toml:1: listener[0]: allow filters IP sources; a unix:// listener's senders have none (remove allow)");
+  CHECK(error_of("[[listener]]\naddress = \"unix://run/a.socket\"") ==
+        "ringest.toml:2: listener[0].address: a Unix socket address is unix:///absolute/path (got "
+        "\"unix://run/a.socket\")");
+  CHECK(error_of("[[listener]]\nsocket_mode = \"1777\"") ==
+        "ringest.toml:2: listener[0].socket_mode: must be octal permission bits such as \"0660\" (got \"1777\")");
+  CHECK(error_of("[[listener]]\naddress = \"8125\"") ==
+        "ringest.toml:2: listener[0].address: must be host:port or [v6]:port (got \"8125\") or unix:///path");
+}
+
 TEST_CASE("config: the table has every key once") {
   std::vector<SettingDoc> docs = setting_docs();
-  CHECK(docs.size() == 49);
+  CHECK(docs.size() == 51);
   for (size_t i = 0; i < docs.size(); ++i) {
     for (size_t j = i + 1; j < docs.size(); ++j) CHECK(docs[i].key != docs[j].key);
   }

@@ -64,6 +64,26 @@ TEST_CASE("record codec: IPv6 origin round-trips") {
   CHECK(round_trip(r).same_content(r));
 }
 
+TEST_CASE("record codec: a Unix-socket sender's pid and uid round-trip, and repeat as the same origin") {
+  OwnedRecord a = test::sample_point(9);
+  a.source = SourceAddress::unix_peer(4242, 1000);
+  OwnedRecord b = a;
+  b.source = SourceAddress::unix_peer(4243, 1000);
+  std::vector<uint8_t> payload = test::encode_payload({a, a, b});
+  std::vector<OwnedRecord> back = decode_all(payload, 3);
+  CHECK(back[0].same_content(a));
+  CHECK(back[1].same_content(a));
+  CHECK(back[2].same_content(b));
+  CHECK(back[2].source.unix_pid() == 4243);
+  CHECK(back[2].source.unix_uid() == 1000);
+  // The second record says "same origin" in its head byte instead of
+  // repeating family, 8 address bytes and port: the three encode smaller
+  // than three with different senders would.
+  OwnedRecord c = b;
+  c.source = SourceAddress::unix_peer(4244, 1000);
+  CHECK(payload.size() < test::encode_payload({a, b, c}).size());
+}
+
 TEST_CASE("record codec: no source address round-trips") {
   OwnedRecord r = test::sample_point(8);
   r.source = SourceAddress{};
