@@ -9,6 +9,14 @@
 // The engines each platform builds. Windows keeps no per-socket count of
 // datagrams its stack dropped, so the kernel-drop tests run on Linux only.
 #if defined(__linux__)
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "rio/linux/recvmmsg_engine.h"
 #include "rio/linux/uring_engine.h"
 #define RINGEST_ENGINES UringEngine, RecvmmsgEngine
@@ -260,6 +268,70 @@ TEST_CASE_TEMPLATE("engine hands its socket over without closing the port, or sa
 #if defined(__linux__)
 TEST_CASE("the uring probe reports io_uring usable on this kernel") {
   CHECK(UringEngine::probe_support() == "");
+}
+
+TEST_CASE_TEMPLATE("engine receives over a Unix datagram socket, the sender's pid and uid as the source", E,
+                   RINGEST_ENGINES) {
+  char dir[] = "/tmp/ringest-unix-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string path = std::string(dir) + "/dsd.socket";
+  {
+    E engine(small_options());
+    BoundSocket bound;
+    SocketSpec spec{"unix://" + path, 9, 1u << 20, false};
+    spec.unix_mode = 0620;
+    REQUIRE(engine.add_socket(spec, bound).ok());
+    struct stat st;
+    REQUIRE(stat(path.c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0620);
+    REQUIRE(engine.start().ok());
+    Collector collect;
+    collect.engine = &engine;
+
+    int tx = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un to{};
+    to.sun_family = AF_UNIX;
+    std::memcpy(to.sun_path, path.data(), path.size());
+    // A full queue (net.unix.max_dgram_qlen) makes the sender wait: send
+    // without blocking and let the engine drain it when it says EAGAIN.
+    for (int i = 0, tries = 0; i < 100 && tries < 1000; ++tries) {
+      const std::string line = "u:" + std::to_string(i) + "|c";
+      if (sendto(tx, line.data(), line.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+          static_cast<ssize_t>(line.size())) {
+        ++i;
+      } else {
+        REQUIRE(errno == EAGAIN);
+        engine.poll(collect, 10);
+      }
+    }
+    close(tx);
+    for (int i = 0; i < 200 && collect.payloads.size() < 100; ++i) engine.poll(collect, 10);
+    REQUIRE(collect.payloads.size() == 100);
+    for (int i = 0; i < 100; ++i) CHECK(collect.payloads[i] == "u:" + std::to_string(i) + "|c");
+    CHECK(collect.metas[0].listener == 9);
+    CHECK(collect.metas[0].source.family == SourceAddress::kUnix);
+    CHECK(collect.metas[0].source.unix_pid() == static_cast<uint32_t>(getpid()));
+    CHECK(collect.metas[0].source.unix_uid() == getuid());
+    CHECK(engine.sockets()[0].datagrams.get() == 100);
+
+    // The socket is live: a second one at the same path is refused, the file kept.
+    E other(small_options());
+    Status st2 = other.add_socket(spec, bound);
+    CHECK_FALSE(st2.ok());
+    CHECK(st2.message().find("another process receives on it") != std::string::npos);
+    CHECK(stat(path.c_str(), &st) == 0);
+  }
+  unlink(path.c_str());
+  rmdir(dir);
+}
+#elif defined(_WIN32)
+TEST_CASE_TEMPLATE("engine refuses a unix:// address: Windows has no Unix datagram sockets", E, RINGEST_ENGINES) {
+  E engine(small_options());
+  BoundSocket bound;
+  Status st = engine.add_socket({"unix:///run/ringest/dsd.socket", 1, 1u << 20, false}, bound);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.message().find("Unix datagram sockets do not exist on Windows") != std::string::npos);
 }
 #endif
 
