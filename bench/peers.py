@@ -33,18 +33,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-from daemon_harness import Daemon, metric_sum  # noqa: E402
+from daemon_harness import Daemon, free_port, metric_sum  # noqa: E402
 from process_cpu import process_cpu_ns as proc_cpu_ns  # noqa: E402
 
 LOSS_LIMIT = 0.001
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "outputs/batch_message.h"
+#include "outputs/jetstream/nats_util.h"
 #include "outputs/offset_coverage.h"
 #include "tools/dump.h"
 
@@ -26,36 +27,25 @@ struct SubjectState {
   uint64_t duplicates = 0, late = 0, bad = 0;
 };
 
-uint64_t header_u64(natsMsg* m, const char* key, bool& ok) {
-  const char* v = nullptr;
-  if (natsMsgHeader_Get(m, key, &v) != NATS_OK || v == nullptr) {
-    ok = false;
-    return 0;
-  }
-  return std::strtoull(v, nullptr, 10);
-}
-
-std::string last_error(natsStatus s) {
-  const char* t = nats_GetLastError(nullptr);
-  return t != nullptr && *t ? t : natsStatus_GetText(s);
-}
-
 }  // namespace
 
 int stream_command(int argc, char** argv) {
   CLI::App app{"ringest-dump stream: check (and print) what an output forwarded to a JetStream stream"};
   app.name("ringest-dump stream");
-  std::string server = "nats://127.0.0.1:4222", stream = "RINGEST", subject = "ringest.>", user, password, token,
-              creds;
+  std::string server = "nats://127.0.0.1:4222", stream = "RINGEST", subject = "ringest.>";
+  NatsAuth auth;
   bool print = false, origin = false;
   int idle_ms = 2000;
   app.add_option("--server", server, "a NATS server URL");
   app.add_option("--stream", stream, "the stream");
   app.add_option("--subject", subject, "subject filter (ringest.<node>.<partition>, or with > or *)");
-  app.add_option("--user", user);
-  app.add_option("--password", password);
-  app.add_option("--token", token);
-  app.add_option("--creds", creds, "NATS credentials file");
+  app.add_option("--user", auth.user);
+  app.add_option("--password", auth.password);
+  app.add_option("--token", auth.token);
+  app.add_option("--creds", auth.creds_file, "NATS credentials file");
+  app.add_option("--tls-ca", auth.tls_ca, "CA certificates to trust the server's certificate with (PEM)");
+  app.add_option("--tls-cert", auth.tls_cert, "client certificate, for a server that verifies clients (PEM)");
+  app.add_option("--tls-key", auth.tls_key, "the client certificate's key (PEM)");
   app.add_flag("--print", print, "print the records (JSON lines; influx messages as their line protocol)");
   app.add_flag("--origin", origin, "with --print: add each record's origin");
   app.add_option("--idle-ms", idle_ms, "give up waiting for more after this long without a message");
@@ -70,9 +60,8 @@ int stream_command(int argc, char** argv) {
   natsSubscription* sub = nullptr;
   natsStatus s = natsOptions_Create(&opts);
   if (s == NATS_OK) s = natsOptions_SetURL(opts, server.c_str());
-  if (s == NATS_OK && !user.empty()) s = natsOptions_SetUserInfo(opts, user.c_str(), password.c_str());
-  if (s == NATS_OK && !token.empty()) s = natsOptions_SetToken(opts, token.c_str());
-  if (s == NATS_OK && !creds.empty()) s = natsOptions_SetUserCredentialsFromFiles(opts, creds.c_str(), nullptr);
+  std::string what;
+  if (s == NATS_OK) s = apply_auth(opts, auth, what);
   if (s == NATS_OK) s = natsConnection_Connect(&nc, opts);
   if (s == NATS_OK) s = natsConnection_JetStream(&js, nc, nullptr);
   jsSubOptions so;
@@ -83,7 +72,7 @@ int stream_command(int argc, char** argv) {
   if (s == NATS_OK) s = js_SubscribeSync(&sub, js, subject.c_str(), nullptr, &so, &jerr);
   if (s != NATS_OK) {
     std::fprintf(stderr, "ringest-dump: %s: stream %s, subject %s: %s\n", server.c_str(), stream.c_str(),
-                 subject.c_str(), last_error(s).c_str());
+                 subject.c_str(), nats_error(s).c_str());
     return 1;
   }
   RecordPrinter printer(Format::kJson, origin, std::filesystem::path());
@@ -94,10 +83,9 @@ int stream_command(int argc, char** argv) {
     if (natsSubscription_NextMsg(&m, sub, idle_ms) != NATS_OK) break;
     ++total_messages;
     SubjectState& st = subjects[natsMsg_GetSubject(m)];
-    bool ok = true;
-    const uint64_t first = header_u64(m, kHeaderFirstOffset, ok);
-    const uint64_t last = header_u64(m, kHeaderLastOffset, ok);
-    const uint64_t partition = header_u64(m, kHeaderPartition, ok);
+    uint64_t first = 0, last = 0, partition = 0;
+    const bool ok = header_u64(m, kHeaderFirstOffset, first) && header_u64(m, kHeaderLastOffset, last) &&
+                    header_u64(m, kHeaderPartition, partition);
     const char* enc = nullptr;
     natsMsgHeader_Get(m, kHeaderEncoding, &enc);
     ++st.messages;

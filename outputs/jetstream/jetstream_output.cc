@@ -14,6 +14,7 @@
 #include "common/clock.h"
 #include "outputs/batch_message.h"
 #include "outputs/cursor_file.h"
+#include "outputs/jetstream/nats_util.h"
 #include "outputs/jetstream/subject_walk.h"
 #include "sinks/log_tail.h"
 
@@ -27,11 +28,6 @@ constexpr int64_t kLagEveryNs = 500'000'000;
 constexpr int64_t kDuplicateWindowNs = 120'000'000'000;  // JetStream's default
 constexpr int64_t kHeaderReserve = 512;  // our headers and Nats-Msg-Id take ~300 bytes
 constexpr uint64_t kMaxCheckedMessages = 20000;  // a check of the subject past this many resumes unchecked
-
-std::string nats_error(natsStatus s) {
-  const char* text = nats_GetLastError(nullptr);
-  return text != nullptr && *text != '\0' ? std::string(text) : std::string(natsStatus_GetText(s));
-}
 
 std::string default_node() {
   char host[256] = {};
@@ -225,18 +221,13 @@ Status JetStreamOutput::start() {
   if (st) st = check(natsOptions_SetMaxPingsOut(opts_, 2), "max pings out");
   if (st) st = check(natsOptions_SetDisconnectedCB(opts_, on_disconnected, this), "disconnected callback");
   if (st) st = check(natsOptions_SetReconnectedCB(opts_, on_reconnected, this), "reconnected callback");
-  if (st && !settings_.user.empty())
-    st = check(natsOptions_SetUserInfo(opts_, settings_.user.c_str(), settings_.password.c_str()), "user");
-  if (st && !settings_.token.empty()) st = check(natsOptions_SetToken(opts_, settings_.token.c_str()), "token");
-  if (st && !settings_.creds_file.empty())
-    st = check(natsOptions_SetUserCredentialsFromFiles(opts_, settings_.creds_file.c_str(), nullptr), "creds_file");
-  if (st && !settings_.tls_ca.empty()) {
-    st = check(natsOptions_SetSecure(opts_, true), "tls");
-    if (st) st = check(natsOptions_LoadCATrustedCertificates(opts_, settings_.tls_ca.c_str()), "tls_ca");
+  if (st) {
+    const NatsAuth auth{settings_.user,   settings_.password, settings_.token,  settings_.creds_file,
+                        settings_.tls_ca, settings_.tls_cert, settings_.tls_key};
+    std::string what;
+    const natsStatus s = apply_auth(opts_, auth, what);
+    st = check(s, what.c_str());
   }
-  if (st && !settings_.tls_cert.empty())
-    st = check(natsOptions_LoadCertificatesChain(opts_, settings_.tls_cert.c_str(), settings_.tls_key.c_str()),
-               "tls_cert/tls_key");
   if (!st) return Status::invalid("output '" + settings_.name + "': " + st.message());
   spdlog::info("output '{}': jetstream stream {} on {}, subjects {}.{}.<partition>, encoding {}", settings_.name,
                settings_.stream, settings_.servers.front(), settings_.subject_prefix, settings_.node,
@@ -278,8 +269,15 @@ void JetStreamOutput::connect_loop() {
       set_connected(true);
       break;
     }
+    // A server that verifies clients closes a TLS connection without a
+    // client certificate; nats.c then only sees the connection end.
+    const bool tls_without_cert = (!settings_.tls_ca.empty() || settings_.servers.front().starts_with("tls://")) &&
+                                  settings_.tls_cert.empty() && s != NATS_NO_SERVER;
     set_trouble("cannot connect to " + settings_.servers.front() + (settings_.servers.size() > 1 ? " (and the others)" : "") +
-                    ": " + nats_error(s) + "; retrying every second, ingestion goes on into the local log",
+                    ": " + nats_error(s) +
+                    (tls_without_cert ? " (over TLS without tls_cert/tls_key: a server that verifies clients refuses)"
+                                      : "") +
+                    "; retrying every second, ingestion goes on into the local log",
                 true);
     for (int i = 0; i < kRetryMs / 50 && !stop_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

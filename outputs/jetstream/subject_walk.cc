@@ -5,23 +5,12 @@
 #include <string_view>
 
 #include "outputs/batch_message.h"
+#include "outputs/jetstream/nats_util.h"
 
 namespace ringest {
 namespace {
 
 constexpr int kNoMessageFound = 10037;  // JetStream's err_code for "no message found"
-
-std::string text_of(natsStatus s) {
-  const char* t = nats_GetLastError(nullptr);
-  return t != nullptr && *t != '\0' ? std::string(t) : std::string(natsStatus_GetText(s));
-}
-
-bool header_u64(natsMsg* m, const char* key, uint64_t& out) {
-  const char* v = nullptr;
-  if (natsMsgHeader_Get(m, key, &v) != NATS_OK || v == nullptr) return false;
-  out = std::strtoull(v, nullptr, 10);
-  return true;
-}
 
 }  // namespace
 
@@ -43,7 +32,7 @@ SubjectWalk walk_subject(natsConnection* nc, jsCtx* js, const std::string& strea
     natsStatus s = natsConnection_Request(&reply, nc, api.c_str(), request.data(), static_cast<int>(request.size()),
                                           timeout_ms);
     if (s != NATS_OK) {
-      w.error = "asking for the message after " + std::to_string(seq - 1) + ": " + text_of(s);
+      w.error = "asking for the message after " + std::to_string(seq - 1) + ": " + nats_error(s);
       return w;
     }
     const auto j = nlohmann::json::parse(
@@ -68,7 +57,7 @@ SubjectWalk walk_subject(natsConnection* nc, jsCtx* js, const std::string& strea
     natsMsg* m = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     if (s = js_GetMsg(&m, js, stream.c_str(), found, &jo, &jerr); s != NATS_OK) {
-      w.error = "reading message " + std::to_string(found) + ": " + text_of(s);
+      w.error = "reading message " + std::to_string(found) + ": " + nats_error(s);
       return w;
     }
     uint64_t first = 0, last = 0;

@@ -10,6 +10,7 @@ import shutil
 import stat
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -30,6 +31,15 @@ def remove_tree(path):
         except OSError:
             pass
     shutil.rmtree(path, onerror=make_writable)
+
+
+def free_port(kind=socket.SOCK_DGRAM):
+    """A loopback port nothing holds now (UDP by default, or SOCK_STREAM)."""
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def scratch_dir(prefix):

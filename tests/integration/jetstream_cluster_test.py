@@ -22,7 +22,7 @@ import time
 
 from daemon_harness import Daemon, metric_sum
 from jetstream_test import local_records, output_toml, send, stream_batch_records, wait_forwarded
-from nats_harness import NatsCluster
+from nats_harness import NatsCluster, add_binary_args
 
 
 def restart(d):
@@ -34,10 +34,7 @@ def restart(d):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ringestd", required=True)
-    ap.add_argument("--loadgen", required=True)
-    ap.add_argument("--dump", required=True)
-    ap.add_argument("--nats-server", required=True)
+    add_binary_args(ap)
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--stop-seconds", type=float, default=30)
     ap.add_argument("--down-seconds", type=float, default=60)

@@ -13,6 +13,9 @@
 - Publishes lost on the way (a proxy drops them) while later ones are
   stored: when their acks time out the forwarder finds the holes in the
   subject and sends them again; the stream then holds every record once.
+- Mutual TLS: forwarded over tls:// with tls_ca, tls_cert and tls_key, the
+  stream read back over TLS equal to the log; a CA that did not sign the
+  server's certificate and a missing client certificate each a clear error.
 - A stream that does not exist with create_stream = false, wrong credentials,
   and a batch larger than the server's max_payload: each a clear error naming
   what is wrong, while ingestion into the local log goes on.
@@ -28,7 +31,7 @@ import sys
 import time
 
 from daemon_harness import Daemon, metric_sum, wait_log
-from nats_harness import DroppingProxy, NatsServer
+from nats_harness import DroppingProxy, NatsServer, TestCA, add_binary_args
 
 
 def output_toml(name, url, stream, prefix, encoding="batch", extra=""):
@@ -88,9 +91,9 @@ def stream_check(args, url, stream, subject, print_records=False, extra=()):
     return summary, out.stdout
 
 
-def stream_batch_records(args, url, stream, prefix):
+def stream_batch_records(args, url, stream, prefix, extra=()):
     """{partition: [(offset, seq)]} from a batch-encoded stream, checked."""
-    summary, text = stream_check(args, url, stream, f"{prefix}.>", print_records=True)
+    summary, text = stream_check(args, url, stream, f"{prefix}.>", print_records=True, extra=extra)
     parts = {}
     for line in text.splitlines():
         r = json.loads(line)
@@ -280,12 +283,47 @@ def test_clear_errors(args):
           "influx batches over max_payload forwarded in parts")
 
 
+def test_tls(args):
+    """Mutual TLS: the output verifies the server against tls_ca and shows
+    its own certificate; a wrong CA or no client certificate is a clear
+    error while ingestion goes on."""
+    ca, other = TestCA(), TestCA("another CA")
+    nats = NatsServer(args.nats_server, tls=ca).start()
+    url = f"tls://127.0.0.1:{nats.port}"
+    tls = f'tls_ca = "{ca.ca}"\ntls_cert = "{ca.client_cert}"\ntls_key = "{ca.client_key}"'
+    d = Daemon(args.ringestd, extra=output_toml("js", url, "TLS", "tl", extra=tls)).start()
+    send(args, d.ports["statsd"], 20000, 50000)
+    d.wait_quiet(20000)
+    m = wait_forwarded(d, ["js"])
+    connected = [v for (n, _), v in m.items() if n == "ringest_output_connected"]
+    assert connected and all(v == 1 for v in connected), connected  # every partition's forwarder
+    assert d.stop() == 0
+    local = local_records(args, d.data)
+    _, forwarded = stream_batch_records(
+        args, url, "TLS", "tl", extra=("--tls-ca", ca.ca, "--tls-cert", ca.client_cert, "--tls-key", ca.client_key))
+    same_as_log(local, forwarded, "over TLS")
+
+    for name, extra, pattern in (
+            ("a CA that did not sign the server's certificate",
+             f'tls_ca = "{other.ca}"\ntls_cert = "{ca.client_cert}"\ntls_key = "{ca.client_key}"',
+             r"output 'js': cannot connect to .*(certificate|SSL|TLS)"),
+            ("no client certificate", f'tls_ca = "{ca.ca}"',
+             r"output 'js': cannot connect to .*over TLS without tls_cert/tls_key")):
+        d = Daemon(args.ringestd, extra=output_toml("js", url, "TLS2", "t2", extra=extra)).start()
+        wait_log(d, pattern, timeout_s=30)
+        send(args, d.ports["statsd"], 5000, 50000)
+        m = d.wait_quiet(5000)
+        assert metric_sum(m, "ringest_stored_datagrams_total") > 4900, name
+        assert metric_sum(m, "ringest_output_connected") == 0, name
+        assert d.stop() == 0, name
+    nats.stop()
+    print(f"tls: {sum(len(v) for v in forwarded.values())} records forwarded over mutual TLS, the stream equal to the log; "
+          "a wrong CA and a missing client certificate refused with clear errors, ingestion unaffected")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ringestd", required=True)
-    ap.add_argument("--loadgen", required=True)
-    ap.add_argument("--dump", required=True)
-    ap.add_argument("--nats-server", required=True)
+    add_binary_args(ap)
     ap.add_argument("--count", type=int, default=1_000_000)
     ap.add_argument("--kills", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1)
@@ -295,6 +333,7 @@ def main():
         globals()["test_" + args.only](args)
         return 0
     test_clear_errors(args)
+    test_tls(args)
     test_lost_publish(args)
     test_server_down_then_up(args)
     test_kill_loop(args)

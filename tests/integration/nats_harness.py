@@ -12,19 +12,24 @@ import threading
 import time
 import urllib.request
 
-from daemon_harness import scratch_dir
+from daemon_harness import free_port, scratch_dir
 
 
 def free_tcp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_port(socket.SOCK_STREAM)
+
+
+def add_binary_args(ap):
+    """The binaries a forwarding test drives, as CMake passes them."""
+    ap.add_argument("--ringestd", required=True)
+    ap.add_argument("--loadgen", required=True)
+    ap.add_argument("--dump", required=True)
+    ap.add_argument("--nats-server", required=True)
 
 
 class NatsServer:
-    def __init__(self, exe, port=None, user=None, password=None, max_payload=None, name=None, cluster=None):
+    def __init__(self, exe, port=None, user=None, password=None, max_payload=None, name=None, cluster=None,
+                 tls=None):
         self.exe = exe
         self.port = port or free_tcp_port()
         self.dir = scratch_dir("ringest-nats-")
@@ -39,6 +44,9 @@ class NatsServer:
             conf.append(f"http: 127.0.0.1:{self.http_port}")
         if max_payload:
             conf.append(f"max_payload: {max_payload}")
+        if tls:  # a TestCA's server files: clients must present a certificate it signed
+            conf.append(f'tls {{ cert_file: "{tls.server_cert}", key_file: "{tls.server_key}", '
+                        f'ca_file: "{tls.ca}", verify: true, timeout: 2 }}')
         if user:
             conf.append(f'authorization {{ user: "{user}", password: "{password}" }}')
         self.name = name
@@ -80,6 +88,35 @@ class NatsServer:
         url = f"http://127.0.0.1:{self.http_port}/jsz?accounts=true&streams=true"
         with urllib.request.urlopen(url, timeout=5) as r:
             return json.load(r)
+
+
+class TestCA:
+    """A certificate authority made with openssl for one test: a server
+    certificate for 127.0.0.1 and a client certificate, both signed by it."""
+
+    def __init__(self, name="ringest test CA"):
+        d = scratch_dir("ringest-ca-")
+        self.ca, ca_key = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
+        self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+                      "-keyout", ca_key, "-out", self.ca)
+        self.server_cert, self.server_key = self._leaf(d, "server", ca_key,
+                                                       "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:127.0.0.1")
+        self.client_cert, self.client_key = self._leaf(d, "client", ca_key, "extendedKeyUsage=clientAuth")
+
+    def _leaf(self, d, name, ca_key, ext):
+        key, csr, cert = (os.path.join(d, f"{name}.{x}") for x in ("key", "csr", "pem"))
+        extfile = os.path.join(d, f"{name}.ext")
+        with open(extfile, "w") as f:
+            f.write(ext + "\n")
+        self._openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=ringest {name}", "-keyout", key,
+                      "-out", csr)
+        self._openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "2",
+                      "-extfile", extfile, "-out", cert)
+        return cert, key
+
+    @staticmethod
+    def _openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
 
 
 class NatsCluster:
@@ -167,17 +204,21 @@ class DroppingProxy:
             threading.Thread(target=self._filter, args=(client, upstream), daemon=True).start()
 
     @staticmethod
+    def _close_both(src, dst):
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    @staticmethod
     def _copy(src, dst):
         try:
             while (data := src.recv(65536)):
                 dst.sendall(data)
         except OSError:
             pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        DroppingProxy._close_both(src, dst)
 
     def _keep(self, line):
         parts = line.split()
@@ -212,8 +253,4 @@ class DroppingProxy:
                 dst.sendall(out)
         except OSError:
             pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        self._close_both(src, dst)

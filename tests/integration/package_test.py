@@ -220,6 +220,15 @@ def main():
             owned_by_ringest(DATA)
             print(f"installed: {args.count} datagrams sent, {stored} read back from {DATA}")
 
+            # Installed again over itself (as an upgrade runs the scripts): an
+            # edited configuration is the administrator's and stays.
+            run(["sh", "-c", f"echo '# edited by the administrator' >> {CONFIG}"])
+            run(["dpkg", "--force-confold", "-i", deb])
+            with open(CONFIG) as f:
+                assert "# edited by the administrator" in f.read(), "reinstalling replaced an edited conffile"
+            assert os.path.islink(WANTS) and stored_records() == args.count
+            print("reinstalled: the edited configuration kept, the unit enabled, the data intact")
+
             run(["dpkg", "--remove", "ringest"])
             assert not os.path.exists("/usr/bin/ringestd") and os.path.exists(CONFIG), \
                 "remove keeps the configuration and takes the binaries"

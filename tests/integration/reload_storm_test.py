@@ -20,17 +20,9 @@ import sys
 import threading
 import time
 
-from daemon_harness import Daemon, metric_sum
+from daemon_harness import Daemon, free_port, metric_sum
 
 RELOADS = 18
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Senders:
