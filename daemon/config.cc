@@ -64,6 +64,7 @@ constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
                                            "error", "critical", "off"};
 
 constexpr std::string_view kListener = "listener";
+constexpr std::string_view kTransports[] = {"udp", "tcp"};
 constexpr std::string_view kOutput = "output";
 constexpr uint64_t kKiB = 1024, kMiB = kKiB * 1024, kGiB = kMiB * 1024, kTiB = kGiB * 1024;
 
@@ -283,6 +284,38 @@ const Spec kSpecs[] = {
      .description = "unix:// addresses: the group the socket file is given (the daemon must be "
                     "a member, or root); empty keeps the daemon's group.",
      .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.socket_group; }},
+    {.section = kListener,
+     .name = "transport",
+     .check = Check::kChoice,
+     .choices = kTransports,
+     .description = "udp: datagrams (or a Unix datagram socket for unix:// addresses); tcp: "
+                    "connections whose messages end at a newline, or for syslog are octet-counted "
+                    "(RFC 6587). Each TCP message is accounted as one datagram is.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.transport; }},
+    {.section = kListener,
+     .name = "max_connections",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 1'000'000,
+     .description = "tcp: connections open at once, per socket; one more is accepted and closed at "
+                    "once (counted as refused).",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.max_connections; }},
+    {.section = kListener,
+     .name = "idle_timeout_ms",
+     .check = Check::kRange,
+     .min = 0,
+     .max = 86'400'000,
+     .description = "tcp: a connection that sends nothing this long is closed and counted "
+                    "(0: never).",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.idle_timeout_ms; }},
+    {.section = kListener,
+     .name = "max_line_bytes",
+     .check = Check::kRange,
+     .min = 1,
+     .max = 1 * kMiB,
+     .description = "tcp: a longer message is skipped and counted (stage receive, reason "
+                    "line_too_long); at most receive.slot_bytes.",
+     .bind = [](Settings&, ListenerSettings& l) -> Ref { return &l.max_line_bytes; }},
     {.section = kOutput,
      .name = "type",
      .check = Check::kChoice,
@@ -459,10 +492,17 @@ std::string check_address(std::string_view s) {
   return "must be host:port or [v6]:port (got \"" + std::string(s) + "\")";
 }
 
-// "" unless a unix:// listener asks for what only IP sockets have.
-std::string check_unix_listener(const ListenerSettings& l) {
+// "" unless a listener asks for what its kind of socket doesn't have: a
+// unix:// one for what only IP sockets have, a TCP one for a datagram engine.
+std::string check_listener(const ListenerSettings& l) {
   std::string path;
-  if (!unix_socket_path(l.address, path)) return "";
+  const bool unix_path = unix_socket_path(l.address, path);
+  if (l.transport == "tcp") {
+    if (unix_path) return "transport tcp takes host:port, not a unix:// address";
+    if (l.engine != "auto" && l.engine != "uring" && l.engine != "iocp")
+      return "transport tcp receives with engine uring (Linux) or iocp (Windows) (got engine = " + l.engine + ")";
+  }
+  if (!unix_path) return "";
   if (l.sockets != 1) return "a unix:// listener has one socket (got sockets = " + std::to_string(l.sockets) + ")";
   if (!l.allow.empty()) return "allow filters IP sources; a unix:// listener's senders have none (remove allow)";
   return "";
@@ -680,13 +720,14 @@ class Loader {
         if (std::string why = apply(*spec, v, spec->bind(unused, l)); !why.empty()) {
           return fail(line_of(v), name, why);
         }
+        lines_[name] = line_of(v);
         if (k.str() == "name") {
           name_line = line_of(v);
           named = true;
         }
       }
       if (l.name.empty()) l.name = l.format;  // the documented default
-      if (std::string why = check_unix_listener(l); !why.empty()) return fail(line_of(item), prefix, why);
+      if (std::string why = check_listener(l); !why.empty()) return fail(line_of(item), prefix, why);
       auto [it, inserted] = names.emplace(l.name, i);
       if (!inserted) {
         return fail(name_line, prefix + ".name",
@@ -737,6 +778,15 @@ class Loader {
 
   // Rules between keys. The line is the later key's if it was given.
   bool cross_checks(const Settings& s) {
+    for (size_t i = 0; i < s.listeners.size(); ++i) {
+      const ListenerSettings& l = s.listeners[i];
+      const std::string key = "listener[" + std::to_string(i) + "].max_line_bytes";
+      if (l.transport == "tcp" && l.max_line_bytes > s.receive.slot_bytes) {
+        return fail(line(key, "receive.slot_bytes"), key,
+                    "must not exceed receive.slot_bytes (" + std::to_string(s.receive.slot_bytes) +
+                        "): a message is stored from one slot (got " + std::to_string(l.max_line_bytes) + ")");
+      }
+    }
     if (s.receive.batch > s.receive.slots) {
       return fail(line("receive.batch", "receive.slots"), "receive.batch",
                   "must not exceed receive.slots (" + std::to_string(s.receive.slots) + ") (got " +

@@ -116,7 +116,8 @@ struct ReceiveFamilies {
   void add(const ListenerRuntime& l, size_t shards, bool live);
   void take(Families& fam) {
     for (Family* f : {&received, &bytes, &dropped, &stored, &rcvbuf, &points, &parse_errors, &skipped, &raw,
-                      &in_use, &headroom, &exhausted, &batch})
+                      &in_use, &headroom, &exhausted, &batch, &tcp_open, &tcp_accepted, &tcp_refused, &tcp_idle,
+                      &tcp_errors, &tcp_stalls})
       fam.add(*f);
   }
 
@@ -146,6 +147,20 @@ struct ReceiveFamilies {
                    MetricType::Counter};
   Family batch{"ringest_receive_batch_datagrams", "Datagrams handed to the parsers per engine wakeup.",
                MetricType::Histogram};
+  // TCP listeners only.
+  Family tcp_open{"ringest_tcp_connections", "TCP connections open now.", MetricType::Gauge};
+  Family tcp_accepted{"ringest_tcp_connections_accepted_total", "TCP connections accepted and kept.",
+                      MetricType::Counter};
+  Family tcp_refused{"ringest_tcp_connections_refused_total",
+                     "TCP connections closed at once because max_connections were open.", MetricType::Counter};
+  Family tcp_idle{"ringest_tcp_connections_idle_closed_total",
+                  "TCP connections closed after idle_timeout_ms without a byte.", MetricType::Counter};
+  Family tcp_errors{"ringest_tcp_connection_errors_total",
+                    "TCP connections ended by an error (reset), and accepts that failed.", MetricType::Counter};
+  Family tcp_stalls{"ringest_tcp_receive_stalls_total",
+                    "Times a TCP listener stopped reading because its receive slots were all in use (TCP "
+                    "flow control then holds the senders back; nothing is dropped).",
+                    MetricType::Counter};
 };
 
 ReceiveFamilies::ReceiveFamilies() = default;
@@ -155,7 +170,8 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
   {
     const ListenerSettings& ls = l->state->settings;
     double k_rcvbuf = 0, k_noslot = 0, truncated = 0, shutdown = 0, queue_full = 0;
-    bool kernel_drops_seen = false;
+    double too_long = 0, partial = 0, bad_frame = 0;
+    bool kernel_drops_seen = false, tcp = false;
     std::vector<uint64_t> batch_counts(Receiver::kBatchBuckets);
     uint64_t slots = 0, used = 0;
     for (size_t i = 0; i < l->receivers.size(); ++i) {
@@ -163,16 +179,32 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
       const rio::Engine& e = r.engine();
       std::string engine(rio::to_string(e.kind()));
       kernel_drops_seen = kernel_drops_seen || e.counts_kernel_drops();
+      const rio::StreamProbe* st = e.stream();
+      uint64_t stream_drops = 0;
+      if (st != nullptr) {
+        tcp = true;
+        stream_drops = st->too_long.get() + st->partial.get() + st->bad_frame.get();
+        too_long += double(st->too_long.get());
+        partial += double(st->partial.get());
+        bad_frame += double(st->bad_frame.get());
+        Labels lab{{"listener", ls.name}, {"socket", std::to_string(i)}};
+        if (live) tcp_open.add(lab, double(st->open.get()));
+        tcp_accepted.add(lab, double(st->accepted.get()));
+        tcp_refused.add(lab, double(st->refused.get()));
+        tcp_idle.add(lab, double(st->idle_closed.get()));
+        tcp_errors.add(lab, double(st->errors.get()));
+        tcp_stalls.add(lab, double(st->stalls.get()));
+      }
       for (const rio::SocketProbe& sp : e.sockets()) {
         Labels lab{{"listener", ls.name}, {"engine", engine}, {"socket", std::to_string(i)}};
-        received.add(lab, double(sp.datagrams.get() + sp.truncated.get() + sp.shutdown_drops.get()));
+        received.add(lab, double(sp.datagrams.get() + sp.truncated.get() + sp.shutdown_drops.get() + stream_drops));
         bytes.add(lab, double(sp.bytes.get()));
         k_rcvbuf += double(sp.kernel_drops_rcvbuf.get());
         k_noslot += double(sp.kernel_drops_no_slot.get());
         truncated += double(sp.truncated.get());
         shutdown += double(sp.shutdown_drops.get());
       }
-      if (live) rcvbuf.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(l->bound[i].rcvbuf_granted));
+      if (live && st == nullptr) rcvbuf.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(l->bound[i].rcvbuf_granted));
       queue_full += double(r.queue_full_drops());
       for (size_t b = 0; b < Receiver::kBatchBuckets; ++b) batch_counts[b] += r.batch_bucket(b);
       slots += e.pool().slots();
@@ -223,6 +255,11 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
       d("kernel", "no_free_slot", k_noslot);
     }
     d("receive", "truncated", truncated);
+    if (tcp) {
+      d("receive", "line_too_long", too_long);
+      d("receive", "partial_line", partial);
+      d("receive", "bad_frame", bad_frame);
+    }
     d("handoff", "queue_full", queue_full);
     d("filter", "not_allowed", filtered);
     d("filter", "too_large", too_large);

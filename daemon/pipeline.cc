@@ -23,6 +23,16 @@ rio::EngineOptions engine_options(const ReceiveSettings& r) {
   return o;
 }
 
+rio::StreamOptions stream_options(const ListenerSettings& l) {
+  rio::StreamOptions o;
+  const bool syslog = l.format == "syslog" || l.format == "rfc5424" || l.format == "rfc3164";
+  o.framing = syslog ? rio::Framing::kSyslog : rio::Framing::kLines;
+  o.max_connections = l.max_connections;
+  o.idle_timeout_ms = l.idle_timeout_ms;
+  o.max_line_bytes = l.max_line_bytes;
+  return o;
+}
+
 LogOptions log_options(const StorageSettings& s, uint32_t partition) {
   LogOptions o;
   o.dir = std::filesystem::path(s.dir) / std::to_string(partition);
@@ -149,7 +159,9 @@ std::unique_ptr<ListenerRuntime> Pipeline::start_listener(const ListenerSettings
   uint16_t port = 0;
   std::vector<std::unique_ptr<rio::Engine>> engines;
   for (uint32_t k = 0; k < ls.sockets; ++k) {
-    rio::EngineChoice choice = rio::make_engine(kind, engine_options(settings_.receive));
+    rio::EngineChoice choice = ls.transport == "tcp"
+                                   ? rio::make_stream_engine(kind, engine_options(settings_.receive), stream_options(ls))
+                                   : rio::make_engine(kind, engine_options(settings_.receive));
     if (!choice.engine) {
       failure = {Failure::kEngine, "listener '" + ls.name + "': " + choice.reason};
       return nullptr;

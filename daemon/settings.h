@@ -18,6 +18,7 @@ namespace ringest {
 
 inline const rio::EngineOptions kEngineDefaults{};
 inline const rio::SocketSpec kSocketDefaults{};
+inline const rio::StreamOptions kStreamDefaults{};
 inline const LogOptions kLogDefaults{};
 
 struct ListenerSettings {
@@ -33,6 +34,10 @@ struct ListenerSettings {
   uint32_t max_datagram_bytes = 65535;   // larger datagrams are dropped and counted
   std::string socket_mode = "0660";      // unix:// only: the socket file's permissions, octal
   std::string socket_group;              // unix:// only: the socket file's group; "" the daemon's
+  std::string transport = "udp";         // "udp" (datagrams, also unix://) or "tcp"
+  uint32_t max_connections = kStreamDefaults.max_connections;  // tcp: per socket
+  uint32_t idle_timeout_ms = kStreamDefaults.idle_timeout_ms;  // tcp: 0 never
+  uint32_t max_line_bytes = kStreamDefaults.max_line_bytes;    // tcp: at most receive.slot_bytes
 
   bool operator==(const ListenerSettings&) const = default;
 };

@@ -36,6 +36,18 @@ struct EngineOptions {
   uint32_t batch = 64;  // completions harvested per wakeup, at most
 };
 
+// A TCP listener's framing and bounds (rio/stream_assembler.h).
+enum class Framing : uint8_t {
+  kLines,   // messages end at '\n'
+  kSyslog,  // RFC 6587: octet counting ("<len> <msg>") or '\n', per message
+};
+struct StreamOptions {
+  Framing framing = Framing::kLines;
+  uint32_t max_connections = 1024;   // past this, a new connection is closed at once (refused)
+  uint32_t idle_timeout_ms = 300000; // a connection that sends nothing this long is closed (0: never)
+  uint32_t max_line_bytes = 4096;    // a longer message is skipped and counted; at most a slot
+};
+
 struct SocketProbe;
 
 struct SocketSpec {
@@ -74,6 +86,21 @@ struct SocketProbe {
   Counter shutdown_drops;    // still queued in the socket when drain gave up
   Counter errors;            // receive errors other than the above
   Counter kernel_drops_seen; // the kernel's own drop count when last read (Linux sk_drops)
+};
+
+// A TCP listener's counters; one writer (the engine thread). Messages handed
+// on are SocketProbe::datagrams; every message received is handed on or
+// counted here as too long, partial or badly framed.
+struct StreamProbe {
+  Counter accepted;         // connections accepted and kept
+  Counter refused;          // connections closed at once: max_connections were open
+  Counter idle_closed;      // connections closed after idle_timeout_ms without a byte
+  Counter errors;           // connections ended by an error (reset, accept failure)
+  Counter open;             // gauge: connections open now
+  Counter too_long;         // messages longer than max_line_bytes: skipped
+  Counter partial;          // messages a closing connection left unfinished
+  Counter bad_frame;        // octet counts that were not numbers: skipped to the next '\n'
+  Counter stalls;           // times receiving paused because the pool was full (flow control)
 };
 
 struct EngineProbe {
@@ -130,6 +157,8 @@ class Engine {
   const BufferPool& pool() const { return const_cast<Engine*>(this)->pool(); }
   virtual const EngineProbe& probe() const = 0;
   virtual std::span<const SocketProbe> sockets() const = 0;
+  // A TCP listener's engine: its connection and framing counters; else null.
+  virtual const StreamProbe* stream() const { return nullptr; }
 };
 
 }  // namespace ringest::rio

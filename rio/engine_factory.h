@@ -20,6 +20,11 @@ struct EngineChoice {
 // becomes another). Probe results are cached for the process.
 EngineChoice make_engine(EngineKind kind, const EngineOptions& opts);
 
+// The same for a TCP listener: an engine that accepts connections on its one
+// socket and frames what they send into messages (rio/stream_assembler.h).
+// Linux has it on uring, Windows on iocp.
+EngineChoice make_stream_engine(EngineKind kind, const EngineOptions& opts, const StreamOptions& stream);
+
 // Engines built into this binary, best first.
 std::vector<EngineKind> built_engines();
 

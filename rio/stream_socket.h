@@ -22,8 +22,10 @@ using SocketHandle = uintptr_t;
 inline constexpr SocketHandle kNoSocket = ~SocketHandle{0};
 
 // A non-blocking TCP listener on numeric "host:port" / "[v6]:port" (port 0
-// picks one); `port` is the port bound.
-Status stream_listen(const std::string& address, int backlog, SocketHandle& out, uint16_t& port);
+// picks one); `port` is the port bound. `reuse_port` (Linux) lets several
+// listeners share the port, the kernel spreading connections over them.
+Status stream_listen(const std::string& address, int backlog, SocketHandle& out, uint16_t& port,
+                     bool reuse_port = false);
 
 // A connection waiting on `listener`, non-blocking, or kNoSocket when none
 // waits (or accept failed: the caller polls again).

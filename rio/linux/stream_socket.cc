@@ -18,7 +18,7 @@ int fd_of(SocketHandle s) { return static_cast<int>(s); }
 
 }  // namespace
 
-Status stream_listen(const std::string& address, int backlog, SocketHandle& out, uint16_t& port) {
+Status stream_listen(const std::string& address, int backlog, SocketHandle& out, uint16_t& port, bool reuse_port) {
   sockaddr_storage sa;
   socklen_t len;
   if (Status st = resolve(address, sa, len); !st) return st;
@@ -26,6 +26,7 @@ Status stream_listen(const std::string& address, int backlog, SocketHandle& out,
   if (fd < 0) return Status::from_errno(errno, "socket " + address);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (sa.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (bind(fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 || listen(fd, backlog) != 0) {
     Status st = Status::from_errno(errno, "cannot bind " + address);

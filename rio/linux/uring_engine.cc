@@ -1,7 +1,6 @@
 #include "rio/linux/uring_engine.h"
 
 #include <netinet/in.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,39 +10,20 @@
 
 #include "common/clock.h"
 #include "rio/linux/udp_socket.h"
+#include "rio/linux/uring_ring.h"
 
 namespace ringest::rio {
 namespace {
+
+using linux_uring::init_ring;
+using linux_uring::next_pow2;
 
 constexpr uint64_t kCancelTag = ~uint64_t{0};
 constexpr uint16_t kBufferGroup = 0;
 constexpr uint32_t kMaxRingEntries = 32768;  // the kernel's limit for a buffer ring
 constexpr int64_t kDropRefreshNs = 100'000'000;
 
-uint32_t next_pow2(uint32_t v) {
-  uint32_t p = 1;
-  while (p < v) p <<= 1;
-  return p;
-}
-
 uint32_t clamp_slots(uint32_t slots) { return std::clamp<uint32_t>(slots, 1, kMaxRingEntries); }
-
-Status init_ring(io_uring& ring, uint32_t cq_entries) {
-  // Preferred: one issuer, task work deferred to our own wait, so completions
-  // are processed in batches when we ask for them rather than by interrupting us.
-  const unsigned flag_sets[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-                                IORING_SETUP_COOP_TASKRUN, 0};
-  int r = -EINVAL;
-  for (unsigned flags : flag_sets) {
-    io_uring_params p{};
-    p.flags = flags | IORING_SETUP_CQSIZE;
-    p.cq_entries = cq_entries;
-    r = io_uring_queue_init_params(64, &ring, &p);
-    if (r != -EINVAL) break;
-  }
-  if (r < 0) return Status::from_errno(-r, "io_uring_queue_init");
-  return {};
-}
 
 }  // namespace
 
@@ -54,7 +34,6 @@ UringEngine::UringEngine(const EngineOptions& opts)
 
 UringEngine::~UringEngine() {
   if (ring_ready_) io_uring_queue_exit(&ring_);
-  if (br_) munmap(br_, br_bytes_);
 }
 
 Status UringEngine::add_socket(const SocketSpec& spec, BoundSocket& bound) {
@@ -68,25 +47,9 @@ Status UringEngine::start() {
   if (Status st = init_ring(ring_, next_pow2(pool_.slots() + 2u * socks_.size() + 64)); !st) return st;
   ring_ready_ = true;
 
-  uint32_t entries = next_pow2(pool_.slots());
-  br_bytes_ = entries * sizeof(io_uring_buf);
-  void* mem = mmap(nullptr, br_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
-    br_ = nullptr;
-    return Status::from_errno(errno, "buffer ring");
-  }
-  br_ = static_cast<io_uring_buf_ring*>(mem);
-  io_uring_buf_reg reg{};
-  reg.ring_addr = reinterpret_cast<uint64_t>(br_);
-  reg.ring_entries = entries;
-  reg.bgid = kBufferGroup;
-  if (int r = io_uring_register_buf_ring(&ring_, &reg, 0); r < 0)
-    return Status::from_errno(-r, "io_uring_register_buf_ring");
-  io_uring_buf_ring_init(br_);
-  br_mask_ = io_uring_buf_ring_mask(entries);
+  if (Status st = br_.setup(ring_, pool_.slots(), kBufferGroup); !st) return st;
   for (uint32_t s = 0; s < pool_.slots(); ++s) give_to_ring(s);
-  io_uring_buf_ring_advance(br_, br_pending_);
-  br_pending_ = 0;
+  br_.publish();
 
   // The kernel lays out each slot as header, name (msg_namelen bytes),
   // control, payload. Rounding the name up to 8 bytes keeps the cmsghdr
@@ -102,9 +65,7 @@ Status UringEngine::start() {
 }
 
 void UringEngine::give_to_ring(uint32_t slot) {
-  io_uring_buf_ring_add(br_, pool_.slot(slot), pool_.slot_bytes(), static_cast<uint16_t>(slot), br_mask_,
-                        static_cast<int>(br_pending_++));
-  ++in_ring_;
+  br_.add(pool_.slot(slot), pool_.slot_bytes(), static_cast<uint16_t>(slot));
 }
 
 void UringEngine::arm(uint16_t sock) {
@@ -137,11 +98,8 @@ uint32_t UringEngine::poll(DatagramHandler& handler, int timeout_ms) {
   harvest(now);
   busy_ = !out_.empty();
 
-  if (br_pending_) {
-    io_uring_buf_ring_advance(br_, br_pending_);
-    br_pending_ = 0;
-  }
-  if (in_ring_ > 0)
+  br_.publish();
+  if (br_.in_ring() > 0)
     for (uint16_t s = 0; s < socks_.size(); ++s)
       if (!armed_[s]) arm(s);
   if (!busy_) {
@@ -187,7 +145,7 @@ void UringEngine::handle(const io_uring_cqe* cqe, int64_t now_ns) {
     return;
   }
   uint32_t slot = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-  --in_ring_;
+  br_.taken();
   uint8_t* buf = pool_.slot(slot);
   io_uring_recvmsg_out* o = io_uring_recvmsg_validate(buf, cqe->res, &msg_);
   if (!o || (o->flags & MSG_TRUNC)) {
@@ -213,8 +171,7 @@ void UringEngine::handle(const io_uring_cqe* cqe, int64_t now_ns) {
 
 void UringEngine::release(std::span<const uint32_t> slots) {
   for (uint32_t s : slots) give_to_ring(s);
-  io_uring_buf_ring_advance(br_, br_pending_);
-  br_pending_ = 0;
+  br_.publish();
   probe_.slots_in_use.set(probe_.slots_in_use.get() - slots.size());
 }
 

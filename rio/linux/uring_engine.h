@@ -12,6 +12,7 @@
 
 #include "rio/engine.h"
 #include "rio/linux/socket_set.h"
+#include "rio/linux/uring_ring.h"
 
 namespace ringest::rio {
 
@@ -55,11 +56,7 @@ class UringEngine final : public Engine {
   io_uring ring_{};
   bool ring_ready_ = false;
   bool discarding_ = false;  // cancel_all(false): what completes now is a shutdown drop
-  io_uring_buf_ring* br_ = nullptr;
-  size_t br_bytes_ = 0;
-  uint32_t br_mask_ = 0;
-  uint32_t br_pending_ = 0;  // buffers added but not yet published with advance
-  uint32_t in_ring_ = 0;     // slots the kernel may fill
+  linux_uring::BufferRing br_;  // one buffer per slot, buffer id == slot index
   msghdr msg_{};             // the layout of every slot: name + control + payload
   std::vector<bool> armed_;
   std::vector<uint32_t> out_;

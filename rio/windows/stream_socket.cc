@@ -20,7 +20,7 @@ bool set_nonblocking(SOCKET s) {
 
 }  // namespace
 
-Status stream_listen(const std::string& address, int backlog, SocketHandle& out, uint16_t& port) {
+Status stream_listen(const std::string& address, int backlog, SocketHandle& out, uint16_t& port, bool) {
   if (Status st = win_udp::winsock_start(); !st) return st;
   sockaddr_storage sa;
   socklen_t len;

@@ -371,13 +371,23 @@ TEST_CASE("config: a unix:// listener takes a mode and a group, one socket and n
         "\"unix://run/a.socket\")");
   CHECK(error_of("[[listener]]\nsocket_mode = \"1777\"") ==
         "ringest.toml:2: listener[0].socket_mode: must be octal permission bits such as \"0660\" (got \"1777\")");
+  CHECK(error_of("[[listener]]\ntransport = \"tcp\"\naddress = \"unix:///run/a.socket\"") ==
+        "ringest.toml:1: listener[0]: transport tcp takes host:port, not a unix:// address");
+  CHECK(error_of("[[listener]]\ntransport = \"tcp\"\nengine = \"recvmmsg\"") ==
+        "ringest.toml:1: listener[0]: transport tcp receives with engine uring (Linux) or iocp (Windows) (got "
+        "engine = recvmmsg)");
+  CHECK(error_of("[[listener]]\ntransport = \"quic\"") ==
+        "ringest.toml:2: listener[0].transport: must be one of udp, tcp (got \"quic\")");
+  CHECK(error_of("[receive]\nslot_bytes = 2048\n[[listener]]\ntransport = \"tcp\"\nmax_line_bytes = 4096") ==
+        "ringest.toml:5: listener[0].max_line_bytes: must not exceed receive.slot_bytes (2048): a message is "
+        "stored from one slot (got 4096)");
   CHECK(error_of("[[listener]]\naddress = \"8125\"") ==
         "ringest.toml:2: listener[0].address: must be host:port or [v6]:port (got \"8125\") or unix:///path");
 }
 
 TEST_CASE("config: the table has every key once") {
   std::vector<SettingDoc> docs = setting_docs();
-  CHECK(docs.size() == 51);
+  CHECK(docs.size() == 55);
   for (size_t i = 0; i < docs.size(); ++i) {
     for (size_t j = i + 1; j < docs.size(); ++j) CHECK(docs[i].key != docs[j].key);
   }
