@@ -25,7 +25,9 @@ Status stream_listen(const std::string& address, int backlog, SocketHandle& out,
   sockaddr_storage sa;
   socklen_t len;
   if (Status st = resolve(address, sa, len); !st) return st;
-  SOCKET s = WSASocketW(sa.ss_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0, WSA_FLAG_NO_HANDLE_INHERIT);
+  // Overlapped, so a completion-port engine can post AcceptEx on it too.
+  SOCKET s = WSASocketW(sa.ss_family, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                        WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (s == INVALID_SOCKET) return win_udp::os_status(WSAGetLastError(), "socket " + address);
   // Windows' SO_REUSEADDR would let another process take the port too: claim
   // it exclusively instead.

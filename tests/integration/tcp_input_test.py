@@ -15,6 +15,10 @@
   daemon unharmed.
 - A reload that changes a TCP listener closes its connections; senders
   reconnect and are stored.
+
+With --launcher wine64 and --ringestd ringestd.exe the same checks run
+against the Windows daemon (AcceptEx and WSARecv on a completion port), all
+but the reload, which a SIGHUP drives here.
 """
 import argparse
 import json
@@ -26,6 +30,7 @@ import time
 
 from daemon_harness import Daemon, metric_sum, wait_log
 
+STOP = signal.SIGTERM  # SIGINT under Wine, where ringestd.exe sees it as Ctrl-C
 TCP = 'transport = "tcp"\nidle_timeout_ms = 1500\nmax_connections = 400\n'
 
 
@@ -73,10 +78,10 @@ def accounting(m, name):
     return received, stored, dropped
 
 
-def million_lines(ringestd, dump, count):
+def million_lines(ringestd, dump, count, launcher=()):
     # 256 slots: the shards fall behind the sender and the engine must stop reading.
     d = Daemon(ringestd, listeners=[("graphite", "127.0.0.1:0", "graphite")], listener_extra=TCP,
-               extra="[receive]\nslots = 256\nbatch = 64").start()
+               extra="[receive]\nslots = 256\nbatch = 64", launcher=launcher).start()
     s = connect(d.ports["graphite"])
     t0 = time.time()
     for i in range(count):
@@ -88,17 +93,17 @@ def million_lines(ringestd, dump, count):
     assert received == stored == count and dropped == 0, (received, stored, dropped)
     assert metric_sum(m, "ringest_points_total", listener="graphite") == count
     stalls = metric_sum(m, "ringest_tcp_receive_stalls_total")
-    assert d.stop() == 0, "\n".join(d.log[-20:])
+    assert d.stop(STOP) == 0, "\n".join(d.log[-20:])
     values = sorted(int(float(field(r, "value"))) for r in records(dump, d.data))
     assert values == list(range(count)), f"{len(values)} records, {len(set(values))} distinct"
     print(f"tcp: {count} graphite lines sent line by line in {took:.1f} s: {stored:.0f} stored, "
           f"0 dropped, every value once; {stalls:.0f} flow-control stalls with 256 slots")
 
 
-def formats_and_drops(ringestd, dump):
+def formats_and_drops(ringestd, dump, launcher=()):
     d = Daemon(ringestd, listeners=[("influx", "127.0.0.1:0", "influx"), ("syslog", "127.0.0.1:0", "syslog"),
                                     ("carbon", "127.0.0.1:0", "graphite")],
-               listener_extra=TCP + "max_line_bytes = 1024\n").start()
+               listener_extra=TCP + "max_line_bytes = 1024\n", launcher=launcher).start()
     s = connect(d.ports["influx"])
     for i in range(2000):
         s.sendall(b"cpu,host=h%d usage=%d.5,n=%di %d\n" % (i % 5, i, i, 1700000000000000000 + i))
@@ -124,7 +129,7 @@ def formats_and_drops(ringestd, dump):
         assert dropped == sum(want_drops.values()), (name, dropped)
         errors = metric_sum(m, "ringest_parse_errors_total", listener=name)
         assert errors == 0, (name, errors)
-    assert d.stop() == 0
+    assert d.stop(STOP) == 0
     syslog = records(dump, d.data, "syslog")
     counted = [r for r in syslog if field(r, "message").endswith("\nline two")]
     assert len(syslog) == 2000 and len(counted) == 1000, (len(syslog), len(counted))
@@ -133,8 +138,9 @@ def formats_and_drops(ringestd, dump):
           "received = stored + dropped")
 
 
-def idle(ringestd):
-    d = Daemon(ringestd, listeners=[("carbon", "127.0.0.1:0", "graphite")], listener_extra=TCP).start()
+def idle(ringestd, launcher=()):
+    d = Daemon(ringestd, listeners=[("carbon", "127.0.0.1:0", "graphite")], listener_extra=TCP,
+               launcher=launcher).start()
     port = d.ports["carbon"]
     quiet = connect(port)
     t0 = time.time()
@@ -150,14 +156,15 @@ def idle(ringestd):
         time.sleep(0.5)
     assert not closed_by_server(talker, 0)
     talker.close()
-    assert d.stop() == 0
+    assert d.stop(STOP) == 0
     print(f"tcp: a client that never sent closed after {waited:.1f} s (idle_timeout_ms 1500), counted; "
           "one sending every 0.5 s kept")
 
 
-def many(ringestd):
+def many(ringestd, launcher=(), reload=True):
     d = Daemon(ringestd, listeners=[("carbon", "127.0.0.1:0", "graphite")],
-               listener_extra=TCP.replace("idle_timeout_ms = 1500", "idle_timeout_ms = 60000")).start()
+               listener_extra=TCP.replace("idle_timeout_ms = 1500", "idle_timeout_ms = 60000"),
+               launcher=launcher).start()
     port = d.ports["carbon"]
 
     # 1,000 at once: the kernel completes every handshake; ringest keeps 400.
@@ -191,6 +198,9 @@ def many(ringestd):
     print("tcp: 1,000 connections at once with max_connections 400: 400 kept and stored, 600 refused "
           "(closed at once, counted), all closed cleanly after")
 
+    if not reload:
+        assert d.stop(STOP) == 0
+        return
     # A reload that changes the listener: its connections close, senders reconnect.
     old = connect(port)
     old.sendall(b"before 1 1700000000\n")
@@ -208,7 +218,7 @@ def many(ringestd):
     m = d.wait_quiet(802)
     received, stored, dropped = accounting(m, "carbon")
     assert received == stored == 802 and dropped == 0, (received, stored, dropped)
-    assert d.stop() == 0
+    assert d.stop(STOP) == 0
     print("tcp: a reload that changed the listener closed its connection; the sender reconnected and was stored")
 
 
@@ -217,11 +227,16 @@ def main():
     ap.add_argument("--ringestd", required=True)
     ap.add_argument("--dump", required=True)
     ap.add_argument("--count", type=int, default=1_000_000)
+    ap.add_argument("--launcher", action="append", default=[], help="run ringestd through this (repeatable)")
     args = ap.parse_args()
-    formats_and_drops(args.ringestd, args.dump)
-    idle(args.ringestd)
-    many(args.ringestd)
-    million_lines(args.ringestd, args.dump, args.count)
+    windows = bool(args.launcher)
+    global STOP
+    if windows:
+        STOP = signal.SIGINT
+    formats_and_drops(args.ringestd, args.dump, args.launcher)
+    idle(args.ringestd, args.launcher)
+    many(args.ringestd, args.launcher, reload=not windows)
+    million_lines(args.ringestd, args.dump, args.count, args.launcher)
     print("tcp_input: ok")
 
 
