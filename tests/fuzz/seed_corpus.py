@@ -18,6 +18,7 @@ SOURCES = {
     "rfc5424": ["syslog"],
     "rfc3164": ["syslog"],
     "lines": ["statsd", "graphite", "influx-line-protocol"],
+    "stream": ["graphite", "syslog", "influx-line-protocol"],
 }
 
 
