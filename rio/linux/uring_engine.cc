@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/clock.h"
+#include "rio/probe_delivery.h"
 #include "rio/linux/udp_socket.h"
 #include "rio/linux/uring_ring.h"
 
@@ -236,17 +237,8 @@ std::string UringEngine::probe_support() {
   sendto(tx, kPing, sizeof kPing - 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
   close(tx);
 
-  struct Collect : DatagramHandler {
-    UringEngine* e;
-    std::string got;
-    void on_datagrams(std::span<const uint32_t> slots) override {
-      for (uint32_t s : slots) got.assign(e->pool().payload(s));
-      e->release(slots);
-    }
-  } collect;
-  collect.e = &e;
-  for (int i = 0; i < 10 && collect.got.empty(); ++i) e.poll(collect, 50);
-  if (collect.got != "ringest-probe") return "multishot recvmsg delivered no datagram";
+  const std::string got = first_delivered(e, 10, 50);
+  if (got != "ringest-probe") return "multishot recvmsg delivered no datagram";
   return "";
 }
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "common/clock.h"
+#include "rio/probe_delivery.h"
 #include "common/socket_address.h"
 #include "rio/linux/uring_ring.h"
 #include "rio/stream_socket.h"
@@ -337,19 +338,10 @@ std::string UringStreamEngine::probe_support() {
     close(tx);
     return "loopback TCP connection failed";
   }
-  struct Collect : DatagramHandler {
-    UringStreamEngine* e;
-    std::string got;
-    void on_datagrams(std::span<const uint32_t> slots) override {
-      for (uint32_t s : slots) got.assign(e->pool().payload(s));
-      e->release(slots);
-    }
-  } collect;
-  collect.e = &e;
-  for (int i = 0; i < 10 && collect.got.empty(); ++i) e.poll(collect, 50);
+  const std::string got = first_delivered(e, 10, 50);
   close(tx);
   e.discard_and_close();
-  if (collect.got != "ringest-probe") return "multishot accept and recv delivered no message";
+  if (got != "ringest-probe") return "multishot accept and recv delivered no message";
   return "";
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/rio/collector.h"
 #include "tests/support/udp_sender.h"
 
 // The engines each platform builds. Windows keeps no per-socket count of
@@ -28,30 +29,6 @@
 
 namespace ringest::rio {
 namespace {
-
-// Collects what poll() hands out; keeps the slots until told to release.
-struct Collector : DatagramHandler {
-  Engine* engine = nullptr;
-  bool release_now = true;
-  std::vector<std::string> payloads;
-  std::vector<SlotMeta> metas;
-  std::vector<uint32_t> held;
-  void on_datagrams(std::span<const uint32_t> slots) override {
-    for (uint32_t s : slots) {
-      payloads.emplace_back(engine->pool().payload(s));
-      metas.push_back(engine->pool().meta(s));
-    }
-    if (release_now) {
-      engine->release(slots);
-    } else {
-      held.insert(held.end(), slots.begin(), slots.end());
-    }
-  }
-  void release_held() {
-    engine->release(held);
-    held.clear();
-  }
-};
 
 EngineOptions small_options() {
   EngineOptions o;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/rio/collector.h"
 #include "tests/support/tcp_client.h"
 
 #if defined(__linux__)
@@ -17,29 +18,6 @@
 
 namespace ringest::rio {
 namespace {
-
-struct Collector : DatagramHandler {
-  Engine* engine = nullptr;
-  bool release_now = true;
-  std::vector<std::string> payloads;
-  std::vector<SlotMeta> metas;
-  std::vector<uint32_t> held;
-  void on_datagrams(std::span<const uint32_t> slots) override {
-    for (uint32_t s : slots) {
-      payloads.emplace_back(engine->pool().payload(s));
-      metas.push_back(engine->pool().meta(s));
-    }
-    if (release_now) {
-      engine->release(slots);
-    } else {
-      held.insert(held.end(), slots.begin(), slots.end());
-    }
-  }
-  void release_held() {
-    engine->release(held);
-    held.clear();
-  }
-};
 
 StreamOptions stream_options() {
   StreamOptions s;

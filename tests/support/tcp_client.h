@@ -1,15 +1,7 @@
 // A plain blocking TCP client for tests, loopback only.
 #pragma once
 
-#if defined(_WIN32)
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#else
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#endif
+#include "tests/support/test_socket.h"
 
 #include <cerrno>
 #include <cstdint>
@@ -19,21 +11,9 @@ namespace ringest::test {
 
 class TcpClient {
  public:
-#if defined(_WIN32)
-  using Fd = SOCKET;
-  static constexpr Fd kNone = INVALID_SOCKET;
-  static void close_fd(Fd fd) { closesocket(fd); }
-  struct Wsa {
-    Wsa() {
-      WSADATA d;
-      WSAStartup(MAKEWORD(2, 2), &d);
-    }
-  } wsa_;
-#else
-  using Fd = int;
-  static constexpr Fd kNone = -1;
-  static void close_fd(Fd fd) { ::close(fd); }
-#endif
+  using Fd = SocketFd;
+  static constexpr Fd kNone = kNoSocketFd;
+  static void close_fd(Fd fd) { close_socket_fd(fd); }
 
   // Connects to 127.0.0.1:port; connected() says whether it worked.
   explicit TcpClient(uint16_t port) {
@@ -92,6 +72,7 @@ class TcpClient {
   }
 
  private:
+  [[no_unique_address]] WinsockStart wsa_;
   Fd fd_;
 };
 

@@ -1,15 +1,7 @@
 // A plain blocking UDP sender for tests, loopback only.
 #pragma once
 
-#if defined(_WIN32)
-#include <winsock2.h>
-#include <ws2tcpip.h>
-#else
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-#endif
+#include "tests/support/test_socket.h"
 
 #include <cstdint>
 #include <string_view>
@@ -18,20 +10,13 @@ namespace ringest::test {
 
 class UdpSender {
  public:
+  using Fd = SocketFd;
+  static void close(Fd fd) { close_socket_fd(fd); }
 #if defined(_WIN32)
-  using Fd = SOCKET;
-  static void close(Fd fd) { closesocket(fd); }
   static constexpr int SOCK_CLOEXEC = 0;
   using ssize_t = int;
-  struct Wsa {
-    Wsa() {
-      WSADATA d;
-      WSAStartup(MAKEWORD(2, 2), &d);
-    }
-  } wsa_;
-#else
-  using Fd = int;
 #endif
+  [[no_unique_address]] WinsockStart wsa_;
 
  public:
   explicit UdpSender(uint16_t port, bool v6 = false) : v6_(v6) {
