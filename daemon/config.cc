@@ -777,10 +777,12 @@ class Loader {
   }
 
   // Rules between keys. The line is the later key's if it was given.
-  bool cross_checks(const Settings& s) {
+  bool cross_checks(Settings& s) {
     for (size_t i = 0; i < s.listeners.size(); ++i) {
-      const ListenerSettings& l = s.listeners[i];
+      ListenerSettings& l = s.listeners[i];
       const std::string key = "listener[" + std::to_string(i) + "].max_line_bytes";
+      // Not set: the default, or the slot where slots are smaller.
+      if (!lines_.contains(key)) l.max_line_bytes = std::min(l.max_line_bytes, s.receive.slot_bytes);
       if (l.transport == "tcp" && l.max_line_bytes > s.receive.slot_bytes) {
         return fail(line(key, "receive.slot_bytes"), key,
                     "must not exceed receive.slot_bytes (" + std::to_string(s.receive.slot_bytes) +

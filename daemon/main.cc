@@ -10,6 +10,7 @@
 #include "daemon/exit_codes.h"
 #include "daemon/logging.h"
 #include "daemon/parse_command.h"
+#include "daemon/process_stats.h"
 #include "daemon/run.h"
 #include "daemon/service_host.h"
 #include "daemon/version.h"
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
     std::string with;
     for (size_t i = 1; i < r.files.size(); ++i) with += (i == 1 ? " and " : ", ") + r.files[i];
     spdlog::info("ringestd {} starting with {}{}{}", RINGEST_VERSION, config_path, with, as_service ? " as a service" : "");
+    if (uint64_t fds = raise_open_file_limit(); fds > 0) spdlog::debug("open files limit {}", fds);
     return run_daemon(*r.settings, ConfigSource{config_path, config_dir});
   };
   return as_service ? run_as_service(daemon) : daemon();

@@ -306,7 +306,9 @@ Status Pipeline::reload(const Settings& loaded, std::vector<std::string>& restar
   for (const ListenerSettings& wanted : loaded.listeners) {
     ListenerRuntime* old = running(wanted.name);
     const bool same_address = old != nullptr && holds_address(*old, wanted.address);
-    const bool take_over = same_address && can_take_over(*old);
+    // Sockets change hands only between listeners of one transport (a TCP
+    // listener binds its own; UDP and TCP ports are apart anyway).
+    const bool take_over = same_address && old->state->settings.transport == wanted.transport && can_take_over(*old);
     ListenerSettings ls = wanted;
     if (take_over && ls.sockets < old->receivers.size()) {
       // A socket closed under traffic loses what reaches it between its last

@@ -25,4 +25,10 @@ bool read_process_stats(ProcessStats& out);
 // False if the OS could not be asked.
 bool read_host_udp_receive_errors(uint64_t& out);
 
+// Raises the soft limit on open descriptors to the hard one, as daemons
+// holding many connections do (every TCP connection is a descriptor; the
+// usual soft limit, 1024, is max_connections' default). Returns the limit
+// now, or 0 where there is none to raise (Windows).
+uint64_t raise_open_file_limit();
+
 }  // namespace ringest

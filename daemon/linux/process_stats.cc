@@ -58,6 +58,17 @@ bool read_process_stats(ProcessStats& out) {
   return true;
 }
 
+uint64_t raise_open_file_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  return rl.rlim_cur;
+}
+
 bool read_host_udp_receive_errors(uint64_t& out) {
   // Two "Udp:" lines: the column names, then the values.
   std::ifstream in("/proc/net/snmp");

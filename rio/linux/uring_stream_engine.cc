@@ -19,11 +19,15 @@ namespace {
 constexpr uint16_t kBufferGroup = 0;
 constexpr uint32_t kChunkBytes = 16384;
 constexpr uint32_t kChunks = 256;  // 4 MiB of receive chunks per listener socket
+// user_data: bit 63 set for the accept (and the ignored tag), else a recv:
+// the connection's generation (31 bits) above its id.
 constexpr uint64_t kAcceptTag = uint64_t{1} << 63;
 constexpr uint64_t kIgnoreTag = ~uint64_t{0};
+constexpr uint32_t kGenMask = 0x7fffffff;
 constexpr int64_t kIdleCheckNs = 250'000'000;
+constexpr int64_t kAcceptRetryNs = 100'000'000;  // after an accept error (EMFILE): not in a spin
 
-uint64_t recv_tag(int32_t id, uint32_t gen) { return (uint64_t{gen} << 32) | static_cast<uint32_t>(id); }
+uint64_t recv_tag(int32_t id, uint32_t gen) { return (uint64_t{gen & kGenMask} << 32) | static_cast<uint32_t>(id); }
 
 }  // namespace
 
@@ -42,6 +46,7 @@ UringStreamEngine::~UringStreamEngine() {
 
 Status UringStreamEngine::add_socket(const SocketSpec& spec, BoundSocket& bound) {
   if (listen_fd_ >= 0) return Status::invalid("a TCP engine has one listening socket");
+  if (spec.take_over >= 0) return Status::invalid("a TCP listener can't take over another listener's socket");
   if (std::string path; unix_socket_path(spec.address, path))
     return Status::invalid("a TCP listener takes host:port, not " + spec.address);
   SocketHandle h = kNoSocket;
@@ -119,7 +124,7 @@ uint32_t UringStreamEngine::poll(DatagramHandler& handler, int timeout_ms) {
   mono = mono_ns();
   harvest(wall, mono);
   br_.publish();
-  if (!accept_armed_ && listen_fd_ >= 0) arm_accept();
+  if (!accept_armed_ && listen_fd_ >= 0 && mono >= accept_retry_at_) arm_accept();
   if (br_.in_ring() > 0 && !unarmed_.empty()) {
     scratch_.swap(unarmed_);
     unarmed_.clear();
@@ -156,7 +161,8 @@ void UringStreamEngine::harvest(int64_t wall, int64_t mono) {
       }
       auto id = static_cast<int32_t>(c->user_data & 0xffffffffu);
       auto gen = static_cast<uint32_t>(c->user_data >> 32);
-      if (id >= 0 && static_cast<size_t>(id) < links_.size() && links_[id].gen == gen && links_[id].fd >= 0) {
+      if (id >= 0 && static_cast<size_t>(id) < links_.size() && (links_[id].gen & kGenMask) == gen &&
+          links_[id].fd >= 0) {
         on_recv(id, c, wall, mono);
       } else if (c->flags & IORING_CQE_F_BUFFER) {  // a connection already gone
         br_.taken();
@@ -170,7 +176,12 @@ void UringStreamEngine::harvest(int64_t wall, int64_t mono) {
 void UringStreamEngine::on_accept(const io_uring_cqe* cqe, int64_t mono) {
   if (!(cqe->flags & IORING_CQE_F_MORE)) accept_armed_ = false;
   if (cqe->res < 0) {
-    if (cqe->res != -ECANCELED) asm_.probe().errors.add();
+    if (cqe->res != -ECANCELED) {
+      asm_.probe().errors.add();
+      // Out of descriptors (EMFILE, ENFILE) or memory: the pending
+      // connections wait in the backlog and accepting resumes a bit later.
+      if (!accept_armed_) accept_retry_at_ = mono + kAcceptRetryNs;
+    }
     return;
   }
   const int fd = cqe->res;
@@ -195,20 +206,26 @@ void UringStreamEngine::on_accept(const io_uring_cqe* cqe, int64_t mono) {
 void UringStreamEngine::on_recv(int32_t id, const io_uring_cqe* cqe, int64_t wall, int64_t mono) {
   Link& l = links_[id];
   if (!(cqe->flags & IORING_CQE_F_MORE)) l.armed = false;
-  if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
-    br_.taken();
-    l.pending.push_back({static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT), 0,
-                         static_cast<uint32_t>(cqe->res)});
-    if (!l.stalled) drain_pending(id, wall, mono);  // a stalled one waits its turn
-  } else if (cqe->res == 0) {
-    l.ended = true;  // the peer closed, or we shut it down (idle)
-  } else if (cqe->res == -ENOBUFS) {
-    probe_.pool_exhausted.add();  // no free chunk: re-armed when chunks come back
-  } else if (cqe->res != -ECANCELED) {
-    l.ended = true;
-    l.why = StreamAssembler::Close::kError;
+  const bool has_chunk = cqe->flags & IORING_CQE_F_BUFFER;
+  const auto bid = static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+  if (has_chunk) br_.taken();
+  if (cqe->res > 0 && has_chunk) {
+    l.pending.push_back({bid, 0, static_cast<uint32_t>(cqe->res)});
+    // A stalled connection waits its turn; at shutdown discard_and_close()
+    // counts what is pending, in order.
+    if (!l.stalled && !discarding_) drain_pending(id, wall, mono);
+  } else {
+    if (has_chunk) give_chunk(bid);  // a buffer with no bytes in it
+    if (cqe->res == 0) {
+      l.ended = true;  // the peer closed, or we shut it down (idle)
+    } else if (cqe->res == -ENOBUFS) {
+      probe_.pool_exhausted.add();  // no free chunk: re-armed when chunks come back
+    } else if (cqe->res != -ECANCELED) {
+      if (!l.ended) l.why = StreamAssembler::Close::kError;  // after our idle shutdown it stays idle
+      l.ended = true;
+    }
   }
-  if (l.fd < 0) return;  // drain_pending finished it
+  if (l.fd < 0 || discarding_) return;  // drain_pending finished it; or shutting down
   if (!l.armed && !l.ended) unarmed_.push_back(id);
   if (l.ended && !l.armed && l.pending.empty()) finish(id);
 }
@@ -257,7 +274,7 @@ void UringStreamEngine::finish(int32_t id) {
   close(l.fd);
   l.fd = -1;
   l.stalled = false;
-  ++l.gen;
+  l.gen = (l.gen + 1) & kGenMask;
 }
 
 void UringStreamEngine::close_idle(int64_t mono) {
@@ -265,7 +282,9 @@ void UringStreamEngine::close_idle(int64_t mono) {
   asm_.idle(mono, scratch_);
   for (int32_t id : scratch_) {
     Link& l = links_[id];
-    if (l.ended || !l.pending.empty()) continue;  // a stalled connection is ours to read, not idle
+    // A stalled connection, or one whose recv waits for chunks to come back
+    // (flow control), is ours to read, not idle.
+    if (l.ended || !l.pending.empty() || !l.armed) continue;
     l.why = StreamAssembler::Close::kIdle;
     l.ended = true;
     if (l.armed) {
@@ -297,11 +316,23 @@ void UringStreamEngine::discard_and_close() {
     close(listen_fd_);
     listen_fd_ = -1;
   }
+  // What was received and not yet handed out is counted as shutdown drops:
+  // the completions already in the ring, the chunks waiting for slots, and
+  // what the sockets still hold.
+  discarding_ = true;
+  if (ring_ready_) {
+    __kernel_timespec now{0, 0};
+    io_uring_cqe* first = nullptr;
+    io_uring_submit_and_wait_timeout(&ring_, &first, 1, &now, nullptr);  // runs deferred completions
+    harvest(wall_ns(), mono_ns());
+  }
+  char rest[4096];
   for (size_t i = 0; i < links_.size(); ++i) {
     Link& l = links_[i];
     if (l.fd < 0) continue;
     const auto id = static_cast<int32_t>(i);
     for (const Chunk& c : l.pending) asm_.discard(id, chunk_bytes(c));
+    for (ssize_t n; (n = recv(l.fd, rest, sizeof rest, MSG_DONTWAIT)) > 0;) asm_.discard(id, {rest, size_t(n)});
     l.why = StreamAssembler::Close::kShutdown;
     finish(id);
   }

@@ -94,6 +94,8 @@ class UringStreamEngine final : public Engine {
   std::vector<int32_t> unarmed_;     // open connections whose recv ended without the connection ending
   std::vector<int32_t> scratch_;
   int64_t next_idle_check_ = 0;
+  int64_t accept_retry_at_ = 0;
+  bool discarding_ = false;  // discard_and_close(): bytes received now are shutdown drops
   EngineProbe probe_;
   bool busy_ = false;
 };

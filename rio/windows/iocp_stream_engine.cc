@@ -38,6 +38,7 @@ IocpStreamEngine::~IocpStreamEngine() {
 
 Status IocpStreamEngine::add_socket(const SocketSpec& spec, BoundSocket& bound) {
   if (listener_ != INVALID_SOCKET) return Status::invalid("a TCP engine has one listening socket");
+  if (spec.take_over >= 0) return Status::invalid("a TCP listener can't take over another listener's socket");
   if (std::string path; unix_socket_path(spec.address, path))
     return Status::invalid("a TCP listener takes host:port, not " + spec.address);
   sockaddr_storage sa;
@@ -186,7 +187,11 @@ void IocpStreamEngine::resume_stalled(int64_t wall, int64_t mono) {
       stalled_.push_front(id);
       break;
     }
-    post_recv(c);
+    if (c.ended) {  // closed as idle while its last bytes waited
+      finish(c);
+    } else {
+      post_recv(c);
+    }
   }
 }
 
@@ -239,6 +244,10 @@ uint32_t IocpStreamEngine::poll(DatagramHandler& handler, int timeout_ms) {
   }
   if (mono >= next_idle_check_) {
     close_idle(mono);
+    // An accept that could not be posted (no socket, a refused AcceptEx) is
+    // tried again here, not in a spin.
+    for (Accept& a : accepts_)
+      if (!a.posted) post_accept(a);
     next_idle_check_ = mono + kIdleCheckNs;
   }
   if (out.empty()) return 0;
@@ -263,7 +272,7 @@ bool IocpStreamEngine::sockets_empty() {
 }
 
 void IocpStreamEngine::wait_outstanding() {
-  for (int idle = 0; iocp_ && outstanding_ > 0 && idle < 50;) {
+  for (int idle = 0; iocp_ && outstanding_ > 0 && idle < 250;) {
     ULONG n = 0;
     if (!GetQueuedCompletionStatusEx(iocp_, entries_.data(), static_cast<ULONG>(entries_.size()), &n, 20, FALSE)) {
       ++idle;
@@ -277,7 +286,11 @@ void IocpStreamEngine::wait_outstanding() {
         if (a.s != INVALID_SOCKET) closesocket(a.s);
         a.s = INVALID_SOCKET;
       } else {
-        reinterpret_cast<Conn*>(e.lpOverlapped)->posted = false;
+        auto& c = *reinterpret_cast<Conn*>(e.lpOverlapped);
+        c.posted = false;
+        // Received before the cancel took: counted as shutdown drops.
+        if (e.lpOverlapped->Internal == 0 && e.dwNumberOfBytesTransferred > 0 && c.s != INVALID_SOCKET)
+          asm_.discard(c.id, {c.buf.get(), e.dwNumberOfBytesTransferred});
       }
       --outstanding_;
     }
@@ -289,16 +302,27 @@ void IocpStreamEngine::discard_and_close() {
     closesocket(listener_);  // the posted accepts complete, aborted
     listener_ = INVALID_SOCKET;
   }
+  // What was received and not yet handed out is counted as shutdown drops:
+  // bytes waiting for slots, receives that completed, what the sockets hold.
   for (auto& c : conns_) {
     if (!c || c->s == INVALID_SOCKET) continue;
     if (c->length > 0) asm_.discard(c->id, {c->buf.get() + c->offset, c->length});
-    c->why = StreamAssembler::Close::kShutdown;
-    finish(*c);  // its posted receive completes, aborted
+    c->length = 0;
+    if (c->posted) CancelIoEx(reinterpret_cast<HANDLE>(c->s), &c->ov);
   }
   stalled_.clear();
   // The stack may still write into the buffers of posted operations: they
-  // must all have completed before the buffers go.
+  // must all have completed before the buffers are read or go.
   wait_outstanding();
+  char rest[4096];
+  for (auto& c : conns_) {
+    if (!c || c->s == INVALID_SOCKET) continue;
+    u_long on = 1;
+    ioctlsocket(c->s, FIONBIO, &on);
+    for (int n; (n = recv(c->s, rest, sizeof rest, 0)) > 0;) asm_.discard(c->id, {rest, static_cast<size_t>(n)});
+    c->why = StreamAssembler::Close::kShutdown;
+    finish(*c);
+  }
 }
 
 std::string IocpStreamEngine::probe_support() {

@@ -385,6 +385,13 @@ TEST_CASE("config: a unix:// listener takes a mode and a group, one socket and n
         "ringest.toml:2: listener[0].address: must be host:port or [v6]:port (got \"8125\") or unix:///path");
 }
 
+TEST_CASE("config: a TCP listener's max_line_bytes left unset follows smaller slots") {
+  Settings s = load_ok("[receive]\nslot_bytes = 2048\n[[listener]]\ntransport = \"tcp\"\n");
+  CHECK(s.listeners[0].max_line_bytes == 2048);
+  s = load_ok("[[listener]]\ntransport = \"tcp\"\nmax_line_bytes = 100\n");
+  CHECK(s.listeners[0].max_line_bytes == 100);
+}
+
 TEST_CASE("config: the table has every key once") {
   std::vector<SettingDoc> docs = setting_docs();
   CHECK(docs.size() == 55);

@@ -28,7 +28,7 @@ import socket
 import subprocess
 import time
 
-from daemon_harness import Daemon, metric_sum, wait_log
+from daemon_harness import Daemon, free_port, metric_sum, wait_log
 
 STOP = signal.SIGTERM  # SIGINT under Wine, where ringestd.exe sees it as Ctrl-C
 TCP = 'transport = "tcp"\nidle_timeout_ms = 1500\nmax_connections = 400\n'
@@ -222,6 +222,34 @@ def many(ringestd, launcher=(), reload=True):
     print("tcp: a reload that changed the listener closed its connection; the sender reconnected and was stored")
 
 
+def udp_to_tcp(ringestd):
+    """A reload that turns a UDP listener into a TCP one on the same address:
+    the UDP socket is read to the end (nothing queued is lost), the TCP one
+    binds beside it."""
+    port = free_port()
+    d = Daemon(ringestd, listeners=[("carbon", f"127.0.0.1:{port}", "graphite")]).start()
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(2000):
+        u.sendto(b"udp.%d 1 1700000000\n" % i, ("127.0.0.1", port))
+    with open(d.config) as f:
+        config = f.read()
+    with open(d.config, "w") as f:
+        f.write(config.replace('format = "graphite"', 'format = "graphite"\ntransport = "tcp"'))
+    d.proc.send_signal(signal.SIGHUP)
+    wait_log(d, r"reload: applied")
+    t = connect(port)
+    t.sendall(b"tcp.after 1 1700000000\n")
+    t.close()
+    m = d.wait_quiet(2001)
+    received, stored, dropped = accounting(m, "carbon")
+    kernel = metric_sum(m, "ringest_dropped_datagrams_total", listener="carbon", stage="kernel")
+    assert received == stored + dropped and received + kernel == 2001 and dropped == 0, (received, stored, dropped, kernel)
+    assert metric_sum(m, "ringest_tcp_connections_accepted_total") == 1
+    assert d.stop(STOP) == 0
+    print(f"tcp: a reload from UDP to TCP on port {port}: {stored:.0f} of 2001 stored "
+          f"({kernel:.0f} lost in the kernel), the UDP socket read to the end")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ringestd", required=True)
@@ -236,6 +264,8 @@ def main():
     formats_and_drops(args.ringestd, args.dump, args.launcher)
     idle(args.ringestd, args.launcher)
     many(args.ringestd, args.launcher, reload=not windows)
+    if not windows:
+        udp_to_tcp(args.ringestd)
     million_lines(args.ringestd, args.dump, args.count, args.launcher)
     print("tcp_input: ok")
 

@@ -98,6 +98,56 @@ TEST_CASE_TEMPLATE("tcp engine stops reading when the pool is full and loses not
   for (int i = 0; i < 3000; ++i) CHECK(f.collect.payloads[i] == "m." + std::to_string(i) + " 1 2");
 }
 
+TEST_CASE_TEMPLATE("tcp engine does not close as idle a connection it stopped reading itself", E,
+                   RINGEST_STREAM_ENGINES) {
+  StreamOptions s = stream_options();
+  s.idle_timeout_ms = 200;
+  Fixture<E> f(s, 16);
+  f.collect.release_now = false;
+  test::TcpClient tx(f.bound.port);
+  std::string all;
+  for (int i = 0; i < 3000; ++i) all += "w." + std::to_string(i) + " 1 2\n";
+  REQUIRE(tx.send(all));
+  for (int i = 0; i < 80; ++i) f.engine.poll(f.collect, 10);  // ~0.8 s, four idle timeouts, the pool held
+  CHECK(f.collect.payloads.size() == 16);
+  CHECK(f.stream().idle_closed.get() == 0);
+  f.collect.release_now = true;
+  f.collect.release_held();
+  f.poll_until(3000);
+  CHECK(f.collect.payloads.size() == 3000);
+  CHECK(f.stream().idle_closed.get() == 0);
+}
+
+TEST_CASE_TEMPLATE("tcp engine at shutdown counts every line it took and could not hand out", E,
+                   RINGEST_STREAM_ENGINES) {
+  Fixture<E> f(stream_options(), 16);
+  f.collect.release_now = false;
+  test::TcpClient tx(f.bound.port);
+  std::string all;
+  for (int i = 0; i < 3000; ++i) all += "s." + std::to_string(i) + " 1 2\n";
+  REQUIRE(tx.send(all));
+  for (int i = 0; i < 30; ++i) f.engine.poll(f.collect, 10);
+  REQUIRE(f.collect.payloads.size() == 16);
+  f.engine.discard_and_close();
+  // Handed out + counted as shutdown drops = every line sent: the bytes
+  // waiting for slots, in receive buffers and in the socket were all framed.
+  const SocketProbe& sp = f.engine.sockets()[0];
+  CHECK(sp.datagrams.get() == 16);
+  CHECK(sp.datagrams.get() + sp.shutdown_drops.get() == 3000);
+  CHECK(f.stream().partial.get() == 0);
+  f.collect.release_held();
+}
+
+TEST_CASE_TEMPLATE("tcp engine refuses to take over a socket", E, RINGEST_STREAM_ENGINES) {
+  E e(Fixture<E>::options(16), stream_options());
+  BoundSocket bound;
+  SocketSpec spec{"127.0.0.1:0", 1, 0, false};
+  spec.take_over = 3;
+  Status st = e.add_socket(spec, bound);
+  CHECK_FALSE(st.ok());
+  CHECK(st.message().find("take over") != std::string::npos);
+}
+
 TEST_CASE_TEMPLATE("tcp engine refuses connections past max_connections and counts them", E,
                    RINGEST_STREAM_ENGINES) {
   Fixture<E> f;
