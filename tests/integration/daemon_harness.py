@@ -169,6 +169,17 @@ class Daemon:
             time.sleep(0.5)
         raise RuntimeError(f"daemon did not settle: {last}")
 
+    def reload_with(self, old, new):
+        """Edits the configuration (`old` text becomes `new`), sends SIGHUP and
+        waits until the daemon says the reload was applied."""
+        with open(self.config) as f:
+            config = f.read()
+        assert old in config, old
+        with open(self.config, "w") as f:
+            f.write(config.replace(old, new))
+        self.proc.send_signal(signal.SIGHUP)
+        wait_log(self, r"reload: applied")
+
     def stop(self, sig=signal.SIGTERM, timeout_s=60):
         self.proc.send_signal(sig)
         return self.proc.wait(timeout_s)

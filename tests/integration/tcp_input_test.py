@@ -28,7 +28,7 @@ import socket
 import subprocess
 import time
 
-from daemon_harness import Daemon, free_port, metric_sum, wait_log
+from daemon_harness import Daemon, free_port, metric_sum
 
 STOP = signal.SIGTERM  # SIGINT under Wine, where ringestd.exe sees it as Ctrl-C
 TCP = 'transport = "tcp"\nidle_timeout_ms = 1500\nmax_connections = 400\n'
@@ -205,12 +205,7 @@ def many(ringestd, launcher=(), reload=True):
     old = connect(port)
     old.sendall(b"before 1 1700000000\n")
     d.wait_quiet(801)
-    with open(d.config) as f:
-        config = f.read()
-    with open(d.config, "w") as f:
-        f.write(config.replace("max_connections = 400", "max_connections = 300"))
-    d.proc.send_signal(signal.SIGHUP)
-    wait_log(d, r"reload: applied")
+    d.reload_with("max_connections = 400", "max_connections = 300")
     assert closed_by_server(old, 10)
     new = connect(d.ports["carbon"])
     new.sendall(b"after 1 1700000000\n")
@@ -231,12 +226,7 @@ def udp_to_tcp(ringestd):
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     for i in range(2000):
         u.sendto(b"udp.%d 1 1700000000\n" % i, ("127.0.0.1", port))
-    with open(d.config) as f:
-        config = f.read()
-    with open(d.config, "w") as f:
-        f.write(config.replace('format = "graphite"', 'format = "graphite"\ntransport = "tcp"'))
-    d.proc.send_signal(signal.SIGHUP)
-    wait_log(d, r"reload: applied")
+    d.reload_with('format = "graphite"', 'format = "graphite"\ntransport = "tcp"')
     t = connect(port)
     t.sendall(b"tcp.after 1 1700000000\n")
     t.close()

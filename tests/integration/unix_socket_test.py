@@ -14,13 +14,12 @@ import grp
 import json
 import os
 import re
-import signal
 import socket
 import stat
 import subprocess
 import sys
 
-from daemon_harness import Daemon, metric_sum, scratch_dir, wait_log
+from daemon_harness import Daemon, metric_sum, scratch_dir
 
 SENDER = """
 import socket, sys
@@ -65,12 +64,7 @@ def exact_on(ringestd, dump, engine, count):
 
     # A reload that changes the socket's mode: the listener restarts on the
     # same socket (handed over, not bound again), so nothing sent meanwhile is lost.
-    with open(d.config) as f:
-        config = f.read()
-    with open(d.config, "w") as f:
-        f.write(config.replace('socket_mode = "0620"', 'socket_mode = "0660"'))
-    d.proc.send_signal(signal.SIGHUP)
-    wait_log(d, r"reload: applied")
+    d.reload_with('socket_mode = "0620"', 'socket_mode = "0660"')
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o660
     send(path, count + 100, 1000)
     total = count + 1100
