@@ -244,17 +244,17 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
   return p + s.size();
 }
 
-// The body was written after room for the longest length prefix the bound
-// allows; moves it up against its actual prefix.
-size_t RecordEncoder::finish(uint8_t* base, size_t at, size_t body_bound, uint8_t* body_end) {
+// The body was written after a one-byte length prefix, which almost every
+// record has (a body under 128 bytes); a longer one is moved down to make room
+// for its prefix, which the bound left.
+size_t RecordEncoder::finish(uint8_t* base, size_t at, uint8_t* body_end) {
   uint8_t* record = base + at;
-  size_t room = varint32_length(static_cast<uint32_t>(body_bound));
-  uint8_t* body = record + room;
+  uint8_t* body = record + 1;
   size_t body_size = static_cast<size_t>(body_end - body);
   size_t prefix = varint32_length(static_cast<uint32_t>(body_size));
-  if (prefix < room) {
+  if (prefix > 1) {
     std::memmove(record + prefix, body, body_size);
-    for (uint32_t i : added_) (*table_)[i].at -= static_cast<uint32_t>(room - prefix);
+    for (uint32_t i : added_) (*table_)[i].at += static_cast<uint32_t>(prefix - 1);
   }
   put_varint32(record, static_cast<uint32_t>(body_size));
   added_.clear();
@@ -262,9 +262,7 @@ size_t RecordEncoder::finish(uint8_t* base, size_t at, size_t body_bound, uint8_
 }
 
 size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origin, const PointView& point) {
-  size_t bound = point_bound(origin, point);
-  size_t body_bound = bound - varint32_length(static_cast<uint32_t>(bound));
-  uint8_t* p = base + at + varint32_length(static_cast<uint32_t>(body_bound));
+  uint8_t* p = base + at + 1;
   p = put_origin(p, kKindPoint, origin);
   p = put_varint64(p, delta(point.time_ns, origin.receive_ns));
   p = put_string(base, p, point.measurement);
@@ -305,16 +303,14 @@ size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origi
         break;
     }
   }
-  return finish(base, at, body_bound, p);
+  return finish(base, at, p);
 }
 
 size_t RecordEncoder::encode_raw(uint8_t* base, size_t at, const Origin& origin, std::string_view bytes) {
-  size_t bound = raw_bound(origin, bytes);
-  size_t body_bound = bound - varint32_length(static_cast<uint32_t>(bound));
-  uint8_t* p = base + at + varint32_length(static_cast<uint32_t>(body_bound));
+  uint8_t* p = base + at + 1;
   p = put_origin(p, kKindRaw, origin);
   if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
-  return finish(base, at, body_bound, p + bytes.size());
+  return finish(base, at, p + bytes.size());
 }
 
 // ---- Decoding -----------------------------------------------------------------

@@ -61,13 +61,13 @@ class RecordEncoder {
   size_t origin_bound(const Origin& origin) const;
   uint8_t* put_origin(uint8_t* p, uint8_t kind, const Origin& origin);
   uint8_t* put_string(uint8_t* base, uint8_t* p, std::string_view s);
-  size_t finish(uint8_t* base, size_t at, size_t body_bound, uint8_t* body_end);
+  size_t finish(uint8_t* base, size_t at, uint8_t* body_end);
 
   std::unique_ptr<std::array<Entry, kTableSize>> table_;
   uint32_t generation_ = 1;
   uint32_t entries_ = 0;
   // Entries added by the record being encoded: their positions move when its
-  // body is moved up against a shorter length prefix.
+  // body is moved down to make room for a longer length prefix.
   std::vector<uint32_t> added_;
   bool have_previous_ = false;
   Origin previous_;  // listener and source of the previous record; receive_ns too
