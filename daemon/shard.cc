@@ -12,6 +12,16 @@ namespace ringest {
 namespace {
 constexpr size_t kBulk = 16;  // harvests taken from the queue at once
 constexpr int64_t kRejectLogIntervalNs = 10'000'000'000;
+
+// The kernel wrote the next datagram on the receiver's core: ask for its
+// metadata and first bytes while this one is parsed, instead of stalling on
+// them after (a slot starts a new page, where the hardware prefetcher does
+// not look ahead).
+void prefetch_slot(rio::BufferPool& pool, uint32_t slot) {
+  __builtin_prefetch(&pool.meta(slot));
+  const uint8_t* p = pool.slot(slot);
+  for (int line = 0; line < 4; ++line) __builtin_prefetch(p + 64 * line);
+}
 }  // namespace
 
 ParserShard::ParserShard(uint32_t index, std::unique_ptr<PartitionLog> log, HandoffQueue& queue,
@@ -86,7 +96,11 @@ void ParserShard::process(const Harvest* harvests, size_t n) {
     if (h.receiver == kWakeReceiver) continue;
     Receiver* receiver = receivers_.get(h.receiver);
     if (to_return_[h.receiver].empty()) touched_.push_back(h.receiver);
-    for (uint16_t j = 0; j < h.count; ++j) parse_one(*receiver, h.slots[j]);
+    rio::BufferPool& pool = receiver->engine().pool();
+    for (uint16_t j = 0; j < h.count; ++j) {
+      if (j + 1 < h.count) prefetch_slot(pool, h.slots[j + 1]);
+      parse_one(*receiver, h.slots[j]);
+    }
     to_return_[h.receiver].insert(to_return_[h.receiver].end(), h.slots, h.slots + h.count);
     queue_.datagrams.fetch_sub(h.count, std::memory_order_relaxed);
     taken_.add(h.count);

@@ -386,7 +386,7 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   size_t n_all_tags = n_tags;
   tags_[n_all_tags++] = Tag{"metric_type", kTypeNames[static_cast<size_t>(type)]};
 
-  std::array<Field, 6> fields;
+  std::array<Field, kMetricFields>& fields = metric_fields_;
   size_t n_fields = 1;
   if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_("sample_rate", sample_rate);
   for (size_t i = 0; i < texts.size(); ++i) {

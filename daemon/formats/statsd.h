@@ -88,6 +88,9 @@ class StatsdParser final : public Parser {
   // Scratch reused by every line. Tags: DogStatsD tags, then metric_type.
   std::array<Tag, kMaxTags + 1> tags_;
   std::array<std::string_view, kMaxValues> values_;
+  // A metric's fields: value, sample_rate, delta and the text sections.
+  static constexpr size_t kMetricFields = 6;
+  std::array<Field, kMetricFields> metric_fields_;
   std::array<char, kMaxLineBytes> text_;  // an event's text or a check's message, unescaped
 };
 
