@@ -219,6 +219,13 @@ uint8_t* RecordEncoder::put_origin(uint8_t* p, uint8_t kind, const Origin& o) {
 uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s) {
   uint32_t tag = kStringLiteral;
   if (!s.empty() && s.size() <= kMaxDictionaryString) {
+    // Where the same bytes were looked up last time: a parser's fixed names
+    // (keys, type names) come from the same address on every record. Only a
+    // hint: the entry counts only if it is this batch's and holds these bytes.
+    uint16_t& hint = hints_[(reinterpret_cast<uintptr_t>(s.data()) ^ s.size()) & (kHints - 1)];
+    if (const Entry& e = (*table_)[hint]; e.generation == generation_ && e.length == s.size() &&
+                                           same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size()))
+      return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
     const uint32_t h = hash_of(s);
     for (size_t i = h & (kTableSize - 1);; i = (i + 1) & (kTableSize - 1)) {
       Entry& e = (*table_)[i];
@@ -229,14 +236,17 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
           e = Entry{generation_, h, static_cast<uint32_t>(p - base), static_cast<uint16_t>(s.size()),
                     static_cast<uint16_t>(entries_++)};
           added_.push_back(static_cast<uint32_t>(i));
+          hint = static_cast<uint16_t>(i);
           std::memcpy(p, s.data(), s.size());
           return p + s.size();
         }
         break;  // the dictionary is full: store it where it is
       }
       if (e.hash == h && e.length == s.size() &&
-          same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size()))
+          same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size())) {
+        hint = static_cast<uint16_t>(i);
         return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
+      }
     }
   }
   p = put_varint32(p, static_cast<uint32_t>(s.size()) << 2 | tag);

@@ -64,6 +64,9 @@ class RecordEncoder {
   size_t finish(uint8_t* base, size_t at, uint8_t* body_end);
 
   std::unique_ptr<std::array<Entry, kTableSize>> table_;
+  // By a string's address and length: the table slot it was last found in.
+  static constexpr size_t kHints = 64;
+  std::array<uint16_t, kHints> hints_{};
   uint32_t generation_ = 1;
   uint32_t entries_ = 0;
   // Entries added by the record being encoded: their positions move when its

@@ -131,6 +131,27 @@ TEST_CASE("statsd: every decimal value is the double from_chars reads, bit for b
   }
 }
 
+TEST_CASE("statsd: the name ends at the first ':' wherever it falls, and a '|' before it is a missing colon") {
+  // The name is scanned eight bytes at a time: every length and position.
+  for (size_t n = 1; n <= 40; ++n) {
+    std::string name;
+    for (size_t i = 0; i < n; ++i) name += i % 3 == 0 ? static_cast<char>(0xC3 + i % 2) : static_cast<char>('a' + i % 26);
+    Run run;
+    const OwnedPoint& p = only_point(run(name + ":1|c"));
+    CHECK(p.measurement == name);
+    CHECK(rejected_as(name + "|c") == "missing_colon");
+    for (size_t at = 0; at < n; ++at) {
+      std::string with_bar = name;
+      with_bar[at] = '|';
+      CHECK_MESSAGE(rejected_as(with_bar + ":1|c") == "missing_colon", with_bar);
+      // A ':' earlier in the name ends it there: what follows is no number.
+      std::string early = name;
+      early[at] = ':';
+      CHECK_MESSAGE(rejected_as(early + ":1|c") == (at == 0 ? "empty_name" : "invalid_value"), early);
+    }
+  }
+}
+
 TEST_CASE("statsd: invalid values are rejected") {
   for (std::string_view line :
        {"x:|c", "x:abc|c", "x:1d1|c", "x:12.89.23|g", "x:12.89g|g", "x:1 |g", "x: 1|g", "x:0,5|ms", "x:inf|g",
