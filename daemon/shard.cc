@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/clock.h"
+#include "common/prefetch.h"
 #include "daemon/source_filter.h"
 #include "daemon/thread_name.h"
 
@@ -18,9 +19,9 @@ constexpr int64_t kRejectLogIntervalNs = 10'000'000'000;
 // them after (a slot starts a new page, where the hardware prefetcher does
 // not look ahead).
 void prefetch_slot(rio::BufferPool& pool, uint32_t slot) {
-  __builtin_prefetch(&pool.meta(slot));
+  prefetch(&pool.meta(slot));
   const uint8_t* p = pool.slot(slot);
-  for (int line = 0; line < 4; ++line) __builtin_prefetch(p + 64 * line);
+  for (int line = 0; line < 4; ++line) prefetch(p + 64 * line);
 }
 }  // namespace
 

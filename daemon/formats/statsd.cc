@@ -243,7 +243,7 @@ std::string_view take_until(std::string_view& s, char sep, bool& found) {
 
 // The same for what is nearly always a few bytes long (a value, a type): a
 // loop, shorter than a call to memchr takes to set up.
-[[gnu::always_inline]] inline std::string_view take_short_until(std::string_view& s, char sep, bool& found) {
+inline std::string_view take_short_until(std::string_view& s, char sep, bool& found) {
   size_t n = 0;
   while (n < s.size() && s[n] != sep) ++n;
   std::string_view head = s.substr(0, n);

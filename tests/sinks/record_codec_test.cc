@@ -149,54 +149,102 @@ TEST_CASE("record codec: what repeats in a batch is stored once") {
 
 TEST_CASE("record codec: strings first stored in a long record are referred to from the records after it") {
   // A record's body is written after a one-byte length prefix and moved when
-  // it turns out longer: the strings it defines move with it.
+  // it turns out longer (128 bytes and up): the strings it defines move with it.
+  auto point = [](std::string padding) {
+    OwnedRecord r;
+    r.measurement = "cpu";
+    r.tags = {{"host", "web-1"}, {"padding", std::move(padding)}};
+    test::OwnedField f;
+    f.key = "value";
+    f.f = 1.5;
+    r.fields.push_back(f);
+    return r;
+  };
+  const OwnedRecord after = point("x");  // its other strings: references to the record before
+  const size_t behind_short = test::encode_payload({point(""), after}).size() - encode(point("")).size();
   for (size_t pad : {0, 60, 100, 127, 128, 300, 20000}) {
-    OwnedRecord r = test::sample_point(3);
-    r.tags.push_back({"padding", std::string(pad, 'p')});  // stored where it occurs (too long for the dictionary)
-    OwnedRecord after = test::sample_point(3);  // the same short strings: references to r's
-    after.tags.push_back({"padding", "x"});
+    const OwnedRecord r = point(std::string(pad, 'p'));  // over 64 bytes: stored where it occurs
     std::vector<OwnedRecord> records{r, after, r, after};
     std::vector<OwnedRecord> back = decode_all(test::encode_payload(records), records.size());
     for (size_t i = 0; i < records.size(); ++i) {
       INFO("pad " << pad << " record " << i);
       CHECK(back[i].same_content(records[i]));
     }
+    // ... and by reference: `after` takes as few bytes behind a long record
+    // as behind a short one.
+    const size_t behind = test::encode_payload({r, after}).size() - encode(r).size();
+    CHECK_MESSAGE(behind == behind_short, "pad " << pad);
   }
 }
 
-TEST_CASE("record codec: a string at an address seen before is looked up by its bytes") {
-  // The encoder remembers where it found a string by its address; a parser
-  // reuses its buffers, so the same address holds other bytes on later records
-  // and in later batches.
-  RecordEncoder e;
-  char buf[8];
-  const char* words[] = {"alpha", "bravo", "alpha", "alp", "alphax", "bravo", "alpha"};
-  for (int batch = 0; batch < 2; ++batch) {
-    e.reset();
-    std::vector<uint8_t> out;
-    for (const char* w : words) {
-      std::memcpy(buf, w, std::strlen(w));
-      PointView p;
-      p.measurement = std::string_view(buf, std::strlen(w));
-      Tag t{std::string_view(buf, std::strlen(w)), "v"};
-      p.tags = std::span<const Tag>(&t, 1);
-      Origin o;
-      size_t at = out.size();
-      out.resize(at + e.point_bound(o, p));
-      out.resize(at + e.encode_point(out.data(), at, o, p));
+namespace {
+
+// One point whose measurement is `name`, appended to `out` by `e`.
+void encode_name(RecordEncoder& e, std::vector<uint8_t>& out, std::string_view name) {
+  PointView p;
+  p.measurement = name;
+  Origin o;
+  size_t at = out.size();
+  out.resize(at + e.point_bound(o, p));
+  out.resize(at + e.encode_point(out.data(), at, o, p));
+}
+
+std::vector<std::string> decode_names(const std::vector<uint8_t>& payload) {
+  RecordDecoder d;
+  d.begin_batch(segfmt::kFormatVersion);
+  std::span<const uint8_t> in(payload);
+  std::vector<std::string> names;
+  RecordView v;
+  while (!in.empty()) {
+    if (!d.decode(in, v)) {
+      names.push_back("<undecodable>");
+      break;
     }
-    RecordDecoder d;
-    d.begin_batch(segfmt::kFormatVersion);
-    std::span<const uint8_t> in(out);
-    for (const char* w : words) {
-      RecordView v;
-      REQUIRE(d.decode(in, v));
-      CHECK(v.point.measurement == w);
-      REQUIRE(v.point.tags.size() == 1);
-      CHECK(v.point.tags[0].key == w);
-    }
-    CHECK(in.empty());
+    names.emplace_back(v.kind == RecordKind::kRaw ? "<raw>" : v.point.measurement);
   }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("record codec: a hint for another string of the same slot, or from an earlier batch, is not taken") {
+  // Hints are kept by address and length, 64 of them: "alpha" at buf+64 and
+  // "alph" at buf+129 share one ((64 ^ 5) % 64 == (129 ^ 4) % 64). "alph"
+  // matches the first four bytes of "alpha": only the length tells them apart.
+  alignas(64) char buf[256] = {};
+  std::memcpy(buf + 64, "alpha", 5);
+  std::memcpy(buf + 129, "alph", 4);
+  const std::string_view alpha(buf + 64, 5), alph(buf + 129, 4);
+  RecordEncoder e;
+  e.reset();
+  std::vector<uint8_t> first;
+  encode_name(e, first, alpha);
+  encode_name(e, first, alph);
+  encode_name(e, first, alpha);
+  CHECK(decode_names(first) == std::vector<std::string>{"alpha", "alph", "alpha"});
+
+  // The next batch holds the bytes "alpha" exactly where the last one defined
+  // it, in a raw record: a hint from the earlier batch would match them and
+  // refer to a string this batch never defined.
+  const size_t alpha_at = std::string_view(reinterpret_cast<const char*>(first.data()), first.size()).find("alpha");
+  REQUIRE(alpha_at != std::string_view::npos);
+  bool aligned = false;
+  for (size_t pad = 0; pad < 32 && !aligned; ++pad) {
+    e.reset();
+    std::vector<uint8_t> second;
+    std::string raw(pad, '-');
+    raw += "alpha";
+    Origin o;
+    second.resize(e.raw_bound(o, raw));
+    second.resize(e.encode_raw(second.data(), 0, o, raw));
+    if (second.size() < alpha_at + 5 ||
+        std::memcmp(second.data() + alpha_at, "alpha", 5) != 0)
+      continue;
+    aligned = true;
+    encode_name(e, second, alpha);
+    CHECK(decode_names(second) == std::vector<std::string>{"<raw>", "alpha"});
+  }
+  CHECK(aligned);
 }
 
 TEST_CASE("record codec: a float with an integer value takes a varint, and comes back a float") {
