@@ -12,11 +12,14 @@ namespace ringest {
 
 class Counter {
  public:
-  // Writer thread only.
-  void add(uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-  void set(uint64_t n) { v_.store(n, std::memory_order_relaxed); }
+  // Writer thread only. A release store, and an acquire load in get(): a
+  // reader that sees a count also sees everything its writer did before it —
+  // the pipeline frees a retired listener's probes once the shards' counts
+  // say all its datagrams settled. On x86 both are plain moves.
+  void add(uint64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_release); }
+  void set(uint64_t n) { v_.store(n, std::memory_order_release); }
   // Any thread.
-  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+  uint64_t get() const { return v_.load(std::memory_order_acquire); }
 
  private:
   std::atomic<uint64_t> v_{0};
