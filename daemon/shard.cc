@@ -100,7 +100,7 @@ void ParserShard::process(const Harvest* harvests, size_t n) {
     rio::BufferPool& pool = receiver->engine().pool();
     for (uint16_t j = 0; j < h.count; ++j) {
       if (j + 1 < h.count) prefetch_slot(pool, h.slots[j + 1]);
-      parse_one(*receiver, h.slots[j]);
+      parse_one(pool, h.slots[j]);
     }
     to_return_[h.receiver].insert(to_return_[h.receiver].end(), h.slots, h.slots + h.count);
     queue_.datagrams.fetch_sub(h.count, std::memory_order_relaxed);
@@ -109,8 +109,7 @@ void ParserShard::process(const Harvest* harvests, size_t n) {
   return_slots();
 }
 
-void ParserShard::parse_one(Receiver& receiver, uint32_t slot) {
-  rio::BufferPool& pool = receiver.engine().pool();
+void ParserShard::parse_one(rio::BufferPool& pool, uint32_t slot) {
   const rio::SlotMeta& meta = pool.meta(slot);
 
   listener_ = listeners_.get(meta.listener);

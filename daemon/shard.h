@@ -64,7 +64,7 @@ class ParserShard final : PointSink, SettleObserver {
  private:
   void run();
   void process(const Harvest* harvests, size_t n);
-  void parse_one(Receiver& receiver, uint32_t slot);
+  void parse_one(rio::BufferPool& pool, uint32_t slot);
   void return_slots();
   void point(const PointView& p) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;

@@ -223,8 +223,10 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
     // (keys, type names) come from the same address on every record. Only a
     // hint: the entry counts only if it is this batch's and holds these bytes.
     uint16_t& hint = hints_[(reinterpret_cast<uintptr_t>(s.data()) ^ s.size()) & (kHints - 1)];
-    if (const Entry& e = (*table_)[hint]; e.generation == generation_ && e.length == s.size() &&
-                                           same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size()))
+    auto holds = [&](const Entry& e) {
+      return e.length == s.size() && same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size());
+    };
+    if (const Entry& e = (*table_)[hint]; e.generation == generation_ && holds(e))
       return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
     const uint32_t h = hash_of(s);
     for (size_t i = h & (kTableSize - 1);; i = (i + 1) & (kTableSize - 1)) {
@@ -242,8 +244,7 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
         }
         break;  // the dictionary is full: store it where it is
       }
-      if (e.hash == h && e.length == s.size() &&
-          same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size())) {
+      if (e.hash == h && holds(e)) {
         hint = static_cast<uint16_t>(i);
         return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
       }

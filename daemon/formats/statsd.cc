@@ -179,14 +179,17 @@ bool parse_short_decimal(std::string_view s, double& out) {
   size_t i = s[0] == '-' ? 1 : 0;
   const size_t digits_start = i;
   uint64_t m = 0;
-  while (i < s.size() && static_cast<unsigned char>(s[i] - '0') < 10) m = m * 10 + static_cast<unsigned>(s[i++] - '0');
-  size_t n_digits = i - digits_start;
+  auto digits = [&] {  // appends a run of digits to m; returns how many
+    const size_t from = i;
+    while (i < s.size() && static_cast<unsigned char>(s[i] - '0') < 10) m = m * 10 + static_cast<unsigned>(s[i++] - '0');
+    return i - from;
+  };
+  size_t n_digits = digits();
   size_t fraction = 0;
   if (n_digits == 0) return false;
   if (i < s.size() && s[i] == '.') {
-    const size_t fraction_start = ++i;
-    while (i < s.size() && static_cast<unsigned char>(s[i] - '0') < 10) m = m * 10 + static_cast<unsigned>(s[i++] - '0');
-    fraction = i - fraction_start;
+    ++i;
+    fraction = digits();
     if (fraction == 0) return false;
     n_digits += fraction;
   }
@@ -232,13 +235,16 @@ bool parse_timestamp(std::string_view s, int64_t& out_ns) {
 
 // Splits `s` at the first `sep`: returns the head, leaves the tail (after the
 // separator) in `s`, and says whether a separator was found.
-std::string_view take_until(std::string_view& s, char sep, bool& found) {
-  const void* hit = s.empty() ? nullptr : std::memchr(s.data(), sep, s.size());
-  size_t n = hit ? static_cast<size_t>(static_cast<const char*>(hit) - s.data()) : s.size();
+std::string_view split_at(std::string_view& s, size_t n, bool& found) {
   std::string_view head = s.substr(0, n);
-  found = hit != nullptr;
+  found = n < s.size();
   s.remove_prefix(found ? n + 1 : n);
   return head;
+}
+
+std::string_view take_until(std::string_view& s, char sep, bool& found) {
+  const void* hit = s.empty() ? nullptr : std::memchr(s.data(), sep, s.size());
+  return split_at(s, hit ? static_cast<size_t>(static_cast<const char*>(hit) - s.data()) : s.size(), found);
 }
 
 // The same for what is nearly always a few bytes long (a value, a type): a
@@ -246,10 +252,7 @@ std::string_view take_until(std::string_view& s, char sep, bool& found) {
 inline std::string_view take_short_until(std::string_view& s, char sep, bool& found) {
   size_t n = 0;
   while (n < s.size() && s[n] != sep) ++n;
-  std::string_view head = s.substr(0, n);
-  found = n < s.size();
-  s.remove_prefix(found ? n + 1 : n);
-  return head;
+  return split_at(s, n, found);
 }
 
 // The first ':' or '|' in `s` (or its size): a metric's name ends there. Eight
