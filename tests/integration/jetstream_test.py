@@ -85,8 +85,18 @@ def stream_check(args, url, stream, subject, print_records=False, extra=()):
     cmd += list(extra)
     if print_records:
         cmd.append("--print")
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    summary = json.loads((out.stderr if print_records else out.stdout).strip().splitlines()[-1])
+    # Just after servers came back the consumer may not be made yet (the
+    # tool then says why and reads nothing): a few tries, 2 s apart.
+    for attempt in range(5):
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        lines = (out.stderr if print_records else out.stdout).strip().splitlines()
+        if lines and lines[-1].startswith("{"):
+            break
+        print(f"ringest-dump stream could not start reading (try {attempt + 1}): {out.stderr.strip()[-300:]}")
+        time.sleep(2)
+    else:
+        raise AssertionError(f"ringest-dump stream never read {stream}: {out.stderr[-2000:]}")
+    summary = json.loads(lines[-1])
     assert summary["ok"] and out.returncode == 0, (summary, out.stderr[-2000:])
     return summary, out.stdout
 
