@@ -11,7 +11,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 
 #include "common/concurrent_queue.h"
 
@@ -36,12 +39,58 @@ struct HandoffTraits : moodycamel::ConcurrentQueueDefaultTraits {
   static const int MAX_SEMA_SPINS = 100;
 };
 
+// The first shard waits on the queue itself; the others are reserves, asleep
+// outside it until harvests back up. At low and moderate rates one shard
+// then takes every harvest, so one log lingers, writes and syncs instead of
+// each, and one thread wakes per harvest; under a backlog (the first shard
+// descheduled, or more than it can parse) the reserves take from the same
+// queue until it is empty, and sleep again.
 class HandoffQueue : public moodycamel::BlockingConcurrentQueue<Harvest, HandoffTraits> {
  public:
+  // Harvests queued and not yet taken by any shard that wake a reserve: the
+  // first shard is this far behind.
+  static constexpr size_t kBacklogHarvests = 4;
+
   using BlockingConcurrentQueue::BlockingConcurrentQueue;
   // Datagrams in the harvests queued (receivers add before enqueueing,
   // shards subtract once parsed): the depth /metrics shows.
   std::atomic<int64_t> datagrams{0};
+
+  bool backlog() const { return size_approx() >= kBacklogHarvests; }
+
+  // Receivers, after each enqueue: wakes one sleeping reserve if harvests
+  // back up. One fence and one load when none sleeps or there is no backlog.
+  void enqueued() {
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the enqueue before the look at sleepers
+    if (sleeping_.load(std::memory_order_relaxed) == 0 || !backlog()) return;
+    { std::lock_guard lock(mu_); }  // a reserve between its check and its wait is now in the wait
+    cv_.notify_one();
+  }
+
+  // A reserve shard: sleeps until harvests back up, `stop` is set (then
+  // wake_reserves() is called), or `wait_ns` (< 0: no limit) has passed.
+  void wait_for_backlog(int64_t wait_ns, const std::atomic<bool>& stop) {
+    std::unique_lock lock(mu_);
+    sleeping_.fetch_add(1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // the count before the look at the queue
+    auto woken = [&] { return backlog() || stop.load(std::memory_order_acquire); };
+    if (wait_ns < 0)
+      cv_.wait(lock, woken);
+    else
+      cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns), woken);
+    sleeping_.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // Any thread, after setting a shard's stop flag: wakes every reserve.
+  void wake_reserves() {
+    { std::lock_guard lock(mu_); }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<int> sleeping_{0};
 };
 
 using SlotReturnQueue = moodycamel::ConcurrentQueue<uint32_t>;

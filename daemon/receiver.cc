@@ -110,7 +110,10 @@ void Receiver::on_datagrams(std::span<const uint32_t> slots) {
   // here, counted, never waited on.
   const auto n = static_cast<int64_t>(slots.size());
   queue_.datagrams.fetch_add(n, std::memory_order_relaxed);
-  if (queue_.enqueue_bulk(ptok_, harvests_.data(), harvests_.size())) return;
+  if (queue_.enqueue_bulk(ptok_, harvests_.data(), harvests_.size())) {
+    queue_.enqueued();
+    return;
+  }
   queue_.datagrams.fetch_sub(n, std::memory_order_relaxed);
   queue_full_.add(slots.size());
   engine_->release(slots);

@@ -50,7 +50,10 @@ void ParserShard::start() {
   });
 }
 
-void ParserShard::request_stop() { stop_.store(true, std::memory_order_release); }
+void ParserShard::request_stop() {
+  stop_.store(true, std::memory_order_release);
+  queue_.wake_reserves();
+}
 
 Status ParserShard::join() {
   if (thread_.joinable()) thread_.join();
@@ -64,6 +67,19 @@ Status ParserShard::stop_and_join() {
 }
 
 void ParserShard::run() {
+  if (index_ == 0)
+    take_from_queue();
+  else
+    take_as_reserve();
+  close_status_ = log_->close();
+  health_.check(mono_ns(), log_->probe(), [this] { return log_->last_write_error(); });
+  // Another shard may still sleep, its wake-up taken by us: pass one on.
+  queue_.enqueue(kWakeHarvest);
+  queue_.wake_reserves();
+}
+
+// The first shard waits on the queue: each harvest wakes it.
+void ParserShard::take_from_queue() {
   Harvest harvests[kBulk];
   for (;;) {
     // Read the stop flag before draining: a ref enqueued before the
@@ -72,23 +88,45 @@ void ParserShard::run() {
     // Asleep until input arrives or the log or the latency sampler has a
     // deadline: an idle shard does not wake.
     int64_t now = mono_ns();
-    int64_t until = std::min({log_->next_deadline(now), latency_.next_deadline(), health_.next_deadline()});
+    int64_t until = next_deadline(now);
     int64_t wait_us = stopping ? 0 : until == INT64_MAX ? -1 : std::max<int64_t>(0, (until - now + 999) / 1000);
     heartbeat_.expect_by(stopping ? now : until);
     size_t n = queue_.wait_dequeue_bulk_timed(ctok_, harvests, kBulk, wait_us);
     heartbeat_.expect_by(mono_ns());  // busy: back in the wait soon
     if (n > 0) process(harvests, n);
-    now = mono_ns();
-    log_->poll(now);
-    health_.check(now, log_->probe(), [this] { return log_->last_write_error(); });
-    latency_.tick(now, wall_ns(), log_->probe().next_offset.get(), log_->probe().durable_offset.get());
+    tend(mono_ns());
     // Other shards may hold refs from the same bulk; only an empty queue ends us.
     if (n == 0 && stopping && queue_.size_approx() == 0) break;
   }
-  close_status_ = log_->close();
-  health_.check(mono_ns(), log_->probe(), [this] { return log_->last_write_error(); });
-  // Another shard may still sleep, its wake-up taken by us: pass one on.
-  queue_.enqueue(kWakeHarvest);
+}
+
+// A reserve sleeps outside the queue until harvests back up (HandoffQueue),
+// then takes from it, without waiting, until it finds it empty.
+void ParserShard::take_as_reserve() {
+  Harvest harvests[kBulk];
+  for (;;) {
+    bool stopping = stop_.load(std::memory_order_acquire);
+    heartbeat_.expect_by(mono_ns());
+    size_t n = queue_.try_dequeue_bulk(ctok_, harvests, kBulk);
+    if (n > 0) process(harvests, n);
+    int64_t now = mono_ns();
+    tend(now);
+    if (n > 0) continue;
+    if (stopping) break;  // and the queue empty: the receivers have stopped
+    int64_t until = next_deadline(now);
+    heartbeat_.expect_by(until);
+    queue_.wait_for_backlog(until == INT64_MAX ? -1 : std::max<int64_t>(0, until - now), stop_);
+  }
+}
+
+int64_t ParserShard::next_deadline(int64_t now) const {
+  return std::min({log_->next_deadline(now), latency_.next_deadline(), health_.next_deadline()});
+}
+
+void ParserShard::tend(int64_t now) {
+  log_->poll(now);
+  health_.check(now, log_->probe(), [this] { return log_->last_write_error(); });
+  latency_.tick(now, wall_ns(), log_->probe().next_offset.get(), log_->probe().durable_offset.get());
 }
 
 void ParserShard::process(const Harvest* harvests, size_t n) {

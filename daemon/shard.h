@@ -1,5 +1,6 @@
 // ParserShard: one parser thread and the log partition it alone writes.
-// It takes runs of harvests (datagram slots) from the handoff queue, parses each payload
+// It takes runs of harvests (datagram slots) from the handoff queue (shard 0
+// waiting on it, the others as reserves: see HandoffQueue), parses each payload
 // in place with its listener's parser, appends the points to its partition,
 // and gives the slots back to the receivers that own them.
 //
@@ -44,7 +45,8 @@ class ParserShard final : PointSink, SettleObserver {
 
   void start();
   // Any thread: once the receivers have stopped, finish what is queued, close
-  // the log (written and synced) and end. Returns the log's close status.
+  // the log (written and synced) and end (a reserve is woken for it).
+  // Returns the log's close status.
   // With several shards: request_stop() on each, one kWakeHarvest per shard into
   // the queue, then join() each.
   void request_stop();
@@ -63,6 +65,11 @@ class ParserShard final : PointSink, SettleObserver {
 
  private:
   void run();
+  void take_from_queue();
+  void take_as_reserve();
+  int64_t next_deadline(int64_t now) const;
+  // The log's writes, syncs and lingering batch; the health and latency samplers.
+  void tend(int64_t now);
   void process(const Harvest* harvests, size_t n);
   void parse_one(rio::BufferPool& pool, uint32_t slot);
   void return_slots();
