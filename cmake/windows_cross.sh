@@ -22,6 +22,9 @@ WINDOWS_PACKAGES=(g++-mingw-w64-x86-64-posix wine64 dpkg-dev)
 SOURCE_OF=(libzstd-dev liblz4-dev prometheus-cpp-dev)
 CACHE=${RINGEST_CACHE:-$HOME/.cache/ringest}
 JOBS=${JOBS:-$(nproc)}
+# ccache hashes paths inside the tree relative to it, so a clone in another
+# directory (CI's) reuses what an earlier build compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 WINE=/usr/lib/wine/wine64
 WINESERVER=/usr/lib/wine/wineserver
 export WINEPREFIX=${WINEPREFIX:-$CACHE/wine} WINEDEBUG=${WINEDEBUG:--all}
