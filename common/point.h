@@ -5,7 +5,9 @@
 // received them returns. The segment log copies what it keeps.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <span>
 #include <string_view>
 
@@ -15,9 +17,25 @@ namespace ringest {
 
 enum class FieldType : uint8_t { kFloat = 0, kInt = 1, kUint = 2, kString = 3, kBool = 4 };
 
+// Names a parser puts on nearly every record. A tag's key or value, or a
+// field's key, may carry one of these ids besides its bytes, which must then
+// be kKnownNames[id]: the segment log's encoder finds it by id instead of
+// hashing and comparing the bytes. What is stored is the same either way.
+enum class Known : uint8_t {
+  kNone = 0,
+  kMetricType, kCounter, kGauge, kTiming, kHistogram, kSet, kDistribution,  // StatsD
+  kValue, kSampleRate, kDelta,
+};
+inline constexpr std::string_view kKnownNames[] = {
+    "",      "metric_type", "counter",     "gauge", "timing", "histogram", "set", "distribution",
+    "value", "sample_rate", "delta",
+};
+inline constexpr size_t kKnownCount = std::size(kKnownNames);
+
 struct Field {
   std::string_view key;
   FieldType type = FieldType::kFloat;
+  Known key_id = Known::kNone;
   union {
     double f;
     int64_t i;
@@ -32,11 +50,14 @@ struct Field {
   static Field uint_(std::string_view k, uint64_t v) { Field x; x.key = k; x.type = FieldType::kUint; x.u = v; return x; }
   static Field string_(std::string_view k, std::string_view v) { Field x; x.key = k; x.type = FieldType::kString; x.s = v; return x; }
   static Field bool_(std::string_view k, bool v) { Field x; x.key = k; x.type = FieldType::kBool; x.b = v; return x; }
+  Field& known(Known id) { key_id = id; return *this; }
 };
 
 struct Tag {
   std::string_view key;
   std::string_view value;
+  Known key_id = Known::kNone;
+  Known value_id = Known::kNone;
 };
 
 // A point as a parser produced it. Tags keep the order the parser gave them.

@@ -1,6 +1,7 @@
 #include "sinks/record_codec.h"
 
 #include <bit>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -176,6 +177,7 @@ RecordEncoder::RecordEncoder() : table_(std::make_unique<std::array<Entry, kTabl
 void RecordEncoder::reset() {
   if (++generation_ == 0) {  // after 2^32 batches: forget every stamp once
     table_->fill(Entry{});
+    known_.fill(KnownEntry{});
     generation_ = 1;
   }
   entries_ = 0;
@@ -216,7 +218,18 @@ uint8_t* RecordEncoder::put_origin(uint8_t* p, uint8_t kind, const Origin& o) {
   return p;
 }
 
-uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s) {
+uint8_t* RecordEncoder::put_name(uint8_t* base, uint8_t* p, std::string_view s, Known id) {
+  if (id == Known::kNone) return put_string(base, p, s);
+  assert(s == kKnownNames[static_cast<size_t>(id)]);
+  KnownEntry& k = known_[static_cast<size_t>(id)];
+  if (k.generation == generation_) return put_varint32(p, uint32_t{k.index} << 2 | kStringRef);
+  uint32_t index = UINT32_MAX;
+  p = put_string(base, p, s, &index);
+  if (index != UINT32_MAX) k = KnownEntry{generation_, static_cast<uint16_t>(index)};
+  return p;
+}
+
+uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index) {
   uint32_t tag = kStringLiteral;
   if (!s.empty() && s.size() <= kMaxDictionaryString) {
     // Where the same bytes were looked up last time: a parser's fixed names
@@ -226,8 +239,11 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
     auto holds = [&](const Entry& e) {
       return e.length == s.size() && same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size());
     };
-    if (const Entry& e = (*table_)[hint]; e.generation == generation_ && holds(e))
+    auto ref = [&](const Entry& e) {
+      if (index != nullptr) *index = e.index;
       return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
+    };
+    if (const Entry& e = (*table_)[hint]; e.generation == generation_ && holds(e)) return ref(e);
     const uint32_t h = hash_of(s);
     for (size_t i = h & (kTableSize - 1);; i = (i + 1) & (kTableSize - 1)) {
       Entry& e = (*table_)[i];
@@ -239,6 +255,7 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
                     static_cast<uint16_t>(entries_++)};
           added_.push_back(static_cast<uint32_t>(i));
           hint = static_cast<uint16_t>(i);
+          if (index != nullptr) *index = e.index;
           std::memcpy(p, s.data(), s.size());
           return p + s.size();
         }
@@ -246,7 +263,7 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
       }
       if (e.hash == h && holds(e)) {
         hint = static_cast<uint16_t>(i);
-        return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
+        return ref(e);
       }
     }
   }
@@ -279,12 +296,12 @@ size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origi
   p = put_string(base, p, point.measurement);
   p = put_varint32(p, static_cast<uint32_t>(point.tags.size()));
   for (const Tag& t : point.tags) {
-    p = put_string(base, p, t.key);
-    p = put_string(base, p, t.value);
+    p = put_name(base, p, t.key, t.key_id);
+    p = put_name(base, p, t.value, t.value_id);
   }
   p = put_varint32(p, static_cast<uint32_t>(point.fields.size()));
   for (const Field& f : point.fields) {
-    p = put_string(base, p, f.key);
+    p = put_name(base, p, f.key, f.key_id);
     switch (f.type) {
       case FieldType::kFloat:
         if (integral(f.f)) {

@@ -60,13 +60,22 @@ class RecordEncoder {
 
   size_t origin_bound(const Origin& origin) const;
   uint8_t* put_origin(uint8_t* p, uint8_t kind, const Origin& origin);
-  uint8_t* put_string(uint8_t* base, uint8_t* p, std::string_view s);
+  // `index`, when given, gets the string's dictionary index (a literal: unchanged).
+  uint8_t* put_string(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index = nullptr);
+  // A name a parser may also give as a Known id: found by the id once the batch has it.
+  uint8_t* put_name(uint8_t* base, uint8_t* p, std::string_view s, Known id);
   size_t finish(uint8_t* base, size_t at, uint8_t* body_end);
 
   std::unique_ptr<std::array<Entry, kTableSize>> table_;
   // By a string's address and length: the table slot it was last found in.
   static constexpr size_t kHints = 64;
   std::array<uint16_t, kHints> hints_{};
+  // By Known id: its dictionary index in the batch of that generation.
+  struct KnownEntry {
+    uint32_t generation = 0;
+    uint16_t index = 0;
+  };
+  std::array<KnownEntry, kKnownCount> known_{};
   uint32_t generation_ = 1;
   uint32_t entries_ = 0;
   // Entries added by the record being encoded: their positions move when its

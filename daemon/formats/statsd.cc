@@ -147,7 +147,12 @@ uint16_t skip_kind(std::string_view section) {
 
 enum class Type : uint8_t { kCounter, kGauge, kTiming, kHistogram, kSet, kDistribution };
 
-constexpr std::string_view kTypeNames[] = {"counter", "gauge", "timing", "histogram", "set", "distribution"};
+constexpr Known kTypeKnown[] = {Known::kCounter,   Known::kGauge, Known::kTiming,
+                                Known::kHistogram, Known::kSet,   Known::kDistribution};
+constexpr std::string_view kTypeNames[] = {
+    kKnownNames[static_cast<size_t>(kTypeKnown[0])], kKnownNames[static_cast<size_t>(kTypeKnown[1])],
+    kKnownNames[static_cast<size_t>(kTypeKnown[2])], kKnownNames[static_cast<size_t>(kTypeKnown[3])],
+    kKnownNames[static_cast<size_t>(kTypeKnown[4])], kKnownNames[static_cast<size_t>(kTypeKnown[5])]};
 
 // The type letters are one or two bytes; anything else is unknown.
 bool parse_type(std::string_view t, Type& out) {
@@ -194,7 +199,8 @@ bool parse_short_decimal(std::string_view s, double& out) {
     n_digits += fraction;
   }
   if (i != s.size() || n_digits > 15) return false;
-  double v = static_cast<double>(m) / kPow10[fraction];
+  const auto whole = static_cast<double>(m);  // exact: m < 2^53
+  double v = fraction == 0 ? whole : whole / kPow10[fraction];  // most values are whole: no division
   out = digits_start == 1 ? -v : v;
   return true;
 }
@@ -408,11 +414,15 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   }
 
   size_t n_all_tags = n_tags;
-  tags_[n_all_tags++] = Tag{"metric_type", kTypeNames[static_cast<size_t>(type)]};
+  Tag& type_tag = tags_[n_all_tags++];  // member by member: a whole Tag is copied with a slow `rep movsb`
+  type_tag.key = "metric_type";
+  type_tag.value = kTypeNames[static_cast<size_t>(type)];
+  type_tag.key_id = Known::kMetricType;
+  type_tag.value_id = kTypeKnown[static_cast<size_t>(type)];
 
   std::array<Field, kMetricFields>& fields = metric_fields_;
   size_t n_fields = 1;
-  if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_("sample_rate", sample_rate);
+  if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_("sample_rate", sample_rate).known(Known::kSampleRate);
   for (size_t i = 0; i < texts.size(); ++i) {
     if (texts[i]) fields[n_fields++] = Field::string_(kTextSections[i].field, *texts[i]);
   }
@@ -423,10 +433,10 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   for (size_t i = 0; i < n_values; ++i) {
     size_t n = n_fields;
     if (type == Type::kSet) {
-      fields[0] = Field::string_("value", values_[i]);
+      fields[0] = Field::string_("value", values_[i]).known(Known::kValue);
     } else {
-      fields[0] = Field::float_("value", numbers[i]);
-      if (type == Type::kGauge && signs[i]) fields[n++] = Field::bool_("delta", true);
+      fields[0] = Field::float_("value", numbers[i]).known(Known::kValue);
+      if (type == Type::kGauge && signs[i]) fields[n++] = Field::bool_("delta", true).known(Known::kDelta);
     }
     p.fields = std::span<const Field>(fields.data(), n);
     sink.point(p);
