@@ -170,7 +170,14 @@ def test_kill_loop(args):
     wait_log(d, r"partition 1: forwarding rk\.n1\.1")
     wait_log(d, r"partition 0: forwarding rk\.n1\.0")
     resumed = [l for l in d.log if "forwarding rk.n1." in l]
-    assert resumed and all("after the stream's last message" in l for l in resumed), resumed
+    line = {p: next(l for l in resumed if f"partition {p}: forwarding" in l) for p in (0, 1)}
+    # Shard 0 takes nearly every harvest (the others are reserves that wake
+    # only for a backlog), so partition 1 may have nothing in the stream yet:
+    # then it starts from the start of its log, which the check below holds
+    # to exactly once like the other.
+    assert "after the stream's last message" in line[0], resumed
+    assert ("after the stream's last message" in line[1] or
+            "the subject is empty and there is no cursor" in line[1]), resumed
     m = wait_forwarded(d, ["js"])
     local = local_records(args, d.data)
     _, forwarded = stream_batch_records(args, nats.url, "RK", "rk")
