@@ -465,15 +465,14 @@ namespace {
 // Points as the StatsD parser gives them, with its names by Known id or, in
 // `plain`, by their bytes alone.
 struct KnownNamesCase {
-  std::vector<std::string> measurements;  // one point each, kept alive here
-  std::vector<std::array<Tag, 2>> tags;
-  std::vector<std::array<Field, 2>> fields;
+  struct Point {
+    std::string measurement, host;  // user strings
+    Known type;
+  };
+  std::vector<Point> points;
 
-  void add(std::string measurement, std::string_view user_tag_value, Known type) {
-    measurements.push_back(std::move(measurement));
-    const std::string_view type_name = kKnownNames[static_cast<size_t>(type)];
-    tags.push_back({Tag{"host", user_tag_value}, Tag{"metric_type", type_name, Known::kMetricType, type}});
-    fields.push_back({Field::float_("value", 1.5).known(Known::kValue), Field::bool_("delta", true).known(Known::kDelta)});
+  void add(std::string measurement, std::string host, Known type) {
+    points.push_back({std::move(measurement), std::move(host), type});
   }
 
   // Every point encoded, a new batch at each index in `new_batch_at`; the
@@ -487,16 +486,19 @@ struct KnownNamesCase {
       e.reset();
     };
     e.reset();
-    for (size_t i = 0; i < measurements.size(); ++i) {
+    for (size_t i = 0; i < points.size(); ++i) {
       if (std::find(new_batch_at.begin(), new_batch_at.end(), i) != new_batch_at.end()) flush();
-      std::array<Tag, 2> t = tags[i];
-      std::array<Field, 2> f = fields[i];
+      const Point& pt = points[i];
+      const std::string_view type_name = kKnownNames[static_cast<size_t>(pt.type)];
+      std::array<Tag, 2> t{Tag{"host", pt.host}, Tag{"metric_type", type_name, Known::kMetricType, pt.type}};
+      std::array<Field, 2> f{Field::float_("value", 1.5).known(Known::kValue),
+                             Field::bool_("delta", true).known(Known::kDelta)};
       if (plain) {
         for (Tag& x : t) x.key_id = x.value_id = Known::kNone;
         for (Field& x : f) x.key_id = Known::kNone;
       }
       PointView p;
-      p.measurement = measurements[i];
+      p.measurement = pt.measurement;
       p.tags = t;
       p.fields = f;
       Origin o;
