@@ -60,10 +60,14 @@ class HandoffQueue : public moodycamel::BlockingConcurrentQueue<Harvest, Handoff
 
   // Receivers, after each enqueue: wakes one sleeping reserve if harvests
   // back up. One fence and one load when none sleeps or there is no backlog.
+  // Never waits: if a reserve holds the lock (between its look at the queue
+  // and its wait), the notify is left to the next enqueue; shard 0 takes the
+  // harvests meanwhile.
   void enqueued() {
     std::atomic_thread_fence(std::memory_order_seq_cst);  // the enqueue before the look at sleepers
     if (sleeping_.load(std::memory_order_relaxed) == 0 || !backlog()) return;
-    { std::lock_guard lock(mu_); }  // a reserve between its check and its wait is now in the wait
+    if (!mu_.try_lock()) return;
+    mu_.unlock();  // a reserve that looked at the queue before our enqueue is now in its wait
     cv_.notify_one();
   }
 

@@ -181,8 +181,9 @@ TEST_CASE("at a trickle the first shard takes every harvest and the reserve slee
   CHECK(read_all(dir.path()).records == kSent);
   CHECK(p->shards()[0]->taken() + p->shards()[1]->taken() == kSent);
   // The reserve takes a harvest only while kBacklogHarvests wait untaken, so
-  // only while the first shard is stalled that long: seldom, never for most.
-  CHECK(p->shards()[1]->taken() < kSent / 10);
+  // only while the first shard is stalled that long (8 ms here): seldom,
+  // never for most. Taking in turns gave it about half.
+  CHECK(p->shards()[1]->taken() < kSent / 4);
 }
 
 TEST_CASE("pipeline keeps good lines, counts bad ones by reason, and drops datagrams with none") {
