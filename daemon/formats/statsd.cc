@@ -147,12 +147,9 @@ uint16_t skip_kind(std::string_view section) {
 
 enum class Type : uint8_t { kCounter, kGauge, kTiming, kHistogram, kSet, kDistribution };
 
+// The metric_type tag's value, by Type (its name is kKnownNames[id]).
 constexpr Known kTypeKnown[] = {Known::kCounter,   Known::kGauge, Known::kTiming,
                                 Known::kHistogram, Known::kSet,   Known::kDistribution};
-constexpr std::string_view kTypeNames[] = {
-    kKnownNames[static_cast<size_t>(kTypeKnown[0])], kKnownNames[static_cast<size_t>(kTypeKnown[1])],
-    kKnownNames[static_cast<size_t>(kTypeKnown[2])], kKnownNames[static_cast<size_t>(kTypeKnown[3])],
-    kKnownNames[static_cast<size_t>(kTypeKnown[4])], kKnownNames[static_cast<size_t>(kTypeKnown[5])]};
 
 // The type letters are one or two bytes; anything else is unknown.
 bool parse_type(std::string_view t, Type& out) {
@@ -416,9 +413,9 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   size_t n_all_tags = n_tags;
   Tag& type_tag = tags_[n_all_tags++];  // member by member: a whole Tag is copied with a slow `rep movsb`
   type_tag.key = "metric_type";
-  type_tag.value = kTypeNames[static_cast<size_t>(type)];
   type_tag.key_id = Known::kMetricType;
   type_tag.value_id = kTypeKnown[static_cast<size_t>(type)];
+  type_tag.value = kKnownNames[static_cast<size_t>(type_tag.value_id)];
 
   std::array<Field, kMetricFields>& fields = metric_fields_;
   size_t n_fields = 1;
