@@ -415,8 +415,8 @@ Status Pipeline::stop(int drain_ms) {
   // the shards can finish what is in it.
   for (auto& l : active_)
     for (auto& r : l->receivers) r->stop_and_join(drain_ms);
-  for (auto& shard : shards_) shard->request_stop();
-  for (size_t i = 0; i < shards_.size(); ++i) queue_->enqueue(kWakeHarvest);
+  for (auto& shard : shards_) shard->request_stop();  // wakes the reserves
+  queue_->enqueue(kWakeHarvest);  // and shard 0, the one shard that waits on the queue
   Status result;
   for (auto& shard : shards_) {
     Status st = shard->join();

@@ -73,9 +73,6 @@ void ParserShard::run() {
     take_as_reserve();
   close_status_ = log_->close();
   health_.check(mono_ns(), log_->probe(), [this] { return log_->last_write_error(); });
-  // Another shard may still sleep, its wake-up taken by us: pass one on.
-  queue_.enqueue(kWakeHarvest);
-  queue_.wake_reserves();
 }
 
 // The first shard waits on the queue: each harvest wakes it.

@@ -47,12 +47,11 @@ class ParserShard final : PointSink, SettleObserver {
   // Any thread: once the receivers have stopped, finish what is queued, close
   // the log (written and synced) and end (a reserve is woken for it).
   // Returns the log's close status.
-  // With several shards: request_stop() on each, one kWakeHarvest per shard into
-  // the queue, then join() each.
+  // With several shards: request_stop() on each, one kWakeHarvest into the
+  // queue (shard 0 alone waits on it), then join() each.
   void request_stop();
   Status join();
-  // One shard alone (the destructor's): its wake-up may be taken by another
-  // shard of the same queue, so with several, stop them as above.
+  // One shard alone (the destructor's): request_stop(), a kWakeHarvest, join().
   Status stop_and_join();
 
   uint32_t index() const { return index_; }
