@@ -42,12 +42,6 @@ size_t address_size(const SourceAddress& a) {
   }
 }
 
-bool same_source(const Origin& a, const Origin& b) {
-  size_t n = address_size(a.source);
-  return a.listener == b.listener && n == address_size(b.source) && a.source.port == b.source.port &&
-         (n == 0 || a.source.family == b.source.family) && std::memcmp(a.source.addr, b.source.addr, n) == 0;
-}
-
 size_t string_bound(std::string_view s) { return kMaxVarint32 + s.size(); }
 
 // Differences of signed 64-bit times, wrapping rather than overflowing; the
@@ -85,6 +79,17 @@ bool same_bytes(const char* a, const char* b, size_t n) {
   for (size_t i = 0; i < n; ++i)
     if (a[i] != b[i]) return false;
   return true;
+}
+
+// Whether `a` is stored as `b` is (the address bytes the family has, or none):
+// the same listener, port, family and address. Called for every record, nearly
+// always with a datagram's origin again: no call to memcmp.
+bool same_source(const Origin& a, const Origin& b) {
+  const size_t n = address_size(a.source);
+  if (a.listener != b.listener || a.source.port != b.source.port || n != address_size(b.source)) return false;
+  return n == 0 || (a.source.family == b.source.family &&
+                    same_bytes(reinterpret_cast<const char*>(a.source.addr),
+                               reinterpret_cast<const char*>(b.source.addr), n));
 }
 
 // For the encoder's table only (never stored): fixed-size loads, the short

@@ -88,6 +88,35 @@ TEST_CASE("record codec: a Unix-socket sender's pid and uid round-trip, and repe
   CHECK(payload.size() < test::encode_payload({a, b, c}).size());
 }
 
+TEST_CASE("record codec: a change in any part of the origin is stored, not taken as the same origin") {
+  OwnedRecord a = test::sample_point(6);  // IPv4
+  REQUIRE(a.source.family == SourceAddress::kIPv4);
+  std::vector<OwnedRecord> records = {a, a};
+  auto with = [&](auto change) {
+    OwnedRecord r = records.back();
+    change(r);
+    records.push_back(r);
+    records.push_back(r);  // and again: now the same origin
+  };
+  with([](OwnedRecord& r) { r.listener += 1; });
+  with([](OwnedRecord& r) { r.source.port += 1; });
+  with([](OwnedRecord& r) { r.source.addr[0] ^= 1; });
+  with([](OwnedRecord& r) { r.source.addr[3] ^= 1; });
+  with([](OwnedRecord& r) { r.source.family = SourceAddress::kIPv6; });  // the same first 4 bytes
+  with([](OwnedRecord& r) { r.source.addr[15] ^= 1; });
+  with([](OwnedRecord& r) { r.source.addr[8] ^= 1; });
+  with([](OwnedRecord& r) { r.source = SourceAddress::unix_peer(7, 1000); });
+  with([](OwnedRecord& r) { r.source = SourceAddress::unix_peer(7, 1001); });
+  with([](OwnedRecord& r) { r.source = SourceAddress{}; });
+  with([](OwnedRecord& r) { r.listener += 1; });
+  std::vector<OwnedRecord> back = decode_all(test::encode_payload(records), records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    CAPTURE(i);
+    CHECK(back[i].listener == records[i].listener);
+    CHECK(back[i].source == records[i].source);
+  }
+}
+
 TEST_CASE("record codec: no source address round-trips") {
   OwnedRecord r = test::sample_point(8);
   r.source = SourceAddress{};
