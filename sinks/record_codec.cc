@@ -53,8 +53,11 @@ int64_t undelta(uint64_t d, int64_t base) {
   return static_cast<int64_t>(static_cast<uint64_t>(base) + static_cast<uint64_t>(unzigzag(d)));
 }
 
+// Below 2^53 in magnitude the conversion to int64_t is defined, and gives f
+// back exactly when f is whole (no call to trunc). NaN fails the first test.
 bool integral(double f) {
-  return f == std::trunc(f) && std::fabs(f) < kExactIntegers && !(f == 0 && std::signbit(f));
+  return std::fabs(f) < kExactIntegers && static_cast<double>(static_cast<int64_t>(f)) == f &&
+         !(f == 0 && std::signbit(f));
 }
 
 uint64_t load64(const char* p) {

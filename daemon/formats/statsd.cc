@@ -345,7 +345,7 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   // Optional sections, any order, each once.
   size_t n_tags = 0;
   double sample_rate = 1.0;
-  bool have_rate = false, have_tags = false, have_time = false;
+  bool have_rate = false, have_tags = false, have_time = false, have_texts = false;
   int64_t time_ns = ctx.receive_ns;
   std::array<std::optional<std::string_view>, std::size(kTextSections)> texts;
   while (have_sections) {
@@ -382,6 +382,7 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
         }
         if (texts[i]) return fail(StatsdReason::kDuplicateSection);
         texts[i] = sec.substr(kTextSections[i].prefix.size());
+        have_texts = true;
         if (texts[i]->empty() && kTextSections[i].if_empty) return fail(*kTextSections[i].if_empty);
         break;
       }
@@ -420,7 +421,7 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   std::array<Field, kMetricFields>& fields = metric_fields_;
   size_t n_fields = 1;
   if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_("sample_rate", sample_rate).known(Known::kSampleRate);
-  for (size_t i = 0; i < texts.size(); ++i) {
+  for (size_t i = 0; have_texts && i < texts.size(); ++i) {
     if (texts[i]) fields[n_fields++] = Field::string_(kTextSections[i].field, *texts[i]);
   }
   PointView p;

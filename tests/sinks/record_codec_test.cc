@@ -285,7 +285,8 @@ TEST_CASE("record codec: a float with an integer value takes a varint, and comes
   size_t small = encode(r).size();
   r.fields[0].f = 1.5;
   CHECK(encode(r).size() == small + 7);  // eight IEEE bytes instead of one varint byte
-  for (double f : {0.0, -0.0, 1.0, -1.0, 123456789.0, 9007199254740991.0, 9007199254740992.0, -1e300, 1e-300,
+  for (double f : {0.0, -0.0, 1.0, -1.0, -2.5, 123456789.0, 9007199254740991.0, -9007199254740991.0,
+                   9007199254740992.0, -9007199254740992.0, -1e300, 1e-300, 9.3e18,
                    std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
     r.fields[0].f = f;
     OwnedRecord back = round_trip(r);
