@@ -36,6 +36,7 @@ TEST_CASE("each format's lines have its shape and carry the sequence number") {
        std::regex(R"(^[a-z_.0-9]+:[^|]+\|(c|g|ms|h|s|d)(\|@0\.1)?\|#host:host-\d{3},region:[a-z0-9-]+,)"
                   R"(env:\w+,endpoint:[/a-z0-9]+,seq:4242,line:\d+$)")},
       {Format::kStatsdPlain, std::regex(R"(^[a-z_.0-9]+:[^|#]+\|(c|g|ms|s)(\|@0\.1)?$)")},
+      {Format::kStatsdCounters, std::regex(R"(^[a-z_.0-9]+:[1-5]\|c(\|@0\.1)?$)")},
       {Format::kInflux,
        std::regex(R"(^[a-z]+_[a-z]+,host=host-\d{3},region=[a-z0-9-]+,env=\w+,seq=4242,line=\d+ )"
                   R"([a-z_0-9]+=\d+\.\d+,count=\d+i,ok=(true|false) 1764115200123456789$)")},

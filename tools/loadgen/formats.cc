@@ -73,9 +73,10 @@ Line line_of(const Vocabulary& v, uint64_t seq, uint32_t l) {
   return x;
 }
 
-void statsd_line(Out o, const Line& x, uint64_t seq, uint32_t l, bool tags) {
+// `only` other than 0: every line is of that type (statsd-counters: 'c').
+void statsd_line(Out o, const Line& x, uint64_t seq, uint32_t l, bool tags, char only = 0) {
   put_path(o, x.name, '.');
-  char t = x.name.metric.statsd_type;
+  char t = only ? only : x.name.metric.statsd_type;
   if (!tags && (t == 'h' || t == 'd')) t = 'm';  // Etsy StatsD knows c, g, ms, s
   const uint64_t r = x.r;
   switch (t) {
@@ -162,6 +163,7 @@ void append_datagram(Format f, const Vocabulary& v, uint64_t seq, uint32_t lines
     switch (f) {
       case Format::kStatsd: statsd_line(o, x, seq, l, true); break;
       case Format::kStatsdPlain: statsd_line(o, x, seq, l, false); break;
+      case Format::kStatsdCounters: statsd_line(o, x, seq, l, false, 'c'); break;
       case Format::kInflux: influx_line(o, x, seq, l, wall_ns); break;
       case Format::kGraphite: graphite_line(o, x, seq, l, wall_ns); break;
       case Format::kSyslog5424:
@@ -182,7 +184,7 @@ std::string Mix::parse(std::string_view spec) {
     uint32_t w = 0;
     if (eq == std::string_view::npos || !parse_format(item.substr(0, eq), f))
       return "'" + std::string(item) +
-             "': want FORMAT=WEIGHT with FORMAT one of statsd, statsd-plain, influx, "
+             "': want FORMAT=WEIGHT with FORMAT one of statsd, statsd-plain, statsd-counters, influx, "
              "graphite, syslog5424, syslog3164";
     const std::string_view num = item.substr(eq + 1);
     if (std::from_chars(num.data(), num.data() + num.size(), w).ptr != num.data() + num.size() || w == 0)

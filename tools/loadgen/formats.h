@@ -21,6 +21,7 @@ namespace ringest::loadgen {
 enum class Format {
   kStatsd,       // DogStatsD: name:value|type[|@rate]|#tags — sequence in the tag seq
   kStatsdPlain,  // Etsy StatsD, no tags (for peers that take none) — no sequence number
+  kStatsdCounters,  // counters only (what every StatsD daemon takes), no tags — no sequence number
   kInflux,       // InfluxDB line protocol — sequence in the tag seq
   kGraphite,     // Graphite plaintext with tags (path;tag=value value timestamp) — tag seq
   kSyslog5424,   // RFC 5424 — sequence in structured data [seq@32473 n="N"]
@@ -29,6 +30,7 @@ enum class Format {
 
 inline constexpr std::pair<std::string_view, Format> kFormats[] = {
     {"statsd", Format::kStatsd},         {"statsd-plain", Format::kStatsdPlain},
+    {"statsd-counters", Format::kStatsdCounters},
     {"influx", Format::kInflux},         {"graphite", Format::kGraphite},
     {"syslog5424", Format::kSyslog5424}, {"syslog3164", Format::kSyslog3164},
 };

@@ -45,6 +45,8 @@ constexpr const char* kFooter = R"(
 Formats (--format, --mix); where each line carries its datagram's sequence number:
   statsd        DogStatsD: api.http.requests:3|c|@0.1|#host:host-007,...,seq:N,line:L
   statsd-plain  Etsy StatsD without tags (c, g, ms, s) — carries no sequence number
+  statsd-counters  counters only, without tags (api.http.requests:3|c, one in ten |@0.1),
+                what every StatsD daemon takes (brubeck has no sets) — no sequence number
   influx        line protocol: api_http,host=...,seq=N,line=L requests=12.5,count=3i,ok=true <ns>
   graphite      tagged plaintext: api.http.requests;host=...;seq=N;line=L 42.5 <s>
   syslog5424    <PRI>1 <RFC 3339> host app pid access [seq@32473 n="N"][req@32473 ...] message
@@ -189,7 +191,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seq-start", o.seq_start, "First sequence number")->capture_default_str();
   app.add_option("-f,--format", o.format, "Payload format of every datagram (see Formats below)")
-      ->check(CLI::IsMember({"statsd", "statsd-plain", "influx", "graphite", "syslog5424", "syslog3164"}))
+      ->check(CLI::IsMember({"statsd", "statsd-plain", "statsd-counters", "influx", "graphite", "syslog5424", "syslog3164"}))
       ->capture_default_str();
   app.add_option("--mix", o.mix,
                  "Weighted mix of formats instead of --format, e.g. statsd=70,influx=20,syslog5424=10 "
