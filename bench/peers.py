@@ -76,8 +76,14 @@ def bound(port):
 
 
 class Peer:
-    """A daemon under test: start(), pid, port, kept() (or None), stop()."""
+    """A daemon under test: start(), pid, port, kept() (or None), rejected()
+    (or None), stop()."""
     name = "?"
+
+    def rejected(self):
+        """Lines the daemon rejected so far, where it tells; a load it rejects
+        part of is not the load the others got."""
+        return None
 
     def kept(self):
         return None
@@ -98,6 +104,9 @@ class Ringestd(Peer):
         m = self.d.metrics()
         return metric_sum(m, "ringest_stored_datagrams_total")
 
+    def rejected(self):
+        return metric_sum(self.d.metrics(), "ringest_parse_errors_total")
+
     def stop(self):
         self.d.stop()
 
@@ -116,8 +125,11 @@ class Process(Peer):
             f.write(text)
         return path
 
+    stderr_log = None  # where start() sends the peer's stderr (else /dev/null)
+
     def start(self):
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        err = open(self.stderr_log, "w") if self.stderr_log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=err)
         self.pid = self.proc.pid
         wait_port(self.port)
 
@@ -216,6 +228,12 @@ class Brubeck(Process):
             "samplers": [{"type": "statsd", "address": "127.0.0.1", "port": self.port, "workers": 1,
                           "multisock": False, "multimsg": 64}]}))
         self.cmd = [exe, "--config", conf]
+        self.stderr_log = os.path.join(work, "brubeck.log")
+
+    def rejected(self):
+        # brubeck logs a line to stderr for each line it can't parse (no sets, for one).
+        with open(self.stderr_log) as f:
+            return f.read().count("event=packet_drop")
 
 
 class Collectd(Process):
@@ -257,6 +275,7 @@ def step(build, peer, fmt, lines, rate, seconds):
     count = int(rate * seconds) if rate else 1_000_000
     drops0, _ = socket_state(peer.port)
     kept0 = peer.kept()
+    rejected0 = peer.rejected()
     cpu0 = proc_cpu_ns(peer.pid)
     out = subprocess.run([f"{build}/tools/ringest-loadgen", "-t", f"127.0.0.1:{peer.port}", "-n", str(count),
                           "-r", str(rate), "-f", fmt, "-l", str(lines)], check=True, capture_output=True,
@@ -278,7 +297,9 @@ def step(build, peer, fmt, lines, rate, seconds):
         # rsyslog keeps lines; ringestd counts datagrams.
         lost = max(lost, sent - (kept - kept0))
     got = max(sent - lost, 0)
+    rejected = peer.rejected() - rejected0 if rejected0 is not None else None
     return {"offered": rate, "achieved": rep["rate"], "sent": sent, "lost": lost, "loss": lost / sent if sent else 0,
+            "rejected": rejected,
             "cpu_ns_dgram": cpu / got if got else 0, "cpu_ns_line": cpu / got / lines if got else 0}
 
 
@@ -335,13 +356,18 @@ def main():
                     r = step(args.build, peer, fmt, lines, rate, args.seconds)
                     rows.append(r)
                     print(f"{load:16} {peer.name:12} offered {rate or 'max':>7} achieved {r['achieved']:>9,.0f}/s "
-                          f"lost {r['lost']:>8} ({100 * r['loss']:.2f}%) cpu {r['cpu_ns_dgram']:>8,.0f} ns/datagram",
-                          flush=True)
+                          f"lost {r['lost']:>8} ({100 * r['loss']:.2f}%) cpu {r['cpu_ns_dgram']:>8,.0f} ns/datagram"
+                          + (f" REJECTED {r['rejected']} lines" if r["rejected"] else ""), flush=True)
             finally:
                 peer.stop()
             results[(load, peer.name)] = rows
         shutil.rmtree(work, ignore_errors=True)
     print_table(results, idles)
+    for (load, name), rows in results.items():
+        bad = sum(r["rejected"] or 0 for r in rows or [])
+        if bad:
+            print(f"warning: {name} rejected {bad} lines of '{load}': its CPU includes rejecting them, "
+                  "and it did not parse the load the others did")
     chart(results, args.chart)
     if args.json:
         with open(args.json, "w") as f:
