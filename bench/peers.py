@@ -297,7 +297,7 @@ def step(build, peer, fmt, lines, rate, seconds):
         # rsyslog keeps lines; ringestd counts datagrams.
         lost = max(lost, sent - (kept - kept0))
     got = max(sent - lost, 0)
-    rejected = peer.rejected() - rejected0 if rejected0 is not None else None
+    rejected = int(peer.rejected() - rejected0) if rejected0 is not None else None
     return {"offered": rate, "achieved": rep["rate"], "sent": sent, "lost": lost, "loss": lost / sent if sent else 0,
             "rejected": rejected,
             "cpu_ns_dgram": cpu / got if got else 0, "cpu_ns_line": cpu / got / lines if got else 0}
