@@ -147,6 +147,12 @@ bool parse_format(std::string_view name, Format& out) {
   return false;
 }
 
+std::vector<std::string> format_names() {
+  std::vector<std::string> names;
+  for (const auto& [n, f] : kFormats) names.emplace_back(n);
+  return names;
+}
+
 std::string_view format_name(Format f) {
   for (const auto& [n, g] : kFormats)
     if (g == f) return n;
@@ -184,8 +190,7 @@ std::string Mix::parse(std::string_view spec) {
     uint32_t w = 0;
     if (eq == std::string_view::npos || !parse_format(item.substr(0, eq), f))
       return "'" + std::string(item) +
-             "': want FORMAT=WEIGHT with FORMAT one of statsd, statsd-plain, statsd-counters, influx, "
-             "graphite, syslog5424, syslog3164";
+             "': want FORMAT=WEIGHT with FORMAT one of " + fmt::format("{}", fmt::join(format_names(), ", "));
     const std::string_view num = item.substr(eq + 1);
     if (std::from_chars(num.data(), num.data() + num.size(), w).ptr != num.data() + num.size() || w == 0)
       return "'" + std::string(item) + "': the weight must be a positive integer";

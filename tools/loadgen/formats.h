@@ -36,6 +36,8 @@ inline constexpr std::pair<std::string_view, Format> kFormats[] = {
 };
 
 bool parse_format(std::string_view name, Format& out);
+// Every format's name, in kFormats' order.
+std::vector<std::string> format_names();
 std::string_view format_name(Format f);
 // Syslog carries one message per datagram (RFC 5426); other formats pack lines with '\n'.
 inline bool multi_line(Format f) {

@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seq-start", o.seq_start, "First sequence number")->capture_default_str();
   app.add_option("-f,--format", o.format, "Payload format of every datagram (see Formats below)")
-      ->check(CLI::IsMember({"statsd", "statsd-plain", "statsd-counters", "influx", "graphite", "syslog5424", "syslog3164"}))
+      ->check(CLI::IsMember(ringest::loadgen::format_names()))
       ->capture_default_str();
   app.add_option("--mix", o.mix,
                  "Weighted mix of formats instead of --format, e.g. statsd=70,influx=20,syslog5424=10 "
