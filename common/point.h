@@ -31,6 +31,9 @@ inline constexpr std::string_view kKnownNames[] = {
     "value", "sample_rate", "delta",
 };
 inline constexpr size_t kKnownCount = std::size(kKnownNames);
+// The name of `id`, as the bytes of kKnownNames themselves: a sink may find a
+// known name by its address.
+constexpr std::string_view known_name(Known id) { return kKnownNames[static_cast<size_t>(id)]; }
 
 struct Field {
   std::string_view key;

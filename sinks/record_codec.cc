@@ -95,6 +95,39 @@ bool same_source(const Origin& a, const Origin& b) {
                                reinterpret_cast<const char*>(b.source.addr), n));
 }
 
+// Whether a parser's name is kKnownNames[want]: by its id, then by its
+// address (a parser hands out kKnownNames' own bytes) or else its bytes.
+bool is_known(std::string_view s, Known id, Known want) {
+  const std::string_view name = known_name(want);
+  return id == want && s.size() == name.size() && (s.data() == name.data() || same_bytes(s.data(), name.data(), s.size()));
+}
+
+// The shape byte of a point stored as a metric record (the StatsD parser's
+// metrics: the tags, then metric_type; the fields value, then sample_rate and
+// delta=true when given), or -1 for any other point.
+int metric_shape(const PointView& p) {
+  const size_t nt = p.tags.size(), nf = p.fields.size();
+  if (nt == 0 || nf == 0 || nf > 3) return -1;
+  const Tag& t = p.tags[nt - 1];
+  const auto type = static_cast<unsigned>(t.value_id) - static_cast<unsigned>(Known::kCounter);
+  if (type >= kMetricTypes || !is_known(t.key, t.key_id, Known::kMetricType) || !is_known(t.value, t.value_id, t.value_id))
+    return -1;
+  int shape = static_cast<int>(type);
+  const Field& v = p.fields[0];
+  if (!is_known(v.key, v.key_id, Known::kValue)) return -1;
+  if (type == kMetricSet ? v.type != FieldType::kString : v.type != FieldType::kFloat) return -1;
+  size_t i = 1;
+  if (i < nf && p.fields[i].type == FieldType::kFloat && is_known(p.fields[i].key, p.fields[i].key_id, Known::kSampleRate)) {
+    shape |= kMetricSampleRate;
+    ++i;
+  }
+  if (i < nf && p.fields[i].type == FieldType::kBool && p.fields[i].b && is_known(p.fields[i].key, p.fields[i].key_id, Known::kDelta)) {
+    shape |= kMetricDelta;
+    ++i;
+  }
+  return i == nf ? shape : -1;
+}
+
 // For the encoder's table only (never stored): fixed-size loads, the short
 // tails read as overlapping words rather than byte by byte.
 uint32_t hash_of(std::string_view s) {
@@ -178,7 +211,7 @@ class Cursor {
 
 }  // namespace
 
-// ---- Encoding (format 2) ------------------------------------------------------
+// ---- Encoding (format 3) ------------------------------------------------------
 
 RecordEncoder::RecordEncoder() : table_(std::make_unique<std::array<Entry, kTableSize>>()) { added_.reserve(64); }
 
@@ -227,11 +260,11 @@ uint8_t* RecordEncoder::put_origin(uint8_t* p, uint8_t kind, const Origin& o) {
 }
 
 uint8_t* RecordEncoder::put_name(uint8_t* base, uint8_t* p, std::string_view s, Known id) {
-  assert(id == Known::kNone || s == kKnownNames[static_cast<size_t>(id)]);
+  assert(id == Known::kNone || s == known_name(id));
   // A cheap guard in release builds (the assert compares the bytes in debug
   // ones): a name whose length is not its id's, as a renamed copy of a Tag or
   // Field that kept the id would be, is taken by its bytes.
-  if (id == Known::kNone || s.size() != kKnownNames[static_cast<size_t>(id)].size()) return put_string(base, p, s);
+  if (id == Known::kNone || s.size() != known_name(id).size()) return put_string(base, p, s);
   KnownEntry& k = known_[static_cast<size_t>(id)];
   if (k.generation == generation_) return put_varint32(p, uint32_t{k.index} << 2 | kStringRef);
   uint32_t index = UINT32_MAX;
@@ -300,16 +333,44 @@ size_t RecordEncoder::finish(uint8_t* base, size_t at, uint8_t* body_end) {
   return prefix + body_size;
 }
 
-size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origin, const PointView& point) {
-  uint8_t* p = base + at + 1;
-  p = put_origin(p, kKindPoint, origin);
-  p = put_varint64(p, delta(point.time_ns, origin.receive_ns));
-  p = put_string(base, p, point.measurement);
-  p = put_varint32(p, static_cast<uint32_t>(point.tags.size()));
-  for (const Tag& t : point.tags) {
+uint8_t* RecordEncoder::put_tags(uint8_t* base, uint8_t* p, std::span<const Tag> tags) {
+  p = put_varint32(p, static_cast<uint32_t>(tags.size()));
+  for (const Tag& t : tags) {
     p = put_name(base, p, t.key, t.key_id);
     p = put_name(base, p, t.value, t.value_id);
   }
+  return p;
+}
+
+size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origin, const PointView& point) {
+  uint8_t* p = base + at + 1;
+  const int shape = metric_shape(point);
+  p = put_origin(p, shape < 0 ? kKindPoint : kKindMetric, origin);
+  p = put_varint64(p, delta(point.time_ns, origin.receive_ns));
+  p = put_string(base, p, point.measurement);
+  if (shape >= 0) {
+    // The metric_type tag and the field keys are in the shape byte.
+    p = put_tags(base, p, point.tags.first(point.tags.size() - 1));
+    uint8_t* shape_at = p++;
+    const Field& v = point.fields[0];
+    uint8_t s = static_cast<uint8_t>(shape);
+    if (v.type == FieldType::kString) {
+      p = put_string(base, p, v.s);
+    } else if (integral(v.f)) {
+      s |= kMetricIntegral;
+      p = put_varint64(p, zigzag(static_cast<int64_t>(v.f)));
+    } else {
+      put_u64(p, std::bit_cast<uint64_t>(v.f));
+      p += 8;
+    }
+    *shape_at = s;
+    if (s & kMetricSampleRate) {
+      put_u64(p, std::bit_cast<uint64_t>(point.fields[1].f));
+      p += 8;
+    }
+    return finish(base, at, p);
+  }
+  p = put_tags(base, p, point.tags);
   p = put_varint32(p, static_cast<uint32_t>(point.fields.size()));
   for (const Field& f : point.fields) {
     p = put_name(base, p, f.key, f.key_id);
@@ -366,9 +427,9 @@ bool RecordDecoder::decode(std::span<const uint8_t>& in, RecordView& out) {
   uint32_t body = 0;
   const uint8_t* p = get_varint32(begin, end, &body);
   if (p == nullptr || body > static_cast<size_t>(end - p)) return false;
-  bool ok = version_ == kFormatVersion ? decode_v2(p, p + body, out)
-            : version_ == kFormatVersion1 ? decode_v1(p, p + body, out)
-                                          : false;
+  bool ok = version_ == kFormatVersion1 ? decode_v1(p, p + body, out)
+            : known_version(version_)    ? decode_v2(p, p + body, out)
+                                         : false;
   if (!ok) return false;
   in = in.subspan(static_cast<size_t>(p + body - begin));
   return true;
@@ -460,12 +521,9 @@ bool read_value(Cursor& c, uint8_t type, Field& f) {
   }
 }
 
-// A point after its time: measurement, tags, fields, and nothing after them.
-// `tags` and `fields` are the decoder's arrays the point's spans show.
+// A tag count and the tags, into `tags`.
 template <class Format>
-bool read_point(Cursor& c, std::vector<std::string_view>& strings, std::vector<Tag>& tags,
-                std::vector<Field>& fields, PointView& point) {
-  if (!Format::string(c, strings, point.measurement)) return false;
+bool read_tags(Cursor& c, std::vector<std::string_view>& strings, std::vector<Tag>& tags) {
   uint32_t ntags = c.varint();
   if (!c.count_fits(ntags, 2)) return false;
   tags.clear();
@@ -474,6 +532,15 @@ bool read_point(Cursor& c, std::vector<std::string_view>& strings, std::vector<T
     if (!Format::string(c, strings, t.key) || !Format::string(c, strings, t.value)) return false;
     tags.push_back(t);
   }
+  return true;
+}
+
+// A point after its time: measurement, tags, fields, and nothing after them.
+// `tags` and `fields` are the decoder's arrays the point's spans show.
+template <class Format>
+bool read_point(Cursor& c, std::vector<std::string_view>& strings, std::vector<Tag>& tags,
+                std::vector<Field>& fields, PointView& point) {
+  if (!Format::string(c, strings, point.measurement) || !read_tags<Format>(c, strings, tags)) return false;
   uint32_t nfields = c.varint();
   if (!c.count_fits(nfields, 3)) return false;
   fields.clear();
@@ -495,14 +562,57 @@ bool read_point(Cursor& c, std::vector<std::string_view>& strings, std::vector<T
   return true;
 }
 
+// A metric record after its measurement: tags, shape, value, sample rate, as
+// the point they stand for. `tags` and `fields` are the decoder's arrays.
+bool read_metric(Cursor& c, std::vector<std::string_view>& strings, std::vector<Tag>& tags,
+                 std::vector<Field>& fields, PointView& point) {
+  if (!read_tags<FormatV2>(c, strings, tags)) return false;
+  const uint8_t shape = c.u8();
+  const uint8_t type = shape & kMetricTypeMask;
+  if (!c.ok() || (shape & ~kMetricKnown) != 0 || type >= kMetricTypes) return false;
+  const Known type_id = static_cast<Known>(static_cast<uint8_t>(Known::kCounter) + type);
+  Tag t;
+  t.key = known_name(Known::kMetricType);
+  t.key_id = Known::kMetricType;
+  t.value = known_name(type_id);
+  t.value_id = type_id;
+  tags.push_back(t);
+
+  fields.clear();
+  Field v;
+  v.key = known_name(Known::kValue);
+  v.key_id = Known::kValue;
+  if (type == kMetricSet) {
+    if (shape & kMetricIntegral) return false;
+    v.type = FieldType::kString;
+    if (!read_string(c, strings, v.s)) return false;
+  } else if (shape & kMetricIntegral) {
+    v.f = static_cast<double>(unzigzag(c.varint64()));
+    if (!integral(v.f)) return false;  // only what the encoder writes
+  } else {
+    v.f = std::bit_cast<double>(c.u64());
+  }
+  fields.push_back(v);
+  if (shape & kMetricSampleRate)
+    fields.push_back(Field::float_(known_name(Known::kSampleRate), std::bit_cast<double>(c.u64()))
+                         .known(Known::kSampleRate));
+  if (shape & kMetricDelta)
+    fields.push_back(Field::bool_(known_name(Known::kDelta), true).known(Known::kDelta));
+  if (!c.ok() || !c.at_end()) return false;
+  point.tags = tags;
+  point.fields = fields;
+  return true;
+}
+
 }  // namespace
 
 bool RecordDecoder::decode_v2(const uint8_t* p, const uint8_t* end, RecordView& out) {
   Cursor c(p, end);
   uint8_t head = c.u8();
   uint8_t kind = head & kHeadKindMask;
-  if (!c.ok() || (head & ~kHeadKnown) != 0 || (kind != kKindPoint && kind != kKindRaw)) return false;
-  out.kind = static_cast<RecordKind>(kind);
+  const bool metric = kind == kKindMetric && version_ >= kFormatVersion;
+  if (!c.ok() || (head & ~kHeadKnown) != 0 || (kind != kKindPoint && kind != kKindRaw && !metric)) return false;
+  out.kind = metric ? RecordKind::kPoint : static_cast<RecordKind>(kind);
   if (head & kHeadSameOrigin) {
     if (!have_previous_) return false;
     out.origin = previous_;
@@ -522,7 +632,12 @@ bool RecordDecoder::decode_v2(const uint8_t* p, const uint8_t* end, RecordView& 
     out.point.time_ns = out.origin.receive_ns;
   } else {
     out.point.time_ns = undelta(c.varint64(), out.origin.receive_ns);
-    if (!read_point<FormatV2>(c, strings_, tags_, fields_, out.point)) return false;
+    if (metric) {
+      if (!read_string(c, strings_, out.point.measurement) || !read_metric(c, strings_, tags_, fields_, out.point))
+        return false;
+    } else if (!read_point<FormatV2>(c, strings_, tags_, fields_, out.point)) {
+      return false;
+    }
   }
   if (!c.ok()) return false;
   previous_ = out.origin;

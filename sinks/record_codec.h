@@ -1,11 +1,13 @@
 // The records of one batch payload (layout in sinks/segment_format.h and
 // docs/segment-format.md).
 //
-// Writers encode format 2: within a batch, a string (a measurement, a tag or
+// Writers encode format 3: within a batch, a string (a measurement, a tag or
 // field key, a tag value) is stored once and referred to by index after that,
 // and a record's origin and times are stored relative to the record before it.
-// A batch is therefore decoded from its first record on, by one decoder.
-// Readers decode format 1 (every record self-contained) and format 2.
+// A StatsD metric's point is stored as a metric record, whose tag and field
+// names are implied by one shape byte. A batch is therefore decoded from its
+// first record on, by one decoder. Readers decode format 1 (every record
+// self-contained), format 2 (format 3 without metric records) and format 3.
 //
 // Encoding never allocates once its tables exist: the caller asks for a bound
 // (*_bound), makes that much room in its batch buffer and encodes straight
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "common/point.h"
+#include "sinks/segment_format.h"
 
 namespace ringest {
 
@@ -62,6 +65,8 @@ class RecordEncoder {
   uint8_t* put_origin(uint8_t* p, uint8_t kind, const Origin& origin);
   // `index`, when given, gets the string's dictionary index (a literal: unchanged).
   uint8_t* put_string(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index = nullptr);
+  // A tag count and the tags.
+  uint8_t* put_tags(uint8_t* base, uint8_t* p, std::span<const Tag> tags);
   // A name a parser may also give as a Known id: found by the id once the batch has it.
   uint8_t* put_name(uint8_t* base, uint8_t* p, std::string_view s, Known id);
   size_t finish(uint8_t* base, size_t at, uint8_t* body_end);
@@ -98,8 +103,8 @@ struct RecordView {
 
 class RecordDecoder {
  public:
-  // Before a batch's first record: its format version (1 or 2, from its
-  // header). Until the first call, version 2.
+  // Before a batch's first record: its format version (1, 2 or 3, from its
+  // header). Until the first call, the current version.
   void begin_batch(uint8_t version);
 
   // Decodes the record at the front of `in` and drops it from `in`. Returns
@@ -114,7 +119,7 @@ class RecordDecoder {
   bool decode_v1(const uint8_t* p, const uint8_t* end, RecordView& out);
   bool decode_v2(const uint8_t* p, const uint8_t* end, RecordView& out);
 
-  uint8_t version_ = 2;
+  uint8_t version_ = segfmt::kFormatVersion;
   // Format 2: the batch's strings so far, and the previous record's origin.
   std::vector<std::string_view> strings_;
   bool have_previous_ = false;

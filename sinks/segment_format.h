@@ -1,4 +1,5 @@
-// The segment log's on-disk format, version 2 (readers also read version 1).
+// The segment log's on-disk format, version 3 (readers also read versions 1
+// and 2).
 // This header and docs/segment-format.md are the contract; change neither
 // without the other, and bump kFormatVersion for anything an old reader would
 // misread.
@@ -10,7 +11,7 @@
 //
 // Segment header (kSegmentHeaderSize = 64 bytes):
 //   0   8  magic              "RINGSEG\0"
-//   8   2  format version     2 (1: created by a version-1 writer)
+//   8   2  format version     3 (1, 2: created by a writer of that version)
 //  10   2  header size        64
 //  12   4  partition
 //  16   8  base offset        offset of the first record the segment may hold
@@ -23,7 +24,7 @@
 // Batch header (kBatchHeaderSize = 48 bytes):
 //   0   4  length             whole batch, header included: 48 + payload length
 //   4   4  crc                CRC32C of bytes [8, length) of the batch
-//   8   1  format version     2 (1: its records are in the version-1 encoding)
+//   8   1  format version     3 (1, 2: its records are in that version's encoding)
 //   9   1  flags              bits 0-2 compression (0 none, 1 zstd, 2 lz4),
 //                             bits 3-7 zero
 //  10   2  header size        48
@@ -37,16 +38,26 @@
 //                             lz4 block that inflates to exactly that)
 //  44   4  reserved           zero
 //
-// Payload, version 2 := record count records, decoded in order (a record may
-// refer to strings and the origin of earlier records of the same batch):
+// Payload, version 3 (version 2 is the same without the metric kind) :=
+// record count records, decoded in order (a record may refer to strings and
+// the origin of earlier records of the same batch):
 //   varint32 body length, then the body:
-//   u8 head (bits 0-1 kind: 0 point, 1 raw; bit 2 same origin as the previous
-//   record) | unless same origin: varint32 listener, u8 family (0, 1, 4, 6),
+//   u8 head (bits 0-1 kind: 0 point, 1 raw, 2 metric; bit 2 same origin as the
+//   previous record) | unless same origin: varint32 listener, u8 family (0, 1, 4, 6),
 //   address (0, 8, 4 or 16 bytes), u16 port | zigzag varint64 receive_ns minus
 //   the previous record's (0 before the first) | then
 //   point: zigzag varint64 time_ns - receive_ns | string measurement |
 //          varint32 tag count, (string key, string value)* |
 //          varint32 field count, (string key, u8 type, value)*
+//   metric (a StatsD metric's point, shorter): zigzag varint64 time_ns -
+//          receive_ns | string measurement | varint32 tag count, (string key,
+//          string value)* | u8 shape (bits 0-2 metric type: 0 counter, 1
+//          gauge, 2 timing, 3 histogram, 4 set, 5 distribution; bit 3 a sample
+//          rate follows; bit 4 delta; bit 5 the value is integral) | value: a
+//          set's string, else an integral float (bit 5) or an 8-byte float |
+//          sample rate: 8-byte float (bit 3).
+//          It reads as the point with the tags given, then metric_type=<type
+//          name>, and the fields value, sample_rate (bit 3), delta=true (bit 4).
 //   raw:   the raw bytes, to the end of the body
 //   where a string is varint32 v: v&3 = 0 literal of v>>2 bytes, 1 the same
 //   and defined as the batch's next string, 2 reference to defined string
@@ -68,8 +79,10 @@
 namespace ringest::segfmt {
 
 // What writers write. Readers take segments and batches of version 1 too.
-inline constexpr uint16_t kFormatVersion = 2;
+inline constexpr uint16_t kFormatVersion = 3;
+inline constexpr uint16_t kFormatVersion2 = 2;
 inline constexpr uint16_t kFormatVersion1 = 1;
+inline constexpr bool known_version(uint16_t v) { return v >= kFormatVersion1 && v <= kFormatVersion; }
 
 // Segment header.
 inline constexpr uint8_t kSegmentMagic[8] = {'R', 'I', 'N', 'G', 'S', 'E', 'G', '\0'};
@@ -122,6 +135,7 @@ inline constexpr uint8_t kKnownFlags = kCompressionMask;
 // Record body.
 inline constexpr uint8_t kKindPoint = 0;
 inline constexpr uint8_t kKindRaw = 1;
+inline constexpr uint8_t kKindMetric = 2;  // version 3
 // Version 2: the record's first byte.
 inline constexpr uint8_t kHeadKindMask = 0x03;
 inline constexpr uint8_t kHeadSameOrigin = 0x04;  // listener and source as the previous record's
@@ -141,6 +155,14 @@ inline constexpr uint8_t kTypeUint = 2;
 inline constexpr uint8_t kTypeString = 3;
 inline constexpr uint8_t kTypeBool = 4;
 inline constexpr uint8_t kTypeIntegralFloat = 5;  // version 2: a float with an integer value, as a zigzag varint
+// Version 3: a metric record's shape byte.
+inline constexpr uint8_t kMetricTypeMask = 0x07;  // 0 counter .. 5 distribution, in kKnownNames' order
+inline constexpr uint8_t kMetricTypes = 6;
+inline constexpr uint8_t kMetricSet = 4;          // its value is a string
+inline constexpr uint8_t kMetricSampleRate = 0x08;
+inline constexpr uint8_t kMetricDelta = 0x10;
+inline constexpr uint8_t kMetricIntegral = 0x20;
+inline constexpr uint8_t kMetricKnown = kMetricTypeMask | kMetricSampleRate | kMetricDelta | kMetricIntegral;
 
 // Segment files: <20 digits>.seg, the base offset zero-padded.
 inline constexpr size_t kSegmentNameDigits = 20;

@@ -53,7 +53,7 @@ bool decode_segment_header(std::span<const uint8_t> in, SegmentHeader& h, const 
     return fail(why, "segment header checksum mismatch");
   }
   h.version = get_u16(p + kSegVersionAt);
-  if (h.version != kFormatVersion && h.version != kFormatVersion1) {
+  if (!known_version(h.version)) {
     return fail(why, "unsupported segment format version");
   }
   if (get_u16(p + kSegHeaderSizeAt) != kSegmentHeaderSize) return fail(why, "bad segment header size");
@@ -95,7 +95,7 @@ bool decode_batch_header(const uint8_t* in, BatchHeader& h, const char** why) {
     return fail(why, "batch length out of range");
   }
   h.version = in[kBatchVersionAt];
-  if (h.version != kFormatVersion && h.version != kFormatVersion1) return fail(why, "unsupported batch format version");
+  if (!known_version(h.version)) return fail(why, "unsupported batch format version");
   if (get_u16(in + kBatchHeaderSizeAt) != kBatchHeaderSize) return fail(why, "bad batch header size");
   if (h.payload_length != h.length - kBatchHeaderSize) {
     return fail(why, "batch payload length disagrees with batch length");

@@ -73,7 +73,7 @@ uint64_t SegmentReader::next_valid(uint64_t from, BatchView& out) {
   for (uint64_t at = from; at + kBatchHeaderSize <= bytes_.size(); ++at) {
     // The cheap fields first: nearly every position fails on them.
     const uint8_t* p = bytes_.data() + at;
-    if ((p[kBatchVersionAt] != kFormatVersion && p[kBatchVersionAt] != kFormatVersion1) ||
+    if (!known_version(p[kBatchVersionAt]) ||
         p[kBatchHeaderSizeAt] != kBatchHeaderSize)
       continue;
     if (batch_at(at, out, &why)) return at;

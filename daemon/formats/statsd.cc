@@ -413,14 +413,14 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
 
   size_t n_all_tags = n_tags;
   Tag& type_tag = tags_[n_all_tags++];  // member by member: a whole Tag is copied with a slow `rep movsb`
-  type_tag.key = "metric_type";
+  type_tag.key = known_name(Known::kMetricType);
   type_tag.key_id = Known::kMetricType;
   type_tag.value_id = kTypeKnown[static_cast<size_t>(type)];
-  type_tag.value = kKnownNames[static_cast<size_t>(type_tag.value_id)];
+  type_tag.value = known_name(type_tag.value_id);
 
   std::array<Field, kMetricFields>& fields = metric_fields_;
   size_t n_fields = 1;
-  if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_("sample_rate", sample_rate).known(Known::kSampleRate);
+  if (have_rate && sample_rate != 1.0) fields[n_fields++] = Field::float_(known_name(Known::kSampleRate), sample_rate).known(Known::kSampleRate);
   for (size_t i = 0; have_texts && i < texts.size(); ++i) {
     if (texts[i]) fields[n_fields++] = Field::string_(kTextSections[i].field, *texts[i]);
   }
@@ -431,10 +431,10 @@ bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, Po
   for (size_t i = 0; i < n_values; ++i) {
     size_t n = n_fields;
     if (type == Type::kSet) {
-      fields[0] = Field::string_("value", values_[i]).known(Known::kValue);
+      fields[0] = Field::string_(known_name(Known::kValue), values_[i]).known(Known::kValue);
     } else {
-      fields[0] = Field::float_("value", numbers[i]).known(Known::kValue);
-      if (type == Type::kGauge && signs[i]) fields[n++] = Field::bool_("delta", true).known(Known::kDelta);
+      fields[0] = Field::float_(known_name(Known::kValue), numbers[i]).known(Known::kValue);
+      if (type == Type::kGauge && signs[i]) fields[n++] = Field::bool_(known_name(Known::kDelta), true).known(Known::kDelta);
     }
     p.fields = std::span<const Field>(fields.data(), n);
     sink.point(p);

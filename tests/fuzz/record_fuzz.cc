@@ -1,7 +1,9 @@
-// libFuzzer target for the record decoder (formats 1 and 2) and encoder. The
-// first byte picks the format; the rest is a batch payload, decoded record by
-// record until one is malformed. Whatever decodes is encoded again as a
-// format-2 batch and must decode to the same records, bit for bit.
+// libFuzzer target for the record decoder (formats 1, 2 and 3) and encoder.
+// The first byte picks the format; the rest is a batch payload, decoded record
+// by record until one is malformed. Whatever decodes is encoded again as a
+// batch of the current format, with the names' Known ids the decoder gave (so
+// metric records are written again as metric records), and must decode to the
+// same records, bit for bit.
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -23,13 +25,17 @@ struct Owned {
   int64_t time_ns;
   std::string measurement, raw;
   std::vector<std::pair<std::string, std::string>> tags;
+  std::vector<std::pair<Known, Known>> tag_ids;
   std::vector<std::pair<std::string, Field>> fields;  // Field::s/key re-pointed on use
   std::vector<std::string> field_strings;
 };
 
 Owned own(const RecordView& v) {
-  Owned o{v.kind, v.origin, v.point.time_ns, std::string(v.point.measurement), std::string(v.raw), {}, {}, {}};
-  for (const Tag& t : v.point.tags) o.tags.emplace_back(std::string(t.key), std::string(t.value));
+  Owned o{v.kind, v.origin, v.point.time_ns, std::string(v.point.measurement), std::string(v.raw), {}, {}, {}, {}};
+  for (const Tag& t : v.point.tags) {
+    o.tags.emplace_back(std::string(t.key), std::string(t.value));
+    o.tag_ids.emplace_back(t.key_id, t.value_id);
+  }
   for (const Field& f : v.point.fields) {
     o.fields.emplace_back(std::string(f.key), f);
     o.field_strings.emplace_back(f.type == FieldType::kString ? std::string(f.s) : std::string());
@@ -72,7 +78,7 @@ void check_same(const Owned& o, const RecordView& v) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const uint8_t version = (data[0] & 1) ? segfmt::kFormatVersion : segfmt::kFormatVersion1;
+  const uint8_t version = static_cast<uint8_t>(segfmt::kFormatVersion1 + data[0] % segfmt::kFormatVersion);
   std::span<const uint8_t> in(data + 1, size - 1);
   RecordDecoder decoder;
   decoder.begin_batch(version);
@@ -93,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint8_t> batch;
   for (const Owned& o : records) {
     std::vector<Tag> tags;
-    for (const auto& [k, val] : o.tags) tags.push_back({k, val});
+    for (size_t i = 0; i < o.tags.size(); ++i)
+      tags.push_back({o.tags[i].first, o.tags[i].second, o.tag_ids[i].first, o.tag_ids[i].second});
     std::vector<Field> fields;
     for (size_t i = 0; i < o.fields.size(); ++i) {
       Field f = o.fields[i].second;

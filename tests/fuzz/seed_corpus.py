@@ -1,7 +1,7 @@
 """Writes libFuzzer seed corpora from the conformance vectors: one file per
 row input, into OUT/<target>/; for the record codec (`records`), one file per
 uncompressed batch of the committed segments: a byte saying the batch's
-format (bit 0: 1 for version 2), then its payload.
+format (the version minus 1, as record_fuzz.cc reads it), then its payload.
 Usage: seed_corpus.py VECTORS_DIR OUT_DIR"""
 
 import base64
@@ -56,7 +56,7 @@ def batch_payloads(vectors):
                 if length < BATCH_HEADER or at + length > len(data):
                     break
                 if flags & 7 == 0:
-                    yield bytes([1 if version == 2 else 0]) + data[at + BATCH_HEADER:at + length]
+                    yield bytes([version - 1]) + data[at + BATCH_HEADER:at + length]
                 at += length
 
 

@@ -17,22 +17,26 @@ namespace ringest {
 namespace {
 
 const std::filesystem::path kVectors = std::filesystem::path(RINGEST_VECTORS_DIR);
-const std::filesystem::path kFixture = kVectors / "segment-v1";
 constexpr uint64_t kRecords = 200;
 
-void check_fixture_records(const test::ReadBack& back, uint32_t partition, uint64_t count) {
+// Record n of the committed segments of `version`.
+test::OwnedRecord fixture_record(uint16_t version, uint64_t n) {
+  return version >= 3 ? test::plog::record_v3(n) : test::plog::record(n);
+}
+
+void check_fixture_records(const test::ReadBack& back, uint32_t partition, uint64_t count, uint16_t version) {
   CHECK(back.damage.empty());
   REQUIRE(back.records.size() == count);
   for (uint64_t n = 0; n < count; ++n) {
     const test::OwnedRecord& r = back.records[n];
     CHECK(r.partition == partition);
     CHECK(r.offset == n);
-    CHECK_MESSAGE(r.same_content(test::plog::record(n)), "partition " << partition << " offset " << n);
+    CHECK_MESSAGE(r.same_content(fixture_record(version, n)), "partition " << partition << " offset " << n);
   }
 }
 
-TEST_CASE("formats 1 and 2: every record of the committed segments reads back as written") {
-  for (uint16_t version : {segfmt::kFormatVersion1, segfmt::kFormatVersion}) {
+TEST_CASE("formats 1, 2 and 3: every record of the committed segments reads back as written") {
+  for (uint16_t version : {segfmt::kFormatVersion1, segfmt::kFormatVersion2, uint16_t{3}}) {
     for (uint32_t partition : {3u, 4u, 5u}) {  // none, zstd, lz4
       std::filesystem::path dir = kVectors / ("segment-v" + std::to_string(version)) / std::to_string(partition);
       INFO(dir.string());
@@ -46,14 +50,16 @@ TEST_CASE("formats 1 and 2: every record of the committed segments reads back as
         REQUIRE(decode_segment_header(bytes, h, &why));
         CHECK(h.version == version);
       }
-      check_fixture_records(test::read_back(dir), partition, kRecords);
+      check_fixture_records(test::read_back(dir), partition, kRecords, version);
     }
   }
 }
 
-TEST_CASE("format 1: a log opened on a format-1 partition appends format-2 batches after it") {
+TEST_CASE("formats 1 and 2: a log opened on an older partition appends batches of the current format after it") {
+  for (uint16_t old_version : {segfmt::kFormatVersion1, segfmt::kFormatVersion2}) {
+  INFO("format " << old_version);
   test::TempDir dir;
-  std::filesystem::copy(kFixture / "4", dir.path(), std::filesystem::copy_options::recursive);
+  std::filesystem::copy(kVectors / ("segment-v" + std::to_string(old_version)) / "4", dir.path(), std::filesystem::copy_options::recursive);
   for (const auto& e : std::filesystem::directory_iterator(dir.path()))  // sealed files were read-only
     std::filesystem::permissions(e.path(), std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
   LogOptions o = test::plog::options(dir.path());
@@ -69,7 +75,7 @@ TEST_CASE("format 1: a log opened on a format-1 partition appends format-2 batch
   REQUIRE(log->close().ok());
 
   test::ReadBack back = test::read_back(dir.path());
-  check_fixture_records(back, 4, kRecords + 100);
+  check_fixture_records(back, 4, kRecords + 100, old_version);
   std::vector<uint8_t> versions;
   class Versions : public LogVisitor {
    public:
@@ -86,9 +92,10 @@ TEST_CASE("format 1: a log opened on a format-1 partition appends format-2 batch
   REQUIRE(list_segments(dir.path(), p.segments).ok());
   REQUIRE(read_partition(p, visitor).ok());
   REQUIRE(!versions.empty());
-  CHECK(versions.front() == segfmt::kFormatVersion1);
+  CHECK(versions.front() == old_version);
   CHECK(versions.back() == segfmt::kFormatVersion);
   CHECK(std::is_sorted(versions.begin(), versions.end()));  // the old ones, then only new ones
+  }
 }
 
 }  // namespace

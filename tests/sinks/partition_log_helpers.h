@@ -25,6 +25,12 @@ inline OwnedRecord record(uint64_t n) {
   return n % 10 == 9 ? test::sample_raw(n) : test::sample_point(n);
 }
 
+// The records of format 3's committed segments (tests/vectors/segment-v3):
+// record(n), but every third point a StatsD metric.
+inline OwnedRecord record_v3(uint64_t n) {
+  return n % 3 == 1 && n % 10 != 9 ? test::sample_metric(n) : record(n);
+}
+
 inline void append(PartitionLog& log, const OwnedRecord& r) {
   auto v = r.views();
   if (r.kind == RecordKind::kRaw) {

@@ -44,12 +44,22 @@ OwnedRecord OwnedRecord::from(const RecordView& v, uint32_t partition, uint64_t 
   return r;
 }
 
+namespace {
+// The id of a name a parser may give as a Known one, as the StatsD parser
+// would give it; kNone for any other.
+Known known_id(std::string_view s) {
+  for (size_t i = 1; i < kKnownCount; ++i)
+    if (kKnownNames[i] == s) return static_cast<Known>(i);
+  return Known::kNone;
+}
+}  // namespace
+
 OwnedRecord::Views OwnedRecord::views() const {
   Views v;
   v.origin.listener = listener;
   v.origin.source = source;
   v.origin.receive_ns = receive_ns;
-  for (const auto& [k, val] : tags) v.tags.push_back(Tag{k, val});
+  for (const auto& [k, val] : tags) v.tags.push_back(Tag{k, val, known_id(k), known_id(val)});
   for (const OwnedField& f : fields) {
     switch (f.type) {
       case FieldType::kFloat: v.fields.push_back(Field::float_(f.key, f.f)); break;
@@ -59,6 +69,7 @@ OwnedRecord::Views OwnedRecord::views() const {
       case FieldType::kBool: v.fields.push_back(Field::bool_(f.key, f.b)); break;
     }
   }
+  for (Field& f : v.fields) f.key_id = known_id(f.key);
   v.point.measurement = measurement;
   v.point.tags = v.tags;
   v.point.fields = v.fields;
@@ -115,6 +126,46 @@ OwnedRecord sample_point(uint64_t n) {
   b.type = FieldType::kBool;
   b.b = n % 2 == 1;
   r.fields.push_back(b);
+  return r;
+}
+
+OwnedRecord sample_metric(uint64_t n) {
+  static constexpr std::string_view kTypes[] = {"counter", "gauge", "timing", "histogram", "set", "distribution"};
+  OwnedRecord r;
+  r.kind = RecordKind::kPoint;
+  r.listener = 1;
+  r.source.family = SourceAddress::kIPv4;
+  uint8_t a[4] = {192, 0, 2, static_cast<uint8_t>(n % 4)};
+  std::memcpy(r.source.addr, a, 4);
+  r.source.port = static_cast<uint16_t>(40000 + n % 4);
+  r.receive_ns = 1'700'000'000'000'000'000 + static_cast<int64_t>(n) * 1000;
+  r.time_ns = n % 7 == 0 ? 1'700'000'000'000'000'000 : r.receive_ns;
+  r.measurement = "api.http.requests." + std::to_string(n % 5);
+  if (n % 3 == 0) r.tags = {{"region", "eu-" + std::to_string(n % 2)}};
+  const std::string_view type = kTypes[n % std::size(kTypes)];
+  r.tags.emplace_back("metric_type", type);
+  OwnedField value;
+  value.key = "value";
+  if (type == "set") {
+    value.type = FieldType::kString;
+    value.s = "user-" + std::to_string(n);
+  } else {
+    value.f = n % 2 == 0 ? static_cast<double>(n) : 0.25 * static_cast<double>(n);
+  }
+  r.fields.push_back(value);
+  if (n % 4 == 1) {
+    OwnedField rate;
+    rate.key = "sample_rate";
+    rate.f = 0.1;
+    r.fields.push_back(rate);
+  }
+  if (type == "gauge" && n % 2 == 1) {
+    OwnedField delta;
+    delta.key = "delta";
+    delta.type = FieldType::kBool;
+    delta.b = true;
+    r.fields.push_back(delta);
+  }
   return r;
 }
 

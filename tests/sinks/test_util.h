@@ -51,6 +51,7 @@ struct OwnedRecord {
 
   static OwnedRecord from(const RecordView& v, uint32_t partition = 0, uint64_t offset = 0);
   // Views over this record's strings, valid while it lives and is not changed.
+  // Names a parser gives as Known ids (kKnownNames) carry their ids.
   struct Views {
     Origin origin;
     std::vector<Tag> tags;
@@ -63,6 +64,9 @@ struct OwnedRecord {
 
 // A varied point number `n` (every field type, some tags, IPv4 or IPv6 origin).
 OwnedRecord sample_point(uint64_t n);
+// A point as the StatsD parser gives a metric (every type, with DogStatsD
+// tags, sample rates and deltas among them): stored as a metric record.
+OwnedRecord sample_metric(uint64_t n);
 OwnedRecord sample_raw(uint64_t n);
 
 // Records encoded as one batch's payload holds them (the current format).
