@@ -22,13 +22,13 @@ class EncodingSink final : public PointSink {
   static constexpr size_t kBatchBytes = 256u << 10;
   EncodingSink() : batch_(kBatchBytes + 4096) { encoder_.reset(); }
   void point(const PointView& p) override {
-    size_t bound = encoder_.point_bound(origin, p);
-    if (at_ + bound > kBatchBytes) {
-      encoder_.reset();
-      at_ = 0;
-      ++batches;
-    }
+    room(encoder_.point_bound(origin, p));
     at_ += encoder_.encode_point(batch_.data(), at_, origin, p);
+    ++records;
+  }
+  void metric(const MetricView& m) override {
+    room(encoder_.metric_bound(origin, m));
+    at_ += encoder_.encode_metric(batch_.data(), at_, origin, m);
     ++records;
   }
   void reject(uint16_t, uint32_t, std::string_view) override { ++rejects; }
@@ -36,6 +36,13 @@ class EncodingSink final : public PointSink {
   size_t records = 0, rejects = 0, batches = 0;
 
  private:
+  void room(size_t bound) {
+    if (at_ + bound > kBatchBytes) {
+      encoder_.reset();
+      at_ = 0;
+      ++batches;
+    }
+  }
   RecordEncoder encoder_;
   std::vector<uint8_t> batch_;
   size_t at_ = 0;

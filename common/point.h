@@ -5,6 +5,7 @@
 // received them returns. The segment log copies what it keeps.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -69,6 +70,47 @@ struct PointView {
   std::span<const Tag> tags;
   std::span<const Field> fields;
   int64_t time_ns = 0;  // from the message, else the receive time
+};
+
+// A StatsD metric without DogStatsD tags or text sections ("name:1|c",
+// "name:0.5|ms|@0.1"), in the form the StatsD parser hands it to
+// PointSink::metric(): a sink that stores it needs no tag or field arrays.
+// It stands for the point MetricPoint makes of it.
+struct MetricView {
+  std::string_view measurement;
+  Known type = Known::kCounter;  // kCounter .. kDistribution: metric_type's value
+  double value = 0;              // every type but kSet
+  std::string_view member;       // kSet: the value
+  bool has_rate = false;         // a sample_rate field
+  double sample_rate = 1;
+  bool delta = false;            // a delta=true field (a signed gauge)
+  int64_t time_ns = 0;
+};
+
+// The point a MetricView stands for: the tag metric_type=<type's name>; the
+// fields value (a float, a set's member a string), sample_rate when given,
+// delta=true when given. `view` shows this object's own arrays: it stays where
+// it was made.
+struct MetricPoint {
+  explicit MetricPoint(const MetricView& m) {
+    tags[0] = Tag{known_name(Known::kMetricType), known_name(m.type), Known::kMetricType, m.type};
+    size_t n = 0;
+    fields[n++] = (m.type == Known::kSet ? Field::string_(known_name(Known::kValue), m.member)
+                                         : Field::float_(known_name(Known::kValue), m.value))
+                      .known(Known::kValue);
+    if (m.has_rate) fields[n++] = Field::float_(known_name(Known::kSampleRate), m.sample_rate).known(Known::kSampleRate);
+    if (m.delta) fields[n++] = Field::bool_(known_name(Known::kDelta), true).known(Known::kDelta);
+    view.measurement = m.measurement;
+    view.tags = tags;
+    view.fields = std::span<const Field>(fields.data(), n);
+    view.time_ns = m.time_ns;
+  }
+  MetricPoint(const MetricPoint&) = delete;
+  MetricPoint& operator=(const MetricPoint&) = delete;
+
+  std::array<Tag, 1> tags;
+  std::array<Field, 3> fields;
+  PointView view;
 };
 
 // Where and when a datagram arrived; stored with every record made from it.

@@ -187,6 +187,13 @@ void ParserShard::point(const PointView& p) {
   }
 }
 
+void ParserShard::metric(const MetricView& m) {
+  if (log_->append_metric(origin_, m)) {
+    ++records_in_datagram_;
+    probe_->points.add();
+  }
+}
+
 void ParserShard::skipped(uint16_t what) { probe_->skipped[what].add(); }
 
 void ParserShard::settled(uint16_t slot, uint32_t datagrams, Settled how) {

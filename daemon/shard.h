@@ -73,6 +73,7 @@ class ParserShard final : PointSink, SettleObserver {
   void parse_one(rio::BufferPool& pool, uint32_t slot);
   void return_slots();
   void point(const PointView& p) override;
+  void metric(const MetricView& m) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;
   void skipped(uint16_t what) override;
   void settled(uint16_t slot, uint32_t datagrams, Settled how) override;

@@ -62,6 +62,7 @@ class PartitionLogImpl final : public PartitionLog {
   Status recover(RecoveryReport& report);
 
   bool append_point(const Origin& origin, const PointView& point) override;
+  bool append_metric(const Origin& origin, const MetricView& metric) override;
   bool append_raw(const Origin& origin, std::string_view bytes) override;
   void end_datagram(uint16_t ledger) override;
   void flush() override;
@@ -231,6 +232,13 @@ bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point
   if (!room_for(encoder_.point_bound(origin, point))) return false;
   size_t n = encoder_.encode_point(open_->payload_data(), open_->payload(), origin, point);
   added(n, point.time_ns);
+  return true;
+}
+
+bool PartitionLogImpl::append_metric(const Origin& origin, const MetricView& metric) {
+  if (!room_for(encoder_.metric_bound(origin, metric))) return false;
+  size_t n = encoder_.encode_metric(open_->payload_data(), open_->payload(), origin, metric);
+  added(n, metric.time_ns);
   return true;
 }
 

@@ -130,6 +130,8 @@ class PartitionLog {
   // Copy one record into the open batch. Returns false (and stores nothing)
   // only if a single record is larger than a batch may be.
   virtual bool append_point(const Origin& origin, const PointView& point) = 0;
+  // The point `metric` stands for, stored as append_point() stores it.
+  virtual bool append_metric(const Origin& origin, const MetricView& metric) = 0;
   virtual bool append_raw(const Origin& origin, std::string_view bytes) = 0;
   // The records appended since the last call form one datagram. `ledger`:
   // whom the SettleObserver tells about it (the daemon passes the listener's

@@ -1,5 +1,6 @@
 #include "sinks/record_codec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cassert>
 #include <cmath>
@@ -88,6 +89,11 @@ bool same_bytes(const char* a, const char* b, size_t n) {
 // the same listener, port, family and address. Called for every record, nearly
 // always with a datagram's origin again: no call to memcmp.
 bool same_source(const Origin& a, const Origin& b) {
+  // Every part equal, all 16 address bytes too: the same, whatever the family.
+  if (a.listener == b.listener && a.source.port == b.source.port && a.source.family == b.source.family &&
+      load64(reinterpret_cast<const char*>(a.source.addr)) == load64(reinterpret_cast<const char*>(b.source.addr)) &&
+      load64(reinterpret_cast<const char*>(a.source.addr) + 8) == load64(reinterpret_cast<const char*>(b.source.addr) + 8))
+    return true;
   const size_t n = address_size(a.source);
   if (a.listener != b.listener || a.source.port != b.source.port || n != address_size(b.source)) return false;
   return n == 0 || (a.source.family == b.source.family &&
@@ -236,6 +242,13 @@ size_t RecordEncoder::point_bound(const Origin& origin, const PointView& point) 
   return varint32_length(static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX))) + n;
 }
 
+size_t RecordEncoder::metric_bound(const Origin& origin, const MetricView& m) const {
+  // time, measurement, tag count, shape, value (a varint, 8 bytes or a set's member), rate
+  size_t n = origin_bound(origin) + kMaxVarint64 + string_bound(m.measurement) + 2 +
+             std::max(kMaxVarint64, string_bound(m.member)) + 8;
+  return varint32_length(static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX))) + n;
+}
+
 size_t RecordEncoder::raw_bound(const Origin& origin, std::string_view bytes) const {
   size_t n = origin_bound(origin) + bytes.size();
   return varint32_length(static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX))) + n;
@@ -273,47 +286,57 @@ uint8_t* RecordEncoder::put_name(uint8_t* base, uint8_t* p, std::string_view s, 
   return p;
 }
 
-uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index) {
-  uint32_t tag = kStringLiteral;
-  if (!s.empty() && s.size() <= kMaxDictionaryString) {
-    // Where the same bytes were looked up last time: a parser's fixed names
-    // (keys, type names) come from the same address on every record. Only a
-    // hint: the entry counts only if it is this batch's and holds these bytes.
-    uint16_t& hint = hints_[(reinterpret_cast<uintptr_t>(s.data()) ^ s.size()) & (kHints - 1)];
-    auto holds = [&](const Entry& e) {
-      return e.length == s.size() && same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size());
-    };
-    auto ref = [&](const Entry& e) {
-      if (index != nullptr) *index = e.index;
-      return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
-    };
-    if (const Entry& e = (*table_)[hint]; e.generation == generation_ && holds(e)) return ref(e);
-    const uint32_t h = hash_of(s);
-    for (size_t i = h & (kTableSize - 1);; i = (i + 1) & (kTableSize - 1)) {
-      Entry& e = (*table_)[i];
-      if (e.generation != generation_) {
-        if (entries_ < kMaxEntries) {  // new to this batch: define it
-          tag = kStringDefine;
-          p = put_varint32(p, static_cast<uint32_t>(s.size()) << 2 | tag);
-          e = Entry{generation_, h, static_cast<uint32_t>(p - base), static_cast<uint16_t>(s.size()),
-                    static_cast<uint16_t>(entries_++)};
-          added_.push_back(static_cast<uint32_t>(i));
-          hint = static_cast<uint16_t>(i);
-          if (index != nullptr) *index = e.index;
-          std::memcpy(p, s.data(), s.size());
-          return p + s.size();
-        }
-        break;  // the dictionary is full: store it where it is
-      }
-      if (e.hash == h && holds(e)) {
-        hint = static_cast<uint16_t>(i);
-        return ref(e);
-      }
-    }
-  }
-  p = put_varint32(p, static_cast<uint32_t>(s.size()) << 2 | tag);
+uint8_t* RecordEncoder::put_literal(uint8_t* p, std::string_view s) {
+  p = put_varint32(p, static_cast<uint32_t>(s.size()) << 2 | kStringLiteral);
   if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
+}
+
+uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index) {
+  if (s.empty() || s.size() > kMaxDictionaryString) return put_literal(p, s);
+  // Where the same bytes were looked up last time: a parser's fixed names
+  // (keys, type names) come from the same address on every record. Only a
+  // hint: the entry counts only if it is this batch's and holds these bytes.
+  uint16_t& hint = hints_[(reinterpret_cast<uintptr_t>(s.data()) ^ s.size()) & (kHints - 1)];
+  if (const Entry& e = (*table_)[hint]; e.generation == generation_ && holds(base, e, s)) {
+    if (index != nullptr) *index = e.index;
+    return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
+  }
+  return put_looked_up(base, p, s, index, &hint);
+}
+
+uint8_t* RecordEncoder::put_measurement(uint8_t* base, uint8_t* p, std::string_view s) {
+  if (s.empty() || s.size() > kMaxDictionaryString) return put_literal(p, s);
+  return put_looked_up(base, p, s, nullptr, nullptr);
+}
+
+bool RecordEncoder::holds(const uint8_t* base, const Entry& e, std::string_view s) {
+  return e.length == s.size() && same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size());
+}
+
+uint8_t* RecordEncoder::put_looked_up(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index, uint16_t* hint) {
+  const uint32_t h = hash_of(s);
+  for (size_t i = h & (kTableSize - 1);; i = (i + 1) & (kTableSize - 1)) {
+    Entry& e = (*table_)[i];
+    if (e.generation != generation_) {
+      if (entries_ == kMaxEntries) break;  // the dictionary is full: store it where it is
+      // New to this batch: define it.
+      p = put_varint32(p, static_cast<uint32_t>(s.size()) << 2 | kStringDefine);
+      e = Entry{generation_, h, static_cast<uint32_t>(p - base), static_cast<uint16_t>(s.size()),
+                static_cast<uint16_t>(entries_++)};
+      added_.push_back(static_cast<uint32_t>(i));
+      if (hint != nullptr) *hint = static_cast<uint16_t>(i);
+      if (index != nullptr) *index = e.index;
+      std::memcpy(p, s.data(), s.size());
+      return p + s.size();
+    }
+    if (e.hash == h && holds(base, e, s)) {
+      if (hint != nullptr) *hint = static_cast<uint16_t>(i);
+      if (index != nullptr) *index = e.index;
+      return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
+    }
+  }
+  return put_literal(p, s);
 }
 
 // The body was written after a one-byte length prefix, which almost every
@@ -347,28 +370,13 @@ size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origi
   const int shape = metric_shape(point);
   p = put_origin(p, shape < 0 ? kKindPoint : kKindMetric, origin);
   p = put_varint64(p, delta(point.time_ns, origin.receive_ns));
-  p = put_string(base, p, point.measurement);
+  p = put_measurement(base, p, point.measurement);
   if (shape >= 0) {
     // The metric_type tag and the field keys are in the shape byte.
     p = put_tags(base, p, point.tags.first(point.tags.size() - 1));
-    uint8_t* shape_at = p++;
     const Field& v = point.fields[0];
-    uint8_t s = static_cast<uint8_t>(shape);
-    if (v.type == FieldType::kString) {
-      p = put_string(base, p, v.s);
-    } else if (integral(v.f)) {
-      s |= kMetricIntegral;
-      p = put_varint64(p, zigzag(static_cast<int64_t>(v.f)));
-    } else {
-      put_u64(p, std::bit_cast<uint64_t>(v.f));
-      p += 8;
-    }
-    *shape_at = s;
-    if (s & kMetricSampleRate) {
-      put_u64(p, std::bit_cast<uint64_t>(point.fields[1].f));
-      p += 8;
-    }
-    return finish(base, at, p);
+    const double rate = (shape & kMetricSampleRate) ? point.fields[1].f : 1;
+    return finish(base, at, put_metric(base, p, static_cast<uint8_t>(shape), v.f, v.s, rate));
   }
   p = put_tags(base, p, point.tags);
   p = put_varint32(p, static_cast<uint32_t>(point.fields.size()));
@@ -404,6 +412,38 @@ size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origi
     }
   }
   return finish(base, at, p);
+}
+
+size_t RecordEncoder::encode_metric(uint8_t* base, size_t at, const Origin& origin, const MetricView& m) {
+  const auto type = static_cast<uint8_t>(static_cast<uint8_t>(m.type) - static_cast<uint8_t>(Known::kCounter));
+  assert(type < kMetricTypes);
+  uint8_t* p = base + at + 1;
+  p = put_origin(p, kKindMetric, origin);
+  p = put_varint64(p, delta(m.time_ns, origin.receive_ns));
+  p = put_measurement(base, p, m.measurement);
+  *p++ = 0;  // no tags before metric_type
+  const auto shape = static_cast<uint8_t>(type | (m.has_rate ? kMetricSampleRate : 0) | (m.delta ? kMetricDelta : 0));
+  return finish(base, at, put_metric(base, p, shape, m.value, m.member, m.sample_rate));
+}
+
+uint8_t* RecordEncoder::put_metric(uint8_t* base, uint8_t* p, uint8_t shape, double value, std::string_view member,
+                                   double rate) {
+  uint8_t* shape_at = p++;
+  if ((shape & kMetricTypeMask) == kMetricSet) {
+    p = put_string(base, p, member);
+  } else if (integral(value)) {
+    shape |= kMetricIntegral;
+    p = put_varint64(p, zigzag(static_cast<int64_t>(value)));
+  } else {
+    put_u64(p, std::bit_cast<uint64_t>(value));
+    p += 8;
+  }
+  *shape_at = shape;
+  if (shape & kMetricSampleRate) {
+    put_u64(p, std::bit_cast<uint64_t>(rate));
+    p += 8;
+  }
+  return p;
 }
 
 size_t RecordEncoder::encode_raw(uint8_t* base, size_t at, const Origin& origin, std::string_view bytes) {

@@ -38,6 +38,7 @@ class RecordEncoder {
   // Bytes a record may take at most, its length prefix included, whatever
   // the batch holds before it.
   size_t point_bound(const Origin& origin, const PointView& point) const;
+  size_t metric_bound(const Origin& origin, const MetricView& metric) const;
   size_t raw_bound(const Origin& origin, std::string_view bytes) const;
 
   // Encode the next record of the batch at `base + at`, which has room for
@@ -46,6 +47,8 @@ class RecordEncoder {
   // be at `base` on every call (the buffer may move, its contents may not).
   // Returns the record's size.
   size_t encode_point(uint8_t* base, size_t at, const Origin& origin, const PointView& point);
+  // A metric is stored as the point it stands for would be (a metric record).
+  size_t encode_metric(uint8_t* base, size_t at, const Origin& origin, const MetricView& metric);
   size_t encode_raw(uint8_t* base, size_t at, const Origin& origin, std::string_view bytes);
 
  private:
@@ -65,6 +68,15 @@ class RecordEncoder {
   uint8_t* put_origin(uint8_t* p, uint8_t kind, const Origin& origin);
   // `index`, when given, gets the string's dictionary index (a literal: unchanged).
   uint8_t* put_string(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index = nullptr);
+  // A measurement: as put_string, without the hint by address (a measurement
+  // is in a datagram, whose buffer holds other names on other records).
+  uint8_t* put_measurement(uint8_t* base, uint8_t* p, std::string_view s);
+  uint8_t* put_literal(uint8_t* p, std::string_view s);
+  // put_string's lookup by hash; `hint`, when given, is set to the slot found.
+  uint8_t* put_looked_up(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index, uint16_t* hint);
+  bool holds(const uint8_t* base, const Entry& e, std::string_view s);
+  // A metric record's shape byte (its integral bit found here), value and sample rate.
+  uint8_t* put_metric(uint8_t* base, uint8_t* p, uint8_t shape, double value, std::string_view member, double rate);
   // A tag count and the tags.
   uint8_t* put_tags(uint8_t* base, uint8_t* p, std::span<const Tag> tags);
   // A name a parser may also give as a Known id: found by the id once the batch has it.

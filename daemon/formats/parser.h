@@ -23,6 +23,12 @@ class PointSink {
  public:
   virtual ~PointSink() = default;
   virtual void point(const PointView& p) = 0;
+  // A StatsD metric in its short form. Sinks that do not take it so get the
+  // point it stands for.
+  virtual void metric(const MetricView& m) {
+    MetricPoint p(m);
+    point(p.view);
+  }
   // One rejected line. `reason` indexes Parser::reasons(); `line` is 1-based;
   // `text` is the rejected line as received.
   virtual void reject(uint16_t reason, uint32_t line, std::string_view text) = 0;

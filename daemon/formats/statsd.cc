@@ -93,6 +93,10 @@
 
 #include "daemon/formats/lines.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace ringest {
 namespace {
 
@@ -258,15 +262,25 @@ inline std::string_view take_short_until(std::string_view& s, char sep, bool& fo
   return split_at(s, n, found);
 }
 
-// The first ':' or '|' in `s` (or its size): a metric's name ends there. Eight
-// bytes at a time, as names are tens of bytes long: a byte equal to c is a zero
-// byte of w ^ (c in every byte), and the lowest byte the classic zero-byte test
-// flags is always a true one.
+// The first ':' or '|' in `s` (or its size): a metric's name ends there.
+// Names are tens of bytes long: sixteen bytes a step where SSE2 is, then eight
+// at a time. In eight bytes w, a byte equal to c is a zero byte of
+// w ^ (c in every byte), and the lowest byte the classic zero-byte test flags
+// is always a true one.
 size_t find_colon_or_bar(std::string_view s) {
   static_assert(std::endian::native == std::endian::little);
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHigh = 0x8080808080808080ull;
   size_t i = 0;
+#if defined(__SSE2__)  // every x86-64: sixteen bytes a step
+  const __m128i colon = _mm_set1_epi8(':'), bar = _mm_set1_epi8('|');
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    if (const auto hit = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(w, colon), _mm_cmpeq_epi8(w, bar)))))
+      return i + static_cast<size_t>(std::countr_zero(hit));
+  }
+#endif
   for (; i + 8 <= s.size(); i += 8) {
     uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
@@ -304,7 +318,7 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
   std::string_view line;
   uint32_t line_no;
   while (lines.next(line, line_no)) {
-    if (line.empty()) continue;
+    if (line.empty() || parse_simple(line, ctx, sink)) continue;
     StatsdReason why;
     n_skips_ = 0;
     if (!parse_line(line, ctx, sink, why)) {
@@ -313,6 +327,42 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
       for (size_t i = 0; i < n_skips_; ++i) sink.skipped(skips_[i]);
     }
   }
+}
+
+bool StatsdParser::parse_simple(std::string_view line, const ParseContext& ctx, PointSink& sink) {
+  if (line.size() > kMaxLineBytes || line[0] == '_') return false;
+  const size_t colon = find_colon_or_bar(line);
+  if (colon == 0 || colon == line.size() || line[colon] != ':') return false;
+  // One value: no ':' before the '|'.
+  size_t i = colon + 1;
+  const size_t value_at = i;
+  while (i < line.size() && line[i] != '|' && line[i] != ':') ++i;
+  if (i == value_at || i == line.size() || line[i] != '|') return false;
+  const std::string_view value = line.substr(value_at, i - value_at);
+  const size_t type_at = ++i;
+  while (i < line.size() && line[i] != '|') ++i;
+  Type type;
+  if (!parse_type(line.substr(type_at, i - type_at), type)) return false;
+  MetricView m;
+  if (i < line.size()) {  // one section, a sample rate, and nothing after it
+    const std::string_view sec = line.substr(i + 1);
+    if (sec.empty() || sec[0] != '@' || sec.find('|') != std::string_view::npos) return false;
+    if (!parse_sample_rate(sec.substr(1), m.sample_rate)) return false;
+    m.has_rate = m.sample_rate != 1.0;
+  }
+  if (type == Type::kSet) {
+    m.member = value;
+  } else {
+    bool sign = false;
+    if (!parse_number(value, m.value, sign)) return false;
+    if (type == Type::kTiming && m.value < 0) return false;
+    m.delta = type == Type::kGauge && sign;
+  }
+  m.measurement = line.substr(0, colon);
+  m.type = kTypeKnown[static_cast<size_t>(type)];
+  m.time_ns = ctx.receive_ns;
+  sink.metric(m);
+  return true;
 }
 
 bool StatsdParser::parse_line(std::string_view line, const ParseContext& ctx, PointSink& sink,

@@ -61,6 +61,11 @@ class StatsdParser final : public Parser {
   void parse(std::string_view datagram, const ParseContext& ctx, PointSink& sink) override;
 
  private:
+  // The lines nearly every datagram is made of: "name:value|type", with at
+  // most a sample rate after it: emitted as a MetricView. Anything else,
+  // anything it would reject included, is left to parse_line (false), which
+  // decides it: this path only accepts what parse_line would, as the same point.
+  bool parse_simple(std::string_view line, const ParseContext& ctx, PointSink& sink);
   // Parses one line (no '\n', no trailing '\r'): emits its points, or returns
   // the reason it is rejected (nothing emitted then).
   bool parse_line(std::string_view line, const ParseContext& ctx, PointSink& sink, StatsdReason& why);
