@@ -81,17 +81,24 @@ class RecordingSink final : public PointSink {
     o.time_ns = p.time_ns;
     points.push_back(std::move(o));
   }
+  // Counted, then taken as the point it stands for.
+  void metric(const MetricView& m) override {
+    ++metrics;
+    PointSink::metric(m);
+  }
   void reject(uint16_t reason, uint32_t line, std::string_view text) override {
     rejects.push_back(Rejection{reason, line, std::string(text)});
   }
   void skipped(uint16_t what) override { skips.push_back(what); }
   void clear() {
+    metrics = 0;
     points.clear();
     rejects.clear();
     skips.clear();
   }
 
   std::vector<OwnedPoint> points;
+  size_t metrics = 0;  // of the points, those handed over as a MetricView
   std::vector<Rejection> rejects;
   std::vector<uint16_t> skips;  // Parser::skips() indices, in the order skipped
 };
