@@ -91,11 +91,7 @@
 #include <optional>
 #include <string>
 
-#include "daemon/formats/lines.h"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "daemon/formats/separators.h"
 
 namespace ringest {
 namespace {
@@ -206,6 +202,20 @@ bool parse_short_decimal(std::string_view s, double& out) {
   return true;
 }
 
+// Up to 15 digits filling all of `s` (an integer below 2^53, so the double is
+// exact): what parse_number gives them, without a sign, at a loop's cost.
+inline bool small_integer(std::string_view s, double& out) {
+  if (s.empty() || s.size() > 15) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    const auto digit = static_cast<unsigned char>(c - '0');
+    if (digit > 9) return false;
+    v = v * 10 + digit;
+  }
+  out = static_cast<double>(v);
+  return true;
+}
+
 // A finite double filling all of `s`, with one optional leading '+' (which
 // std::from_chars does not take). `signed_out` tells whether a sign was given.
 bool parse_number(std::string_view s, double& out, bool& signed_out) {
@@ -262,25 +272,15 @@ inline std::string_view take_short_until(std::string_view& s, char sep, bool& fo
   return split_at(s, n, found);
 }
 
-// The first ':' or '|' in `s` (or its size): a metric's name ends there.
-// Names are tens of bytes long: sixteen bytes a step where SSE2 is, then eight
-// at a time. In eight bytes w, a byte equal to c is a zero byte of
-// w ^ (c in every byte), and the lowest byte the classic zero-byte test flags
-// is always a true one.
+// The first ':' or '|' in `s` (or its size): a metric's name ends there. Eight
+// bytes at a time, as names are tens of bytes long: a byte equal to c is a zero
+// byte of w ^ (c in every byte), and the lowest byte the classic zero-byte test
+// flags is always a true one.
 size_t find_colon_or_bar(std::string_view s) {
   static_assert(std::endian::native == std::endian::little);
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHigh = 0x8080808080808080ull;
   size_t i = 0;
-#if defined(__SSE2__)  // every x86-64: sixteen bytes a step
-  const __m128i colon = _mm_set1_epi8(':'), bar = _mm_set1_epi8('|');
-  for (; i + 16 <= s.size(); i += 16) {
-    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-    if (const auto hit = static_cast<unsigned>(
-            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(w, colon), _mm_cmpeq_epi8(w, bar)))))
-      return i + static_cast<size_t>(std::countr_zero(hit));
-  }
-#endif
   for (; i + 8 <= s.size(); i += 8) {
     uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
@@ -314,11 +314,31 @@ void StatsdParser::skip(std::string_view section) {
 }
 
 void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, PointSink& sink) {
-  LineCursor lines(datagram);
-  std::string_view line;
-  uint32_t line_no;
-  while (lines.next(line, line_no)) {
-    if (line.empty() || parse_simple(line, ctx, sink)) continue;
+  // The lines as LineCursor splits them (lines.h), found from the separators
+  // of the 64 bytes at each line's start.
+  const char* d = datagram.data();
+  const size_t size = datagram.size();
+  uint32_t line_no = 0;
+  SeparatorWindow window(d, size);
+  for (size_t at = 0; at < size;) {
+    const size_t left = size - at;
+    const Separators seps = window.from(at);
+    size_t n = left;  // the line's bytes, up to its '\n' or the end
+    if (seps.newline != 0) {
+      n = static_cast<size_t>(std::countr_zero(seps.newline));
+    } else if (left > kSeparatorWindow) {  // a line longer than the window
+      const void* hit = std::memchr(d + at + kSeparatorWindow, '\n', left - kSeparatorWindow);
+      if (hit != nullptr) n = static_cast<size_t>(static_cast<const char*>(hit) - (d + at));
+    }
+    std::string_view line(d + at, n);
+    at += n + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (line.size() <= kSeparatorWindow) {
+      const uint64_t in_line = line.size() == kSeparatorWindow ? ~uint64_t{0} : (uint64_t{1} << line.size()) - 1;
+      if (parse_simple(line, seps.colon & in_line, seps.bar & in_line, ctx, sink)) continue;
+    }
     StatsdReason why;
     n_skips_ = 0;
     if (!parse_line(line, ctx, sink, why)) {
@@ -329,30 +349,34 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
   }
 }
 
-bool StatsdParser::parse_simple(std::string_view line, const ParseContext& ctx, PointSink& sink) {
-  if (line.size() > kMaxLineBytes || line[0] == '_') return false;
-  const size_t colon = find_colon_or_bar(line);
-  if (colon == 0 || colon == line.size() || line[colon] != ':') return false;
-  // One value: no ':' before the '|'.
-  size_t i = colon + 1;
-  const size_t value_at = i;
-  while (i < line.size() && line[i] != '|' && line[i] != ':') ++i;
-  if (i == value_at || i == line.size() || line[i] != '|') return false;
-  const std::string_view value = line.substr(value_at, i - value_at);
-  const size_t type_at = ++i;
-  while (i < line.size() && line[i] != '|') ++i;
+bool StatsdParser::parse_simple(std::string_view line, uint64_t colons, uint64_t bars, const ParseContext& ctx,
+                                PointSink& sink) {
+  if (line[0] == '_') return false;
+  // The name ends at the first separator, a ':'.
+  uint64_t seps = colons | bars;
+  if (seps == 0) return false;
+  const auto colon = static_cast<size_t>(std::countr_zero(seps));
+  if (colon == 0 || (colons >> colon & 1) == 0) return false;
+  // One value: the next separator is a '|', and not right after the ':'.
+  seps &= seps - 1;
+  if (seps == 0) return false;
+  const auto value_end = static_cast<size_t>(std::countr_zero(seps));
+  if ((bars >> value_end & 1) == 0 || value_end == colon + 1) return false;
+  // The type runs to the next '|' or the end; after it, one section at most.
+  bars &= ~((uint64_t{2} << value_end) - 1);  // the '|' after the value's
+  const size_t type_end = bars != 0 ? static_cast<size_t>(std::countr_zero(bars)) : line.size();
   Type type;
-  if (!parse_type(line.substr(type_at, i - type_at), type)) return false;
+  if (!parse_type(line.substr(value_end + 1, type_end - value_end - 1), type)) return false;
   MetricView m;
-  if (i < line.size()) {  // one section, a sample rate, and nothing after it
-    const std::string_view sec = line.substr(i + 1);
-    if (sec.empty() || sec[0] != '@' || sec.find('|') != std::string_view::npos) return false;
-    if (!parse_sample_rate(sec.substr(1), m.sample_rate)) return false;
+  if (bars != 0) {  // a sample rate, and nothing after it
+    if ((bars & (bars - 1)) != 0 || type_end + 1 == line.size() || line[type_end + 1] != '@') return false;
+    if (!parse_sample_rate(line.substr(type_end + 2), m.sample_rate)) return false;
     m.has_rate = m.sample_rate != 1.0;
   }
+  const std::string_view value = line.substr(colon + 1, value_end - colon - 1);
   if (type == Type::kSet) {
     m.member = value;
-  } else {
+  } else if (!small_integer(value, m.value)) {  // most values are a few digits
     bool sign = false;
     if (!parse_number(value, m.value, sign)) return false;
     if (type == Type::kTiming && m.value < 0) return false;

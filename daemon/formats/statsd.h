@@ -62,10 +62,12 @@ class StatsdParser final : public Parser {
 
  private:
   // The lines nearly every datagram is made of: "name:value|type", with at
-  // most a sample rate after it: emitted as a MetricView. Anything else,
-  // anything it would reject included, is left to parse_line (false), which
-  // decides it: this path only accepts what parse_line would, as the same point.
-  bool parse_simple(std::string_view line, const ParseContext& ctx, PointSink& sink);
+  // most a sample rate after it, up to 64 bytes long: emitted as a
+  // MetricView. `colons` and `bars` are the line's ':' and '|' (bit i: byte
+  // i). Anything else, anything it would reject included, is left to
+  // parse_line (false), which decides it: this path only accepts what
+  // parse_line would, as the same point.
+  bool parse_simple(std::string_view line, uint64_t colons, uint64_t bars, const ParseContext& ctx, PointSink& sink);
   // Parses one line (no '\n', no trailing '\r'): emits its points, or returns
   // the reason it is rejected (nothing emitted then).
   bool parse_line(std::string_view line, const ParseContext& ctx, PointSink& sink, StatsdReason& why);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/formats/lines.h"
 #include "daemon/formats/statsd.h"
 #include "tests/formats/recording_sink.h"
 
@@ -50,7 +51,10 @@ TEST_CASE("statsd short path: what it takes is the point the full parse gives; t
   const std::vector<Case> cases = {
       {"api.http.requests:3|c", true},
       {"a:1|c", true},
-      {"a.very.long.metric.name.that.runs.past.sixteen.and.thirty.two.bytes:1|c", true},
+      {std::string(55, 'n') + ":1|c|@0.5", true},   // 64 bytes: the window
+      {std::string(56, 'n') + ":1|c|@0.5", false},  // 65: the full parse's
+      {std::string(59, 'n') + ":1|c\r", true},      // 64 and the '\r'
+      {"a.very.long.metric.name.that.runs.past.sixteen.and.thirty.two.bytes:1|c", false},
       {"a:2.5|c|@0.1", true},
       {"a:1|c|@1", true},  // a rate of 1 is no field
       {"a:1|c|@1.0", true},
@@ -120,6 +124,54 @@ TEST_CASE("statsd short path: what it takes is the point the full parse gives; t
     CHECK(want.tags.front() == std::pair<std::string, std::string>{"zz", "1"});
     want.tags.erase(want.tags.begin());
     CHECK(same_point(got.points[0], want));
+  }
+}
+
+TEST_CASE("statsd short path: the lines of a datagram are those of its lines parsed one by one") {
+  // Datagrams of lines of every length around the 64-byte window, from
+  // bytes the grammar splits at; each line alone gives the same points and
+  // the same rejections (then numbered 1).
+  uint64_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(seed >> 33);
+  };
+  // No '\r' inside lines: a line alone would lose a second one at its end.
+  const std::string_view alphabet = "ab1.:|@#\n0-+cgms";
+  for (int round = 0; round < 3000; ++round) {
+    std::string datagram;
+    const uint32_t lines = 1 + next() % 6;
+    for (uint32_t l = 0; l < lines; ++l) {
+      const uint32_t kind = next() % 4;
+      std::string line;
+      if (kind == 0) {  // a well-formed line of a random length around the window
+        line = std::string(1 + next() % 70, 'n') + ":" + std::to_string(next() % 1000) + (next() % 2 ? "|c" : "|ms|@0.5");
+      } else {
+        const uint32_t len = next() % 80;
+        for (uint32_t i = 0; i < len; ++i) line += alphabet[next() % alphabet.size()];
+      }
+      datagram += line;
+      if (l + 1 < lines || next() % 2) datagram += next() % 4 ? "\n" : "\r\n";
+    }
+    INFO(datagram);
+    RecordingSink whole = parse(datagram);
+    std::vector<OwnedPoint> points;
+    std::vector<std::pair<uint32_t, std::string>> rejects;
+    LineCursor cursor(datagram);
+    std::string_view line;
+    uint32_t line_no = 0;
+    while (cursor.next(line, line_no)) {
+      RecordingSink alone = parse(std::string(line));  // a copy: nothing after it to read
+      points.insert(points.end(), alone.points.begin(), alone.points.end());
+      for (const auto& r : alone.rejects) rejects.emplace_back(line_no, r.text);
+    }
+    REQUIRE(whole.points.size() == points.size());
+    for (size_t i = 0; i < points.size(); ++i) CHECK(same_point(whole.points[i], points[i]));
+    REQUIRE(whole.rejects.size() == rejects.size());
+    for (size_t i = 0; i < rejects.size(); ++i) {
+      CHECK(whole.rejects[i].line == rejects[i].first);
+      CHECK(whole.rejects[i].text == rejects[i].second);
+    }
   }
 }
 
