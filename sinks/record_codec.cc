@@ -72,12 +72,16 @@ uint64_t load32(const char* p) {
   return w;
 }
 
-// memcmp for the short strings the dictionary holds, without a call.
+// memcmp for the short strings the dictionary holds, without a call. Up to
+// 32 bytes, overlapping words and no loop.
 bool same_bytes(const char* a, const char* b, size_t n) {
   if (n >= 8) {
-    for (size_t i = 0; i + 8 <= n; i += 8)
+    const uint64_t ends = (load64(a) ^ load64(b)) | (load64(a + n - 8) ^ load64(b + n - 8));
+    if (n <= 16) return ends == 0;
+    if (ends != 0 || ((load64(a + 8) ^ load64(b + 8)) | (load64(a + n - 16) ^ load64(b + n - 16))) != 0) return false;
+    for (size_t i = 16; i + 16 < n; i += 8)
       if (load64(a + i) != load64(b + i)) return false;
-    return load64(a + n - 8) == load64(b + n - 8);
+    return true;
   }
   if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
   for (size_t i = 0; i < n; ++i)
@@ -135,26 +139,29 @@ int metric_shape(const PointView& p) {
 }
 
 // For the encoder's table only (never stored): fixed-size loads, the short
-// tails read as overlapping words rather than byte by byte.
+// tails read as overlapping words rather than byte by byte. Three words at
+// most, whatever the length (the first, the middle and the last eight bytes),
+// each multiplied on its own rather than in a chain: the strings looked up
+// are names tens of bytes long, and strings that differ elsewhere only cost
+// a longer probe, which the encoder bounds.
 uint32_t hash_of(std::string_view s) {
   const char* p = s.data();
   const size_t n = s.size();
-  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
-  uint64_t tail;
+  uint64_t h;
   if (n >= 8) {
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-      h = (h ^ load64(p + i)) * 0xff51afd7ed558ccdull;
-      h ^= h >> 29;
-    }
-    tail = load64(p + n - 8);
+    h = load64(p) * 0xff51afd7ed558ccdull ^ load64(p + n - 8) * 0xc4ceb9fe1a85ec53ull;
+    if (n > 16) h ^= load64(p + n / 2 - 4) * 0x9E3779B97F4A7C15ull;
   } else if (n >= 4) {
-    tail = load32(p) | load32(p + n - 4) << 32;
+    h = (load32(p) | load32(p + n - 4) << 32) * 0xff51afd7ed558ccdull;
   } else {
-    tail = n == 0 ? 0
-                  : uint64_t{static_cast<uint8_t>(p[0])} | uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
-                        uint64_t{static_cast<uint8_t>(p[n - 1])} << 16;
+    h = n == 0 ? 0
+               : (uint64_t{static_cast<uint8_t>(p[0])} | uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
+                  uint64_t{static_cast<uint8_t>(p[n - 1])} << 16) *
+                     0xff51afd7ed558ccdull;
   }
-  h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
+  h ^= n;
+  h ^= h >> 29;
+  h *= 0xc4ceb9fe1a85ec53ull;
   return static_cast<uint32_t>(h ^ (h >> 32));
 }
 
@@ -316,7 +323,8 @@ bool RecordEncoder::holds(const uint8_t* base, const Entry& e, std::string_view 
 
 uint8_t* RecordEncoder::put_looked_up(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index, uint16_t* hint) {
   const uint32_t h = hash_of(s);
-  for (size_t i = h & (kTableSize - 1);; i = (i + 1) & (kTableSize - 1)) {
+  size_t i = h & (kTableSize - 1);
+  for (size_t probes = 0; probes < kMaxProbes; ++probes, i = (i + 1) & (kTableSize - 1)) {
     Entry& e = (*table_)[i];
     if (e.generation != generation_) {
       if (entries_ == kMaxEntries) break;  // the dictionary is full: store it where it is

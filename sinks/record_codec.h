@@ -63,6 +63,9 @@ class RecordEncoder {
   // table cost more in cache misses than the strings it would add saved.
   static constexpr size_t kTableSize = 2048;  // power of two, twice the dictionary
   static constexpr uint32_t kMaxEntries = 1024;
+  // Slots looked at for one string: past them it is stored where it is. A
+  // bound on the work a run of strings the hash does not tell apart can make.
+  static constexpr size_t kMaxProbes = 16;
 
   size_t origin_bound(const Origin& origin) const;
   uint8_t* put_origin(uint8_t* p, uint8_t kind, const Origin& origin);

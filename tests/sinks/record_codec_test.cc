@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -318,6 +319,38 @@ TEST_CASE("record codec: long strings and a full dictionary are stored where the
   std::vector<uint8_t> payload = test::encode_payload(many);
   std::vector<OwnedRecord> back = decode_all(payload, many.size());
   for (size_t i = 0; i < many.size(); ++i) CHECK(back[i].measurement == many[i].measurement);
+}
+
+TEST_CASE("record codec: strings the hash does not tell apart cost a bounded lookup, and all round-trip") {
+  // 40-byte names that differ only in bytes 8-11, which the encoder's hash
+  // does not read (it reads the first, middle and last eight): every one
+  // lands on the same slot. The first 16 are defined, one slot each; a
+  // lookup looks at no more slots than that, so the rest are stored as
+  // literals, however many there are.
+  std::vector<OwnedRecord> many;
+  for (int i = 0; i < 200; ++i) {
+    OwnedRecord p;
+    char middle[5];
+    std::snprintf(middle, sizeof middle, "%04d", i);
+    p.measurement = "prefix--" + std::string(middle) + std::string(28, 's');
+    REQUIRE(p.measurement.size() == 40);
+    many.push_back(p);
+  }
+  const size_t n = many.size();
+  for (size_t i = 0; i < n; ++i) many.push_back(many[i]);  // each again
+  std::vector<uint8_t> payload = test::encode_payload(many);
+  std::vector<OwnedRecord> back = decode_all(payload, many.size());
+  for (size_t i = 0; i < many.size(); ++i) CHECK(back[i].measurement == many[i].measurement);
+  // Each name's bytes are stored twice (a literal each time), except the 16
+  // defined ones, stored once.
+  std::string_view bytes(reinterpret_cast<const char*>(payload.data()), payload.size());
+  size_t stored_once = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t first = bytes.find(many[i].measurement);
+    REQUIRE(first != std::string_view::npos);
+    if (bytes.find(many[i].measurement, first + 1) == std::string_view::npos) ++stored_once;
+  }
+  CHECK(stored_once == 16);
 }
 
 TEST_CASE("record codec: a batch's references do not reach into another batch") {
