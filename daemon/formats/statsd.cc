@@ -233,9 +233,12 @@ bool parse_number(std::string_view s, double& out, bool& signed_out) {
 
 bool parse_sample_rate(std::string_view s, double& out) {
   if (s.empty() || s[0] == '+') return false;
-  const char* end = s.data() + s.size();
-  auto [ptr, ec] = std::from_chars(s.data(), end, out);
-  return ec == std::errc() && ptr == end && out > 0.0 && out <= 1.0;
+  if (!parse_short_decimal(s, out)) {  // "0.1" and the like: what from_chars gives, sooner
+    const char* end = s.data() + s.size();
+    auto [ptr, ec] = std::from_chars(s.data(), end, out);
+    if (ec != std::errc() || ptr != end) return false;
+  }
+  return out > 0.0 && out <= 1.0;
 }
 
 bool parse_timestamp(std::string_view s, int64_t& out_ns) {

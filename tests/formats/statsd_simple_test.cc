@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <bit>
+#include <charconv>
 #include <string>
 #include <vector>
 
@@ -171,6 +172,27 @@ TEST_CASE("statsd short path: the lines of a datagram are those of its lines par
     for (size_t i = 0; i < rejects.size(); ++i) {
       CHECK(whole.rejects[i].line == rejects[i].first);
       CHECK(whole.rejects[i].text == rejects[i].second);
+    }
+  }
+}
+
+TEST_CASE("statsd: a sample rate is the double std::from_chars reads, bit for bit") {
+  for (const char* rate : {"0.1", "0.3", "0.7", "0.123456789012345", "0.999999999999999", "0.000001", "1", "1.0",
+                           "0.5", "0.33", "0.0001220703125", "1e-3", ".25", "0.1234567890123456789"}) {
+    INFO(rate);
+    double want = 0;
+    const std::string_view text(rate);
+    REQUIRE(std::from_chars(text.data(), text.data() + text.size(), want).ec == std::errc());
+    for (const std::string& line : {"a:1|c|@" + std::string(text), "a:1|c|#t|@" + std::string(text)}) {  // both paths
+      RecordingSink s = parse(line);
+      REQUIRE(s.points.size() == 1);
+      const auto* f = s.points[0].field("sample_rate");
+      if (want == 1.0) {
+        CHECK(f == nullptr);
+      } else {
+        REQUIRE(f != nullptr);
+        CHECK(std::bit_cast<uint64_t>(f->f) == std::bit_cast<uint64_t>(want));
+      }
     }
   }
 }
