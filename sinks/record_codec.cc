@@ -280,11 +280,10 @@ uint8_t* RecordEncoder::put_origin(uint8_t* p, uint8_t kind, const Origin& o) {
 }
 
 uint8_t* RecordEncoder::put_name(uint8_t* base, uint8_t* p, std::string_view s, Known id) {
-  assert(id == Known::kNone || s == known_name(id));
-  // A cheap guard in release builds (the assert compares the bytes in debug
-  // ones): a name whose length is not its id's, as a renamed copy of a Tag or
-  // Field that kept the id would be, is taken by its bytes.
-  if (id == Known::kNone || s.size() != known_name(id).size()) return put_string(base, p, s);
+  // A name that is not its id's (a renamed copy of a Tag or Field that kept
+  // the id) is taken by its bytes. Parsers hand out kKnownNames' own bytes,
+  // which is_known tells by their address alone.
+  if (id == Known::kNone || !is_known(s, id, id)) return put_string(base, p, s);
   KnownEntry& k = known_[static_cast<size_t>(id)];
   if (k.generation == generation_) return put_varint32(p, uint32_t{k.index} << 2 | kStringRef);
   uint32_t index = UINT32_MAX;
