@@ -20,12 +20,7 @@ using testing::RecordingSink;
 
 constexpr int64_t kNow = 1'700'000'000'000'000'000;
 
-RecordingSink run(std::string_view datagram) {
-  GraphiteParser p{ParserOptions{}};
-  RecordingSink s;
-  p.parse(datagram, ParseContext{kNow}, s);
-  return s;
-}
+RecordingSink run(std::string_view datagram) { return testing::parse_with<GraphiteParser>(datagram, kNow); }
 
 std::string_view reason(const RecordingSink& s, size_t i) {
   static GraphiteParser p{ParserOptions{}};

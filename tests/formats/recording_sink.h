@@ -103,4 +103,13 @@ class RecordingSink final : public PointSink {
   std::vector<uint16_t> skips;  // Parser::skips() indices, in the order skipped
 };
 
+// What a fresh parser of type P finds in `datagram`.
+template <class P>
+RecordingSink parse_with(std::string_view datagram, int64_t receive_ns) {
+  P parser{ParserOptions{}};
+  RecordingSink sink;
+  parser.parse(datagram, ParseContext{receive_ns}, sink);
+  return sink;
+}
+
 }  // namespace ringest::testing

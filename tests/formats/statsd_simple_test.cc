@@ -22,12 +22,7 @@ using testing::RecordingSink;
 
 constexpr int64_t kNow = 1'700'000'000'123'456'789;
 
-RecordingSink parse(std::string_view datagram) {
-  StatsdParser parser{ParserOptions{}};
-  RecordingSink sink;
-  parser.parse(datagram, ParseContext{kNow}, sink);
-  return sink;
-}
+RecordingSink parse(std::string_view datagram) { return testing::parse_with<StatsdParser>(datagram, kNow); }
 
 bool same_point(const OwnedPoint& a, const OwnedPoint& b) {
   if (a.measurement != b.measurement || a.tags != b.tags || a.time_ns != b.time_ns ||
