@@ -182,4 +182,14 @@ class Daemon:
 
     def stop(self, sig=signal.SIGTERM, timeout_s=60):
         self.proc.send_signal(sig)
-        return self.proc.wait(timeout_s)
+        try:
+            return self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            # Still a failure; first say where the daemon is stuck.
+            print(f"ringestd did not stop within {timeout_s} s; its log:\n" + "\n".join(self.log[-40:]), flush=True)
+            if shutil.which("gdb"):
+                stacks = subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex", "thread apply all bt 30"],
+                                        capture_output=True, text=True, timeout=60).stdout
+                print("its threads:\n" + stacks, flush=True)
+            self.proc.kill()
+            raise
