@@ -87,22 +87,31 @@ struct MetricView {
   int64_t time_ns = 0;
 };
 
-// The point a MetricView stands for: the tag metric_type=<type's name>; the
-// fields value (a float, a set's member a string), sample_rate when given,
-// delta=true when given. `view` shows this object's own arrays: it stays where
-// it was made.
+// The tag metric_type=<type's name> and the fields value (a float, a set's
+// member a string), sample_rate when given and delta=true when given: what a
+// MetricView's point has besides its measurement and time. The fields go to
+// `out`; returns how many.
+inline Tag metric_type_tag(Known type) {
+  return Tag{known_name(Known::kMetricType), known_name(type), Known::kMetricType, type};
+}
+inline size_t metric_fields(const MetricView& m, std::array<Field, 3>& out) {
+  size_t n = 0;
+  out[n++] = (m.type == Known::kSet ? Field::string_(known_name(Known::kValue), m.member)
+                                    : Field::float_(known_name(Known::kValue), m.value))
+                 .known(Known::kValue);
+  if (m.has_rate) out[n++] = Field::float_(known_name(Known::kSampleRate), m.sample_rate).known(Known::kSampleRate);
+  if (m.delta) out[n++] = Field::bool_(known_name(Known::kDelta), true).known(Known::kDelta);
+  return n;
+}
+
+// The point a MetricView stands for. `view` shows this object's own arrays:
+// it stays where it was made.
 struct MetricPoint {
   explicit MetricPoint(const MetricView& m) {
-    tags[0] = Tag{known_name(Known::kMetricType), known_name(m.type), Known::kMetricType, m.type};
-    size_t n = 0;
-    fields[n++] = (m.type == Known::kSet ? Field::string_(known_name(Known::kValue), m.member)
-                                         : Field::float_(known_name(Known::kValue), m.value))
-                      .known(Known::kValue);
-    if (m.has_rate) fields[n++] = Field::float_(known_name(Known::kSampleRate), m.sample_rate).known(Known::kSampleRate);
-    if (m.delta) fields[n++] = Field::bool_(known_name(Known::kDelta), true).known(Known::kDelta);
+    tags[0] = metric_type_tag(m.type);
     view.measurement = m.measurement;
     view.tags = tags;
-    view.fields = std::span<const Field>(fields.data(), n);
+    view.fields = std::span<const Field>(fields.data(), metric_fields(m, fields));
     view.time_ns = m.time_ns;
   }
   MetricPoint(const MetricPoint&) = delete;

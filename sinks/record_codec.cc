@@ -617,34 +617,23 @@ bool read_metric(Cursor& c, std::vector<std::string_view>& strings, std::vector<
   const uint8_t shape = c.u8();
   const uint8_t type = shape & kMetricTypeMask;
   if (!c.ok() || (shape & ~kMetricKnown) != 0 || type >= kMetricTypes) return false;
-  const Known type_id = static_cast<Known>(static_cast<uint8_t>(Known::kCounter) + type);
-  Tag t;
-  t.key = known_name(Known::kMetricType);
-  t.key_id = Known::kMetricType;
-  t.value = known_name(type_id);
-  t.value_id = type_id;
-  tags.push_back(t);
-
-  fields.clear();
-  Field v;
-  v.key = known_name(Known::kValue);
-  v.key_id = Known::kValue;
+  MetricView m;
+  m.type = static_cast<Known>(static_cast<uint8_t>(Known::kCounter) + type);
   if (type == kMetricSet) {
     if (shape & kMetricIntegral) return false;
-    v.type = FieldType::kString;
-    if (!read_string(c, strings, v.s)) return false;
+    if (!read_string(c, strings, m.member)) return false;
   } else if (shape & kMetricIntegral) {
-    v.f = static_cast<double>(unzigzag(c.varint64()));
-    if (!integral(v.f)) return false;  // only what the encoder writes
+    m.value = static_cast<double>(unzigzag(c.varint64()));
+    if (!integral(m.value)) return false;  // only what the encoder writes
   } else {
-    v.f = std::bit_cast<double>(c.u64());
+    m.value = std::bit_cast<double>(c.u64());
   }
-  fields.push_back(v);
-  if (shape & kMetricSampleRate)
-    fields.push_back(Field::float_(known_name(Known::kSampleRate), std::bit_cast<double>(c.u64()))
-                         .known(Known::kSampleRate));
-  if (shape & kMetricDelta)
-    fields.push_back(Field::bool_(known_name(Known::kDelta), true).known(Known::kDelta));
+  m.has_rate = (shape & kMetricSampleRate) != 0;
+  if (m.has_rate) m.sample_rate = std::bit_cast<double>(c.u64());
+  m.delta = (shape & kMetricDelta) != 0;
+  tags.push_back(metric_type_tag(m.type));
+  std::array<Field, 3> f;
+  fields.assign(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(metric_fields(m, f)));
   if (!c.ok() || !c.at_end()) return false;
   point.tags = tags;
   point.fields = fields;
