@@ -173,6 +173,7 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
     double too_long = 0, partial = 0, bad_frame = 0;
     bool kernel_drops_seen = false, tcp = false;
     std::vector<uint64_t> batch_counts(Receiver::kBatchBuckets);
+    uint64_t batch_sum = 0;
     uint64_t slots = 0, used = 0;
     for (size_t i = 0; i < l->receivers.size(); ++i) {
       const Receiver& r = *l->receivers[i];
@@ -207,6 +208,7 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
       if (live && st == nullptr) rcvbuf.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(l->bound[i].rcvbuf_granted));
       queue_full += double(r.queue_full_drops());
       for (size_t b = 0; b < Receiver::kBatchBuckets; ++b) batch_counts[b] += r.batch_bucket(b);
+      batch_sum += r.batch_datagrams();
       slots += e.pool().slots();
       used += e.probe().slots_in_use.get();
       exhausted.add({{"listener", ls.name}, {"socket", std::to_string(i)}}, double(e.probe().pool_exhausted.get()));
@@ -217,7 +219,7 @@ void ReceiveFamilies::add(const ListenerRuntime& lr, size_t shards, bool live) {
     }
     std::vector<double> bounds;
     for (size_t b = 0; b + 1 < Receiver::kBatchBuckets; ++b) bounds.push_back(double(size_t{1} << b));
-    batch.add_histogram({{"listener", ls.name}}, bounds, batch_counts, 0);
+    batch.add_histogram({{"listener", ls.name}}, bounds, batch_counts, double(batch_sum));
 
     double pts = 0, rw = 0, parse_dropped = 0, filtered = 0, too_large = 0, disk_full = 0, sink_error = 0;
     auto reasons = l->state->reasons();

@@ -105,6 +105,7 @@ void Receiver::on_datagrams(std::span<const uint32_t> slots) {
   size_t bucket = 0;
   while (bucket + 1 < kBatchBuckets && (size_t{1} << bucket) < slots.size()) ++bucket;
   batch_hist_[bucket].add();
+  batch_sum_.add(slots.size());
   // The queue holds at most what the pools have slots, so enqueue allocates
   // only up to that bound; if even that fails, the datagrams are dropped
   // here, counted, never waited on.

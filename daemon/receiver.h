@@ -56,6 +56,8 @@ class Receiver final : rio::DatagramHandler {
   // 2^(i-1) < n <= 2^i (bucket 0: n == 1).
   static constexpr size_t kBatchBuckets = 12;
   uint64_t batch_bucket(size_t i) const { return batch_hist_[i].get(); }
+  // Datagrams handed out over all polls: the histogram's sum.
+  uint64_t batch_datagrams() const { return batch_sum_.get(); }
   // Back from each engine poll within kPollMs, unless stuck.
   const Heartbeat& heartbeat() const { return heartbeat_; }
 
@@ -76,6 +78,7 @@ class Receiver final : rio::DatagramHandler {
   std::vector<uint32_t> returned_;
   Counter queue_full_;
   std::array<Counter, kBatchBuckets> batch_hist_;
+  Counter batch_sum_;
   Heartbeat heartbeat_;
   std::atomic<bool> stop_{false};
   int drain_ms_ = 0;

@@ -45,6 +45,13 @@ def main():
     m = d.wait_quiet(sent)
     assert ("ringest_host_udp_receive_errors_total", frozenset()) in m, "no host UDP receive-error count"
     stored_metric = metric_sum(m, "ringest_stored_datagrams_total")
+    # Every datagram the engines took was handed to the parsers in some
+    # wakeup: the harvest histogram's sum counts them, its count the wakeups.
+    handed = metric_sum(m, "ringest_receive_batch_datagrams_sum")
+    wakeups = metric_sum(m, "ringest_receive_batch_datagrams_count")
+    received = metric_sum(m, "ringest_received_datagrams_total")
+    truncated = metric_sum(m, "ringest_dropped_datagrams_total", stage="receive", reason="truncated")
+    assert handed == received - truncated and 0 < wakeups <= handed, (handed, wakeups, received, truncated)
     dropped = metric_sum(m, "ringest_dropped_datagrams_total")
     by_reason = {}
     for (name, labels), v in m.items():
