@@ -352,8 +352,10 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
   }
 }
 
-bool StatsdParser::parse_simple(std::string_view line, uint64_t colons, uint64_t bars, const ParseContext& ctx,
-                                PointSink& sink) {
+// Nearly every line of a flood is parsed here: the helpers are compiled into
+// it rather than called.
+[[gnu::flatten]] bool StatsdParser::parse_simple(std::string_view line, uint64_t colons, uint64_t bars,
+                                                 const ParseContext& ctx, PointSink& sink) {
   if (line[0] == '_') return false;
   // The name ends at the first separator, a ':'.
   uint64_t seps = colons | bars;
