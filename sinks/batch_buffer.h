@@ -113,10 +113,12 @@ struct BatchBuffer {
   uint8_t* payload_data() { return data + segfmt::kBatchHeaderSize; }
   bool in_datagram() const { return records > dgram_first_record; }
 
+  // Whether `n` more bytes need reserve_more.
+  bool needs_more(size_t n) const { return len + n > capacity; }
   // Makes room for `n` more bytes; growth copies, so it is kept rare by sizing.
   // True if the memory moved.
   bool reserve_more(size_t n) {
-    if (len + n <= capacity) return false;
+    if (!needs_more(n)) return false;
     size_t cap = std::max(capacity * 2, len + n);
     AlignedBytes bigger(kDirectAlign + cap + kDirectAlign);
     std::memcpy(bigger.data() + lead, data, len);

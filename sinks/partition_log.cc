@@ -75,9 +75,18 @@ class PartitionLogImpl final : public PartitionLog {
   std::string last_write_error() const override { return drop_error_.ok() ? "" : drop_error_.message(); }
 
  private:
-  // Appending.
-  bool room_for(size_t n);
-  void added(size_t n, int64_t time_ns);
+  // Appending. room_for is asked before every record: the open batch
+  // nearly always has the room, and that is answered without a call.
+  bool room_for(size_t n) {
+    if (open_ != nullptr && open_->payload() + n <= kMaxPayloadLength && !open_->needs_more(n)) return !closed_;
+    return make_room(n);
+  }
+  bool make_room(size_t n);
+  void added(size_t n, int64_t time_ns) {
+    open_->add_record(n, time_ns);
+    ++next_offset_;
+    probe_.next_offset.set(next_offset_);
+  }
   BatchBuffer* acquire();
   void split_at_datagram();
   void seal_open();
@@ -249,7 +258,7 @@ bool PartitionLogImpl::append_raw(const Origin& origin, std::string_view bytes) 
   return true;
 }
 
-bool PartitionLogImpl::room_for(size_t n) {
+bool PartitionLogImpl::make_room(size_t n) {
   if (closed_ || n > kMaxPayloadLength) return false;
   if (open_ == nullptr) {
     open_ = acquire();
@@ -265,12 +274,6 @@ bool PartitionLogImpl::room_for(size_t n) {
   }
   if (open_->reserve_more(n) && direct_) register_buffers();
   return true;
-}
-
-void PartitionLogImpl::added(size_t n, int64_t time_ns) {
-  open_->add_record(n, time_ns);
-  ++next_offset_;
-  probe_.next_offset.set(next_offset_);
 }
 
 void PartitionLogImpl::end_datagram(uint16_t ledger) {
