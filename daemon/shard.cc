@@ -164,6 +164,7 @@ void ParserShard::parse_one(rio::BufferPool& pool, uint32_t slot) {
   origin_.receive_ns = meta.receive_ns;
   records_in_datagram_ = 0;
   listener_->parsers[index_]->parse(pool.payload(slot), ParseContext{meta.receive_ns}, *this);
+  flush_metrics();
   if (records_in_datagram_ > 0) {
     log_->end_datagram(meta.listener);
     latency_.appended(meta.receive_ns);
@@ -181,6 +182,7 @@ void ParserShard::return_slots() {
 }
 
 void ParserShard::point(const PointView& p) {
+  flush_metrics();
   if (log_->append_point(origin_, p)) {
     ++records_in_datagram_;
     probe_->points.add();
@@ -188,10 +190,16 @@ void ParserShard::point(const PointView& p) {
 }
 
 void ParserShard::metric(const MetricView& m) {
-  if (log_->append_metric(origin_, m)) {
-    ++records_in_datagram_;
-    probe_->points.add();
-  }
+  metrics_[n_metrics_++] = m;
+  if (n_metrics_ == kMetricRun) flush_metrics();
+}
+
+void ParserShard::flush_metrics() {
+  if (n_metrics_ == 0) return;
+  const size_t stored = log_->append_metrics(origin_, std::span<const MetricView>(metrics_.data(), n_metrics_));
+  n_metrics_ = 0;
+  records_in_datagram_ += static_cast<uint32_t>(stored);
+  probe_->points.add(stored);
 }
 
 void ParserShard::skipped(uint16_t what) { probe_->skipped[what].add(); }
@@ -221,6 +229,7 @@ void ParserShard::reject(uint16_t reason, uint32_t line, std::string_view text) 
     rejected_unlogged_ = 0;
     next_reject_log_ns_ = now + kRejectLogIntervalNs;
   }
+  flush_metrics();
   if (listener_->settings.keep_raw && log_->append_raw(origin_, text)) {
     ++records_in_datagram_;
     probe_->raw.add();

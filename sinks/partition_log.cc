@@ -62,7 +62,7 @@ class PartitionLogImpl final : public PartitionLog {
   Status recover(RecoveryReport& report);
 
   bool append_point(const Origin& origin, const PointView& point) override;
-  bool append_metric(const Origin& origin, const MetricView& metric) override;
+  size_t append_metrics(const Origin& origin, std::span<const MetricView> metrics) override;
   bool append_raw(const Origin& origin, std::string_view bytes) override;
   void end_datagram(uint16_t ledger) override;
   void flush() override;
@@ -244,11 +244,18 @@ bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point
   return true;
 }
 
-bool PartitionLogImpl::append_metric(const Origin& origin, const MetricView& metric) {
-  if (!room_for(encoder_.metric_bound(origin, metric))) return false;
-  size_t n = encoder_.encode_metric(open_->payload_data(), open_->payload(), origin, metric);
-  added(n, metric.time_ns);
-  return true;
+size_t PartitionLogImpl::append_metrics(const Origin& origin, std::span<const MetricView> metrics) {
+  // The dictionary slots of every name are on their way into the cache
+  // before the first is looked up.
+  for (const MetricView& m : metrics) encoder_.prefetch(m.measurement);
+  size_t stored = 0;
+  for (const MetricView& m : metrics) {
+    if (!room_for(encoder_.metric_bound(origin, m))) continue;
+    size_t n = encoder_.encode_metric(open_->payload_data(), open_->payload(), origin, m);
+    added(n, m.time_ns);
+    ++stored;
+  }
+  return stored;
 }
 
 bool PartitionLogImpl::append_raw(const Origin& origin, std::string_view bytes) {

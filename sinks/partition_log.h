@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -130,8 +131,9 @@ class PartitionLog {
   // Copy one record into the open batch. Returns false (and stores nothing)
   // only if a single record is larger than a batch may be.
   virtual bool append_point(const Origin& origin, const PointView& point) = 0;
-  // The point `metric` stands for, stored as append_point() stores it.
-  virtual bool append_metric(const Origin& origin, const MetricView& metric) = 0;
+  // The points `metrics` stand for, in order, each stored as append_point()
+  // stores it (all from one datagram: `origin`). Returns how many were stored.
+  virtual size_t append_metrics(const Origin& origin, std::span<const MetricView> metrics) = 0;
   virtual bool append_raw(const Origin& origin, std::string_view bytes) = 0;
   // The records appended since the last call form one datagram. `ledger`:
   // whom the SettleObserver tells about it (the daemon passes the listener's

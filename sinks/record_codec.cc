@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/prefetch.h"
 #include "sinks/coding.h"
 #include "sinks/segment_format.h"
 
@@ -315,6 +316,8 @@ uint8_t* RecordEncoder::put_measurement(uint8_t* base, uint8_t* p, std::string_v
   if (s.empty() || s.size() > kMaxDictionaryString) return put_literal(p, s);
   return put_looked_up(base, p, s, nullptr, nullptr);
 }
+
+void RecordEncoder::prefetch(std::string_view s) const { ringest::prefetch(&(*table_)[hash_of(s) & (kTableSize - 1)]); }
 
 bool RecordEncoder::holds(const uint8_t* base, const Entry& e, std::string_view s) {
   return e.length == s.size() && same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size());

@@ -51,6 +51,10 @@ class RecordEncoder {
   size_t encode_metric(uint8_t* base, size_t at, const Origin& origin, const MetricView& metric);
   size_t encode_raw(uint8_t* base, size_t at, const Origin& origin, std::string_view bytes);
 
+  // A hint: `s` is about to be looked up in the dictionary; its slot is
+  // fetched into the cache now. Changes nothing encoded.
+  void prefetch(std::string_view s) const;
+
  private:
   struct Entry {
     uint32_t generation = 0;  // == generation_: belongs to this batch
