@@ -164,7 +164,6 @@ void ParserShard::parse_one(rio::BufferPool& pool, uint32_t slot) {
   origin_.receive_ns = meta.receive_ns;
   records_in_datagram_ = 0;
   listener_->parsers[index_]->parse(pool.payload(slot), ParseContext{meta.receive_ns}, *this);
-  flush_metrics();
   if (records_in_datagram_ > 0) {
     log_->end_datagram(meta.listener);
     latency_.appended(meta.receive_ns);
@@ -182,22 +181,16 @@ void ParserShard::return_slots() {
 }
 
 void ParserShard::point(const PointView& p) {
-  flush_metrics();
   if (log_->append_point(origin_, p)) {
     ++records_in_datagram_;
     probe_->points.add();
   }
 }
 
-void ParserShard::metric(const MetricView& m) {
-  metrics_[n_metrics_++] = m;
-  if (n_metrics_ == kMetricRun) flush_metrics();
-}
+void ParserShard::metric(const MetricView& m) { metrics(std::span<const MetricView>(&m, 1)); }
 
-void ParserShard::flush_metrics() {
-  if (n_metrics_ == 0) return;
-  const size_t stored = log_->append_metrics(origin_, std::span<const MetricView>(metrics_.data(), n_metrics_));
-  n_metrics_ = 0;
+void ParserShard::metrics(std::span<const MetricView> ms) {
+  const size_t stored = log_->append_metrics(origin_, ms);
   records_in_datagram_ += static_cast<uint32_t>(stored);
   probe_->points.add(stored);
 }
@@ -229,7 +222,6 @@ void ParserShard::reject(uint16_t reason, uint32_t line, std::string_view text) 
     rejected_unlogged_ = 0;
     next_reject_log_ns_ = now + kRejectLogIntervalNs;
   }
-  flush_metrics();
   if (listener_->settings.keep_raw && log_->append_raw(origin_, text)) {
     ++records_in_datagram_;
     probe_->raw.add();

@@ -8,7 +8,6 @@
 // pipeline maintains, so a reload can add or retire them while shards run.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <memory>
 #include <span>
@@ -73,11 +72,9 @@ class ParserShard final : PointSink, SettleObserver {
   void process(const Harvest* harvests, size_t n);
   void parse_one(rio::BufferPool& pool, uint32_t slot);
   void return_slots();
-  // Appends the metrics held back so far (before anything else of the
-  // datagram is stored, so its records stay in line order).
-  void flush_metrics();
   void point(const PointView& p) override;
   void metric(const MetricView& m) override;
+  void metrics(std::span<const MetricView> ms) override;
   void reject(uint16_t reason, uint32_t line, std::string_view text) override;
   void skipped(uint16_t what) override;
   void settled(uint16_t slot, uint32_t datagrams, Settled how) override;
@@ -96,11 +93,6 @@ class ParserShard final : PointSink, SettleObserver {
   ListenerState* listener_ = nullptr;
   ShardListenerProbe* probe_ = nullptr;
   uint32_t records_in_datagram_ = 0;
-  // The datagram's metrics not yet appended: handed to the log in runs,
-  // which fetches their dictionary slots ahead (one call per run, too).
-  static constexpr size_t kMetricRun = 64;
-  std::array<MetricView, kMetricRun> metrics_;
-  size_t n_metrics_ = 0;
   DurableLatency latency_;
   WriteHealth health_;
   Heartbeat heartbeat_;

@@ -275,7 +275,13 @@ uint8_t* RecordEncoder::put_origin(uint8_t* p, uint8_t kind, const Origin& o) {
     p += 2;
   }
   p = put_varint64(p, delta(o.receive_ns, have_previous_ ? previous_.receive_ns : 0));
-  previous_ = o;
+  // The source is copied only when it changed: the next record compares
+  // against it, and reads of a copy just made wait for its stores.
+  if (same) {
+    previous_.receive_ns = o.receive_ns;
+  } else {
+    previous_ = o;
+  }
   have_previous_ = true;
   return p;
 }

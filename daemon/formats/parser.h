@@ -29,6 +29,12 @@ class PointSink {
     MetricPoint p(m);
     point(p.view);
   }
+  // Consecutive metrics of one datagram, in line order: what a parser hands
+  // over in runs (nothing it emits in between). Sinks that take them one at
+  // a time need not override it.
+  virtual void metrics(std::span<const MetricView> ms) {
+    for (const MetricView& m : ms) metric(m);
+  }
   // One rejected line. `reason` indexes Parser::reasons(); `line` is 1-based;
   // `text` is the rejected line as received.
   virtual void reject(uint16_t reason, uint32_t line, std::string_view text) = 0;

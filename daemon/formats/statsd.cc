@@ -342,6 +342,7 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
       const uint64_t in_line = line.size() == kSeparatorWindow ? ~uint64_t{0} : (uint64_t{1} << line.size()) - 1;
       if (parse_simple(line, seps.colon & in_line, seps.bar & in_line, ctx, sink)) continue;
     }
+    hand_over_run(sink);  // the lines before this one come first
     StatsdReason why;
     n_skips_ = 0;
     if (!parse_line(line, ctx, sink, why)) {
@@ -350,6 +351,7 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
       for (size_t i = 0; i < n_skips_; ++i) sink.skipped(skips_[i]);
     }
   }
+  hand_over_run(sink);
 }
 
 // Nearly every line of a flood is parsed here: the helpers are compiled into
@@ -372,7 +374,9 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
   const size_t type_end = bars != 0 ? static_cast<size_t>(std::countr_zero(bars)) : line.size();
   Type type;
   if (!parse_type(line.substr(value_end + 1, type_end - value_end - 1), type)) return false;
-  MetricView m;
+  // Built where the run keeps it; counted in the run only once accepted.
+  MetricView& m = run_[n_run_];
+  m = MetricView{};
   if (bars != 0) {  // a sample rate, and nothing after it
     if ((bars & (bars - 1)) != 0 || type_end + 1 == line.size() || line[type_end + 1] != '@') return false;
     if (!parse_sample_rate(line.substr(type_end + 2), m.sample_rate)) return false;
@@ -390,7 +394,7 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
   m.measurement = line.substr(0, colon);
   m.type = kTypeKnown[static_cast<size_t>(type)];
   m.time_ns = ctx.receive_ns;
-  sink.metric(m);
+  if (++n_run_ == kRun) hand_over_run(sink);
   return true;
 }
 

@@ -68,6 +68,17 @@ class StatsdParser final : public Parser {
   // parse_line (false), which decides it: this path only accepts what
   // parse_line would, as the same point.
   bool parse_simple(std::string_view line, uint64_t colons, uint64_t bars, const ParseContext& ctx, PointSink& sink);
+  // parse_simple's metrics are built in place in run_ and handed to the sink
+  // a run at a time (PointSink::metrics): when it is full, before anything
+  // else of the datagram is emitted, and at its end.
+  void hand_over_run(PointSink& sink) {
+    if (n_run_ == 0) return;
+    sink.metrics(std::span<const MetricView>(run_.data(), n_run_));
+    n_run_ = 0;
+  }
+  static constexpr size_t kRun = 64;
+  std::array<MetricView, kRun> run_;
+  size_t n_run_ = 0;
   // Parses one line (no '\n', no trailing '\r'): emits its points, or returns
   // the reason it is rejected (nothing emitted then).
   bool parse_line(std::string_view line, const ParseContext& ctx, PointSink& sink, StatsdReason& why);
