@@ -30,6 +30,8 @@
 // if it is refused, the log falls back to the page cache and says why.
 #include "sinks/partition_log.h"
 
+#include <algorithm>
+#include <array>
 #include <cassert>
 #include <string>
 #include <system_error>
@@ -245,15 +247,20 @@ bool PartitionLogImpl::append_point(const Origin& origin, const PointView& point
 }
 
 size_t PartitionLogImpl::append_metrics(const Origin& origin, std::span<const MetricView> metrics) {
-  // The dictionary slots of every name are on their way into the cache
-  // before the first is looked up.
-  for (const MetricView& m : metrics) encoder_.prefetch(m.measurement);
   size_t stored = 0;
-  for (const MetricView& m : metrics) {
-    if (!room_for(encoder_.metric_bound(origin, m))) continue;
-    size_t n = encoder_.encode_metric(open_->payload_data(), open_->payload(), origin, m);
-    added(n, m.time_ns);
-    ++stored;
+  // A run at a time, the dictionary slots of its names on their way into the
+  // cache before the first is looked up.
+  constexpr size_t kRun = 64;
+  std::array<uint32_t, kRun> hashes;
+  for (size_t from = 0; from < metrics.size(); from += kRun) {
+    const std::span<const MetricView> run = metrics.subspan(from, std::min(kRun, metrics.size() - from));
+    for (size_t i = 0; i < run.size(); ++i) hashes[i] = encoder_.lookup_ahead(run[i].measurement);
+    for (size_t i = 0; i < run.size(); ++i) {
+      if (!room_for(encoder_.metric_bound(origin, run[i]))) continue;
+      size_t n = encoder_.encode_metric(open_->payload_data(), open_->payload(), origin, run[i], hashes[i]);
+      added(n, run[i].time_ns);
+      ++stored;
+    }
   }
   return stored;
 }

@@ -315,22 +315,26 @@ uint8_t* RecordEncoder::put_string(uint8_t* base, uint8_t* p, std::string_view s
     if (index != nullptr) *index = e.index;
     return put_varint32(p, uint32_t{e.index} << 2 | kStringRef);
   }
-  return put_looked_up(base, p, s, index, &hint);
+  return put_looked_up(base, p, s, hash_of(s), index, &hint);
 }
 
-uint8_t* RecordEncoder::put_measurement(uint8_t* base, uint8_t* p, std::string_view s) {
+uint8_t* RecordEncoder::put_measurement(uint8_t* base, uint8_t* p, std::string_view s, uint32_t hash) {
   if (s.empty() || s.size() > kMaxDictionaryString) return put_literal(p, s);
-  return put_looked_up(base, p, s, nullptr, nullptr);
+  return put_looked_up(base, p, s, hash, nullptr, nullptr);
 }
 
-void RecordEncoder::prefetch(std::string_view s) const { ringest::prefetch(&(*table_)[hash_of(s) & (kTableSize - 1)]); }
+[[gnu::flatten]] uint32_t RecordEncoder::lookup_ahead(std::string_view s) const {
+  const uint32_t h = hash_of(s);
+  prefetch(&(*table_)[h & (kTableSize - 1)]);
+  return h;
+}
 
 bool RecordEncoder::holds(const uint8_t* base, const Entry& e, std::string_view s) {
   return e.length == s.size() && same_bytes(reinterpret_cast<const char*>(base + e.at), s.data(), s.size());
 }
 
-uint8_t* RecordEncoder::put_looked_up(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index, uint16_t* hint) {
-  const uint32_t h = hash_of(s);
+uint8_t* RecordEncoder::put_looked_up(uint8_t* base, uint8_t* p, std::string_view s, uint32_t h, uint32_t* index,
+                                      uint16_t* hint) {
   size_t i = h & (kTableSize - 1);
   for (size_t probes = 0; probes < kMaxProbes; ++probes, i = (i + 1) & (kTableSize - 1)) {
     Entry& e = (*table_)[i];
@@ -386,7 +390,7 @@ size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origi
   const int shape = metric_shape(point);
   p = put_origin(p, shape < 0 ? kKindPoint : kKindMetric, origin);
   p = put_varint64(p, delta(point.time_ns, origin.receive_ns));
-  p = put_measurement(base, p, point.measurement);
+  p = put_measurement(base, p, point.measurement, hash_of(point.measurement));
   if (shape >= 0) {
     // The metric_type tag and the field keys are in the shape byte.
     p = put_tags(base, p, point.tags.first(point.tags.size() - 1));
@@ -434,13 +438,13 @@ size_t RecordEncoder::encode_point(uint8_t* base, size_t at, const Origin& origi
 // are compiled into it rather than called (a call each cost more than most of
 // them do).
 [[gnu::flatten]] size_t RecordEncoder::encode_metric(uint8_t* base, size_t at, const Origin& origin,
-                                                     const MetricView& m) {
+                                                     const MetricView& m, uint32_t name_hash) {
   const auto type = static_cast<uint8_t>(static_cast<uint8_t>(m.type) - static_cast<uint8_t>(Known::kCounter));
   assert(type < kMetricTypes);
   uint8_t* p = base + at + 1;
   p = put_origin(p, kKindMetric, origin);
   p = put_varint64(p, delta(m.time_ns, origin.receive_ns));
-  p = put_measurement(base, p, m.measurement);
+  p = put_measurement(base, p, m.measurement, name_hash);
   *p++ = 0;  // no tags before metric_type
   const auto shape = static_cast<uint8_t>(type | (m.has_rate ? kMetricSampleRate : 0) | (m.delta ? kMetricDelta : 0));
   return finish(base, at, put_metric(base, p, shape, m.value, m.member, m.sample_rate));

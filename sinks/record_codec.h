@@ -48,12 +48,14 @@ class RecordEncoder {
   // Returns the record's size.
   size_t encode_point(uint8_t* base, size_t at, const Origin& origin, const PointView& point);
   // A metric is stored as the point it stands for would be (a metric record).
-  size_t encode_metric(uint8_t* base, size_t at, const Origin& origin, const MetricView& metric);
+  // `name_hash`: what lookup_ahead() returned for its measurement.
+  size_t encode_metric(uint8_t* base, size_t at, const Origin& origin, const MetricView& metric, uint32_t name_hash);
   size_t encode_raw(uint8_t* base, size_t at, const Origin& origin, std::string_view bytes);
 
-  // A hint: `s` is about to be looked up in the dictionary; its slot is
-  // fetched into the cache now. Changes nothing encoded.
-  void prefetch(std::string_view s) const;
+  // `s`, a metric's measurement, will be looked up in the dictionary soon:
+  // its slot is fetched into the cache now. Returns its hash, for
+  // encode_metric. Changes nothing encoded.
+  uint32_t lookup_ahead(std::string_view s) const;
 
  private:
   struct Entry {
@@ -77,10 +79,11 @@ class RecordEncoder {
   uint8_t* put_string(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index = nullptr);
   // A measurement: as put_string, without the hint by address (a measurement
   // is in a datagram, whose buffer holds other names on other records).
-  uint8_t* put_measurement(uint8_t* base, uint8_t* p, std::string_view s);
+  uint8_t* put_measurement(uint8_t* base, uint8_t* p, std::string_view s, uint32_t hash);
   uint8_t* put_literal(uint8_t* p, std::string_view s);
-  // put_string's lookup by hash; `hint`, when given, is set to the slot found.
-  uint8_t* put_looked_up(uint8_t* base, uint8_t* p, std::string_view s, uint32_t* index, uint16_t* hint);
+  // put_string's lookup by `hash` (hash_of(s)); `hint`, when given, is set to the slot found.
+  uint8_t* put_looked_up(uint8_t* base, uint8_t* p, std::string_view s, uint32_t hash, uint32_t* index,
+                         uint16_t* hint);
   bool holds(const uint8_t* base, const Entry& e, std::string_view s);
   // A metric record's shape byte (its integral bit found here), value and sample rate.
   uint8_t* put_metric(uint8_t* base, uint8_t* p, uint8_t shape, double value, std::string_view member, double rate);

@@ -376,7 +376,11 @@ void StatsdParser::parse(std::string_view datagram, const ParseContext& ctx, Poi
   if (!parse_type(line.substr(value_end + 1, type_end - value_end - 1), type)) return false;
   // Built where the run keeps it; counted in the run only once accepted.
   MetricView& m = run_[n_run_];
-  m = MetricView{};
+  m.has_rate = false;
+  m.sample_rate = 1;
+  m.delta = false;
+  m.value = 0;
+  m.member = {};
   if (bars != 0) {  // a sample rate, and nothing after it
     if ((bars & (bars - 1)) != 0 || type_end + 1 == line.size() || line[type_end + 1] != '@') return false;
     if (!parse_sample_rate(line.substr(type_end + 2), m.sample_rate)) return false;
