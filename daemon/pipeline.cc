@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
+#include "common/clock.h"
 #include "common/socket_address.h"
 #include "daemon/config.h"
 #include "rio/engine_factory.h"
@@ -14,6 +17,10 @@ namespace {
 
 constexpr int kReloadDrainMs = 1000;
 constexpr int kOutputStopMs = 2000;
+// While a stop waits for a shard: how often it looks (and wakes shard 0),
+// and how often it says what it waits for.
+constexpr int kStopPollMs = 20;
+constexpr int64_t kStopReportNs = 5'000'000'000;
 
 rio::EngineOptions engine_options(const ReceiveSettings& r) {
   rio::EngineOptions o;
@@ -415,13 +422,36 @@ Status Pipeline::stop(int drain_ms) {
   // the shards can finish what is in it.
   for (auto& l : active_)
     for (auto& r : l->receivers) r->stop_and_join(drain_ms);
-  for (auto& shard : shards_) shard->request_stop();  // wakes the reserves
-  queue_->enqueue(kWakeHarvest);  // and shard 0, the one shard that waits on the queue
+  spdlog::info("drain: receivers stopped; {} datagram(s) queued for the parsers", queue_depth());
+  // The reserves end first: each takes what it finds and stops. Then shard 0,
+  // the queue's one consumer left, is woken by harvests no other shard can
+  // take before it, again while it runs (so a wake-up it consumed before it
+  // saw the stop cannot leave it asleep), and the wait says what it is on.
   Status result;
-  for (auto& shard : shards_) {
-    Status st = shard->join();
+  auto finish = [&](ParserShard& shard, bool wake) {
+    shard.request_stop();
+    const int64_t start = mono_ns();
+    int64_t next_report = start + kStopReportNs;
+    while (!shard.finished()) {
+      if (wake) queue_->enqueue(kWakeHarvest);
+      std::this_thread::sleep_for(std::chrono::milliseconds(kStopPollMs));
+      if (int64_t now = mono_ns(); now >= next_report && !shard.finished()) {
+        next_report = now + kStopReportNs;
+        const auto io_since = static_cast<int64_t>(shard.log_probe().io_waiting_since_ns.get());
+        spdlog::warn("drain: still waiting for parser shard {} after {} ms ({} datagram(s) queued{})",
+                     shard.index(), (now - start) / 1'000'000, queue_depth(),
+                     io_since != 0 ? "; its disk has not completed a write or sync for " +
+                                         std::to_string((now - io_since) / 1'000'000) + " ms"
+                                   : std::string());
+      }
+    }
+    Status st = shard.join();
     if (!st && result) result = st;
-  }
+  };
+  for (size_t i = 1; i < shards_.size(); ++i) shards_[i]->request_stop();  // wakes the reserves
+  for (size_t i = 1; i < shards_.size(); ++i) finish(*shards_[i], false);
+  if (!shards_.empty()) finish(*shards_[0], true);
+  spdlog::info("drain: parsers stopped, every partition written and synced");
   // The log is closed and synced; outputs get what is outstanding
   // acknowledged (for a moment) and remember where they are.
   for (auto& out : outputs_) out->stop(kOutputStopMs);

@@ -73,6 +73,7 @@ void ParserShard::run() {
     take_as_reserve();
   close_status_ = log_->close();
   health_.check(mono_ns(), log_->probe(), [this] { return log_->last_write_error(); });
+  finished_.store(true, std::memory_order_release);
 }
 
 // The first shard waits on the queue: each harvest wakes it.

@@ -47,12 +47,17 @@ class ParserShard final : PointSink, SettleObserver {
   // Any thread: once the receivers have stopped, finish what is queued, close
   // the log (written and synced) and end (a reserve is woken for it).
   // Returns the log's close status.
-  // With several shards: request_stop() on each, one kWakeHarvest into the
-  // queue (shard 0 alone waits on it), then join() each.
+  // With several shards (Pipeline::stop): request_stop() and join() on each
+  // reserve, then on shard 0 with kWakeHarvests, once no other shard can
+  // take them.
   void request_stop();
   Status join();
-  // One shard alone (the destructor's): request_stop(), a kWakeHarvest, join().
+  // request_stop(), a kWakeHarvest, join(): for shard 0 when it is the
+  // queue's one consumer left (and the destructor's).
   Status stop_and_join();
+  // Any thread: the shard's thread has closed its log and is ending (join()
+  // then returns at once).
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
 
   uint32_t index() const { return index_; }
   const LogProbe& log_probe() const { return log_->probe(); }
@@ -101,6 +106,7 @@ class ParserShard final : PointSink, SettleObserver {
   uint64_t rejected_unlogged_ = 0;
   int64_t next_reject_log_ns_ = 0;
   Status close_status_;
+  std::atomic<bool> finished_{false};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

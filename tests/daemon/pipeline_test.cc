@@ -4,8 +4,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <map>
 #include <set>
 #include <string>
@@ -164,6 +167,32 @@ TEST_CASE("pipeline stores every datagram with its sequence number, on every eng
     if (drops == 0) CHECK(c.seqs.rbegin()->first == kSent - 1);
   }
   CHECK(ran > 0);
+}
+
+TEST_CASE("pipeline stops at once after sitting idle, its first shard asleep without a deadline") {
+  // Idle long enough that no shard has a deadline left: shard 0 sleeps on the
+  // queue until something is put in it. The stop must wake it whatever the
+  // reserve does first (a reserve that took shard 0's wake-up left it asleep).
+  for (int round = 0; round < 3; ++round) {
+    CAPTURE(round);
+    TempDir dir;
+    Pipeline::Failure failure;
+    auto p = Pipeline::start(test_settings(dir.path(), "auto"), failure);
+    REQUIRE_MESSAGE(p, failure.message);
+    REQUIRE(p->shards().size() == 2);
+    test::UdpSender tx(p->port(0));
+    REQUIRE(tx.send("idle.then.stop:1|c"));
+    wait_received(*p, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the sync interval (200 ms) and linger long past
+    auto stopped = std::async(std::launch::async, [&] { return p->stop(2000).ok(); });
+    if (stopped.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+      // A hung stop can't be unwound from (the future waits for it): fail now.
+      std::fprintf(stderr, "FAILED: Pipeline::stop did not return within 20 s (round %d)\n", round);
+      std::_Exit(1);
+    }
+    CHECK(stopped.get());
+    CHECK(read_all(dir.path()).records == 1);
+  }
 }
 
 TEST_CASE("at a trickle the first shard takes every harvest and the reserve sleeps") {

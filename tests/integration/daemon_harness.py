@@ -64,6 +64,28 @@ def parse_metrics(text):
     return out
 
 
+def brief_stacks(gdb_output):
+    """gdb's `thread apply all bt`, shortened to what says where each thread
+    is: its name, its innermost frame and its frames in ringest's own code
+    (a CI log keeps only so much of a failing test's output)."""
+    out, frames = [], []
+
+    def flush():
+        if frames:
+            own = [f for f in frames[1:] if "ringest::" in f or "main (" in f]
+            out.extend("  " + f[:200] for f in [frames[0]] + own[:8])
+        frames.clear()
+
+    for line in gdb_output.splitlines():
+        if line.startswith("Thread "):
+            flush()
+            out.append(line)
+        elif line.startswith("#"):
+            frames.append(line)
+    flush()
+    return "\n".join(out)
+
+
 def metric_sum(metrics, name, **match):
     total = 0.0
     for (n, labels), v in metrics.items():
@@ -190,6 +212,6 @@ class Daemon:
             if shutil.which("gdb"):
                 stacks = subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex", "thread apply all bt 30"],
                                         capture_output=True, text=True, timeout=60).stdout
-                print("its threads:\n" + stacks, flush=True)
+                print("its threads:\n" + brief_stacks(stacks), flush=True)
             self.proc.kill()
             raise
