@@ -61,6 +61,8 @@ def main():
     rc = d.stop(getattr(signal, "SIG" + args.stop_signal))
     assert rc == 0, f"ringestd exited {rc}:\n" + "\n".join(d.log[-20:])
     assert any("draining" in line for line in d.log), "no drain was logged:\n" + "\n".join(d.log[-20:])
+    for stage in ("drain: receivers stopped", "drain: parsers stopped, every partition written and synced"):
+        assert any(stage in line for line in d.log), f"no '{stage}' in the log:\n" + "\n".join(d.log[-20:])
 
     verify = subprocess.run([args.dump, "verify", d.data], capture_output=True, text=True)
     assert verify.returncode == 0 and '"damage":0' in verify.stdout, f"verify: {verify.stdout}{verify.stderr}"
