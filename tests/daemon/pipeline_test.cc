@@ -122,6 +122,15 @@ uint64_t dropped_of(const Pipeline& p, const std::string& name) {
   return n;
 }
 
+// A pipeline of test_settings, started: one listener, two shards.
+std::unique_ptr<Pipeline> start_two_shards(const std::filesystem::path& dir) {
+  Pipeline::Failure failure;
+  auto p = Pipeline::start(test_settings(dir, "auto"), failure);
+  REQUIRE_MESSAGE(p, failure.message);
+  REQUIRE(p->shards().size() == 2);
+  return p;
+}
+
 }  // namespace
 
 TEST_CASE("pipeline stores every datagram with its sequence number, on every engine") {
@@ -172,14 +181,11 @@ TEST_CASE("pipeline stores every datagram with its sequence number, on every eng
 TEST_CASE("pipeline stops at once after sitting idle, its first shard asleep without a deadline") {
   // Idle long enough that no shard has a deadline left: shard 0 sleeps on the
   // queue until something is put in it. The stop must wake it whatever the
-  // reserve does first (a reserve that took shard 0's wake-up left it asleep).
+  // reserve does first.
   for (int round = 0; round < 3; ++round) {
     CAPTURE(round);
     TempDir dir;
-    Pipeline::Failure failure;
-    auto p = Pipeline::start(test_settings(dir.path(), "auto"), failure);
-    REQUIRE_MESSAGE(p, failure.message);
-    REQUIRE(p->shards().size() == 2);
+    auto p = start_two_shards(dir.path());
     test::UdpSender tx(p->port(0));
     REQUIRE(tx.send("idle.then.stop:1|c"));
     wait_received(*p, 1);
@@ -197,10 +203,7 @@ TEST_CASE("pipeline stops at once after sitting idle, its first shard asleep wit
 
 TEST_CASE("at a trickle the first shard takes every harvest and the reserve sleeps") {
   TempDir dir;
-  Pipeline::Failure failure;
-  auto p = Pipeline::start(test_settings(dir.path(), "auto"), failure);
-  REQUIRE_MESSAGE(p, failure.message);
-  REQUIRE(p->shards().size() == 2);
+  auto p = start_two_shards(dir.path());
   test::UdpSender tx(p->port(0));
   constexpr uint64_t kSent = 200;
   for (uint64_t i = 0; i < kSent; ++i) {
