@@ -30,11 +30,11 @@ class EncodingSink final : public PointSink {
     ++records;
   }
   void metric(const MetricView& m) override { metrics(std::span<const MetricView>(&m, 1)); }
-  // As the partition log takes a run (at most 64: the StatsD parser's).
+  // As the partition log takes a run (the StatsD parser's are no longer than the look-ahead).
   void metrics(std::span<const MetricView> ms) override {
-    std::array<uint32_t, 64> hashes;
+    std::array<uint32_t, RecordEncoder::kLookAhead> hashes;
     if (ms.size() > hashes.size()) std::abort();
-    for (size_t i = 0; i < ms.size(); ++i) hashes[i] = encoder_.lookup_ahead(ms[i].measurement);
+    encoder_.lookup_ahead(ms, hashes.data());
     for (size_t i = 0; i < ms.size(); ++i) {
       room(encoder_.metric_bound(origin, ms[i]));
       at_ += encoder_.encode_metric(batch_.data(), at_, origin, ms[i], hashes[i]);

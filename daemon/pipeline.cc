@@ -429,7 +429,6 @@ Status Pipeline::stop(int drain_ms) {
   // saw the stop cannot leave it asleep), and the wait says what it is on.
   Status result;
   auto finish = [&](ParserShard& shard, bool wake) {
-    shard.request_stop();
     const int64_t start = mono_ns();
     int64_t next_report = start + kStopReportNs;
     while (!shard.finished()) {
@@ -450,7 +449,10 @@ Status Pipeline::stop(int drain_ms) {
   };
   for (size_t i = 1; i < shards_.size(); ++i) shards_[i]->request_stop();  // wakes the reserves
   for (size_t i = 1; i < shards_.size(); ++i) finish(*shards_[i], false);
-  if (!shards_.empty()) finish(*shards_[0], true);
+  if (!shards_.empty()) {
+    shards_[0]->request_stop();
+    finish(*shards_[0], true);
+  }
   spdlog::info("drain: parsers stopped, every partition written and synced");
   // The log is closed and synced; outputs get what is outstanding
   // acknowledged (for a moment) and remember where they are.

@@ -250,11 +250,11 @@ size_t PartitionLogImpl::append_metrics(const Origin& origin, std::span<const Me
   size_t stored = 0;
   // A run at a time, the dictionary slots of its names on their way into the
   // cache before the first is looked up.
-  constexpr size_t kRun = 64;
+  constexpr size_t kRun = RecordEncoder::kLookAhead;
   std::array<uint32_t, kRun> hashes;
   for (size_t from = 0; from < metrics.size(); from += kRun) {
     const std::span<const MetricView> run = metrics.subspan(from, std::min(kRun, metrics.size() - from));
-    for (size_t i = 0; i < run.size(); ++i) hashes[i] = encoder_.lookup_ahead(run[i].measurement);
+    encoder_.lookup_ahead(run, hashes.data());
     for (size_t i = 0; i < run.size(); ++i) {
       if (!room_for(encoder_.metric_bound(origin, run[i]))) continue;
       size_t n = encoder_.encode_metric(open_->payload_data(), open_->payload(), origin, run[i], hashes[i]);

@@ -323,10 +323,12 @@ uint8_t* RecordEncoder::put_measurement(uint8_t* base, uint8_t* p, std::string_v
   return put_looked_up(base, p, s, hash, nullptr, nullptr);
 }
 
-[[gnu::flatten]] uint32_t RecordEncoder::lookup_ahead(std::string_view s) const {
-  const uint32_t h = hash_of(s);
-  prefetch(&(*table_)[h & (kTableSize - 1)]);
-  return h;
+[[gnu::flatten]] void RecordEncoder::lookup_ahead(std::span<const MetricView> run, uint32_t* hashes) const {
+  assert(run.size() <= kLookAhead);
+  for (size_t i = 0; i < run.size(); ++i) {
+    hashes[i] = hash_of(run[i].measurement);
+    prefetch(&(*table_)[hashes[i] & (kTableSize - 1)]);
+  }
 }
 
 bool RecordEncoder::holds(const uint8_t* base, const Entry& e, std::string_view s) {

@@ -48,14 +48,15 @@ class RecordEncoder {
   // Returns the record's size.
   size_t encode_point(uint8_t* base, size_t at, const Origin& origin, const PointView& point);
   // A metric is stored as the point it stands for would be (a metric record).
-  // `name_hash`: what lookup_ahead() returned for its measurement.
+  // `name_hash`: what lookup_ahead() gave for it.
   size_t encode_metric(uint8_t* base, size_t at, const Origin& origin, const MetricView& metric, uint32_t name_hash);
   size_t encode_raw(uint8_t* base, size_t at, const Origin& origin, std::string_view bytes);
 
-  // `s`, a metric's measurement, will be looked up in the dictionary soon:
-  // its slot is fetched into the cache now. Returns its hash, for
-  // encode_metric. Changes nothing encoded.
-  uint32_t lookup_ahead(std::string_view s) const;
+  // The metrics of `run` (at most kLookAhead) will be encoded next: their
+  // measurements' dictionary slots are fetched into the cache now, and
+  // `hashes[i]` is what encode_metric takes for run[i]. Changes nothing encoded.
+  static constexpr size_t kLookAhead = 64;
+  void lookup_ahead(std::span<const MetricView> run, uint32_t* hashes) const;
 
  private:
   struct Entry {

@@ -178,7 +178,9 @@ TEST_CASE("metric records: a MetricView is stored byte for byte as the point it 
     MetricPoint p(m);
     size_t at = a.size();
     a.resize(at + by_view.metric_bound(origin(), m));
-    a.resize(at + by_view.encode_metric(a.data(), at, origin(), m, by_view.lookup_ahead(m.measurement)));
+    uint32_t hash = 0;
+    by_view.lookup_ahead(std::span<const MetricView>(&m, 1), &hash);
+    a.resize(at + by_view.encode_metric(a.data(), at, origin(), m, hash));
     at = b.size();
     b.resize(at + by_point.point_bound(origin(), p.view));
     b.resize(at + by_point.encode_point(b.data(), at, origin(), p.view));
