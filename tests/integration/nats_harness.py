@@ -148,16 +148,19 @@ class NatsCluster:
         raise RuntimeError("the cluster elected no JetStream meta leader")
 
     def stream_leader(self, stream, timeout_s=60):
-        """The server leading `stream` now, once one leads it."""
+        """The server leading `stream` now, once one leads it. A server that is
+        down is not the leader, whatever the others still say (until they have
+        elected another, they name the one they last heard from)."""
         deadline = time.time() + timeout_s
         while time.time() < deadline:
-            for s in self.up():
+            up = self.up()
+            for s in up:
                 try:
                     for acc in s.jsz().get("account_details", []):
                         for st in acc.get("stream_detail", []):
                             leader = st["name"] == stream and st.get("cluster", {}).get("leader")
-                            if leader:
-                                return next(x for x in self.servers if x.name == leader)
+                            if leader and any(x.name == leader for x in up):
+                                return next(x for x in up if x.name == leader)
                 except (OSError, ValueError, StopIteration):
                     pass
             time.sleep(0.25)
